@@ -1,0 +1,18 @@
+"""The Celery app and the one beat schedule (keyed by task name)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crisiscenter.settings")
+
+app = Celery("crisiscenter")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The only schedule. Embedded mode (`make run`) runs the same entries in-process
+# (crisiscenter/embedded.py); production runs `celery beat`.
+BEAT_SCHEDULE = {
+    "monitoring.poll_due_sources": {"task": "monitoring.poll_due_sources", "schedule": 5.0},
+}
+app.conf.beat_schedule = BEAT_SCHEDULE

@@ -1,0 +1,117 @@
+"""REST API for mentions and alerts (read-only here; ingest happens in tasks)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from monitoring import selectors
+from monitoring.models import Alert, Mention, Platform
+from workspaces.selectors import workspace_get_for_user
+
+
+class MentionFilterSerializer(serializers.Serializer):
+    workspace = serializers.SlugField(required=False)
+    platform = serializers.ChoiceField(choices=Platform.choices, required=False)
+    sentiment_min = serializers.FloatField(required=False, min_value=-1.0, max_value=1.0)
+    sentiment_max = serializers.FloatField(required=False, min_value=-1.0, max_value=1.0)
+    since = serializers.DateTimeField(required=False)
+    until = serializers.DateTimeField(required=False)
+    text = serializers.CharField(required=False, max_length=200)
+
+    def validate(self, attrs: dict) -> dict:
+        lo, hi = attrs.get("sentiment_min"), attrs.get("sentiment_max")
+        if lo is not None and hi is not None and lo > hi:
+            raise serializers.ValidationError("sentiment_min must not exceed sentiment_max.")
+        if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError("since must be before until.")
+        return attrs
+
+
+class MentionOutputSerializer(serializers.ModelSerializer):
+    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    author = serializers.CharField(source="author_handle")
+    sentiment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Mention
+        fields = [
+            "id", "workspace", "platform", "external_id", "url", "author", "author_name",
+            "author_followers", "text", "language", "posted_at", "fetched_at", "sentiment",
+            "likes", "reposts", "replies", "quotes", "views",
+        ]  # fmt: skip
+
+    def get_sentiment(self, obj: Mention) -> dict:
+        return {
+            "compound": obj.sentiment_compound,
+            "pos": obj.sentiment_pos,
+            "neu": obj.sentiment_neu,
+            "neg": obj.sentiment_neg,
+            "label": obj.sentiment_label,
+            "scorer": obj.sentiment_scorer,
+        }
+
+
+class VolumeQuerySerializer(serializers.Serializer):
+    workspace = serializers.SlugField()
+    minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+
+
+@extend_schema(parameters=[MentionFilterSerializer])
+class MentionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MentionOutputSerializer
+
+    def get_queryset(self):
+        if self.action == "list":
+            params = MentionFilterSerializer(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            filters = selectors.MentionFilters(**params.validated_data)
+        else:
+            filters = selectors.MentionFilters()
+        return selectors.mention_list(user=self.request.user, filters=filters)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("workspace", str), OpenApiParameter("minutes", int)],
+        responses={200: dict},
+    )
+    @action(detail=False, methods=["get"])
+    def volume(self, request: Request) -> Response:
+        """Mentions per minute and platform, with negative count and summed sentiment."""
+        params = VolumeQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        workspace = workspace_get_for_user(
+            user=request.user, slug=params.validated_data["workspace"]
+        )
+        rows = selectors.mention_volume_per_minute(
+            workspace=workspace, minutes=params.validated_data.get("minutes", 60)
+        )
+        return Response({"workspace": workspace.slug, "series": rows})
+
+
+class AlertOutputSerializer(serializers.ModelSerializer):
+    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    rule = serializers.CharField(source="rule_kind")
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id", "workspace", "rule", "title", "explanation", "severity", "status",
+            "details", "mention_ids", "created_at",
+        ]  # fmt: skip
+
+
+class AlertFilterSerializer(serializers.Serializer):
+    workspace = serializers.SlugField(required=False)
+
+
+@extend_schema(parameters=[AlertFilterSerializer])
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AlertOutputSerializer
+
+    def get_queryset(self):
+        params = AlertFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.alert_list(
+            user=self.request.user, workspace=params.validated_data.get("workspace")
+        )

@@ -1,0 +1,54 @@
+"""Create the demo organisation: workspace, one user per role, demo sources and a rule."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from monitoring.models import AlertRule, Source
+from monitoring.services import alert_rule_create, source_create
+from workspaces.models import Membership, Workspace
+from workspaces.services import membership_set, workspace_create
+
+DEMO_SLUG = "bank-noord"
+DEMO_PASSWORD = "crisis-demo-2026"  # noqa: S105 (public demo accounts, local only)
+DEMO_USERS = {
+    "team": Membership.Role.CRISIS_TEAM,
+    "comms": Membership.Role.COMMUNICATIONS,
+    "admin": Membership.Role.ADMIN,
+}
+
+
+class Command(BaseCommand):
+    help = "Seed the demo workspace, users (one per role), demo feeds and alert rule. Idempotent."
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        workspace = Workspace.objects.filter(slug=DEMO_SLUG).first() or workspace_create(
+            slug=DEMO_SLUG, name="Bank Noord (demo)"
+        )
+        User = get_user_model()
+        for username, role in DEMO_USERS.items():
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create_user(username=username, password=DEMO_PASSWORD)
+            membership_set(user=user, workspace=workspace, role=role)
+        for scenario, name in (("nl", "Demo-feed (NL)"), ("en", "Demo feed (EN)")):
+            if not Source.objects.filter(workspace=workspace, name=name).exists():
+                source_create(
+                    workspace_id=workspace.pk,
+                    name=name,
+                    platform="demo",
+                    settings={"scenario": scenario},
+                    interval=3,
+                )
+        if not AlertRule.objects.filter(workspace=workspace).exists():
+            alert_rule_create(
+                workspace_id=workspace.pk,
+                name="Negatieve golf / negative burst",
+                kind=AlertRule.Kind.NEGATIVE_BURST,
+                params={"threshold": 8, "window_minutes": 2},
+                cooldown_minutes=3,
+            )
+        self.stdout.write(f"Demo workspace '{workspace.slug}' ready.")
+        for username, role in DEMO_USERS.items():
+            self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role})")

@@ -1,0 +1,191 @@
+"""Sources, watch terms, mentions, alert rules and alerts (one workspace owns each)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from monitoring.sentiment import sentiment_label
+from workspaces.models import Workspace
+
+
+class Platform(models.TextChoices):
+    DEMO = "demo", _("Demo feed")
+    X = "x", "X"
+    REDDIT = "reddit", "Reddit"
+    NEWS = "news", _("News")
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    WEBHOOK = "webhook", _("Webhook")
+    IMPORT = "import", _("Import")
+
+
+class Source(models.Model):
+    class Health(models.TextChoices):
+        UNKNOWN = "unknown", _("Unknown")
+        OK = "ok", _("Live")
+        LAGGING = "lagging", _("Lagging")
+        DOWN = "down", _("Down")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="sources")
+    name = models.CharField(_("name"), max_length=200)
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    cursor = models.JSONField(_("cursor"), default=dict, blank=True)
+    poll_interval_seconds = models.PositiveIntegerField(_("poll interval (seconds)"), default=60)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    health = models.CharField(
+        _("health"), max_length=10, choices=Health.choices, default=Health.UNKNOWN
+    )
+    last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success at"), null=True, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_item_count = models.PositiveIntegerField(_("items in last poll"), default=0)
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    # Poll lease: one poll per source at a time (conditional UPDATE, see services).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["workspace", "name"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_platform_display()})"
+
+
+class WatchTerm(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="watch_terms")
+    query = models.CharField(_("query"), max_length=500)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["query"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "query"], name="uniq_watchterm_ws_query")
+        ]
+        verbose_name = _("watch term")
+        verbose_name_plural = _("watch terms")
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class Mention(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="mentions")
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentions"
+    )
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    external_id = models.CharField(_("external id"), max_length=200)
+    url = models.URLField(_("URL"), max_length=1000, blank=True)
+    author_handle = models.CharField(_("author"), max_length=200, blank=True)
+    author_name = models.CharField(_("author name"), max_length=200, blank=True)
+    author_followers = models.PositiveBigIntegerField(_("author followers"), default=0)
+    text = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    posted_at = models.DateTimeField(_("posted at"))
+    fetched_at = models.DateTimeField(_("fetched at"))
+    sentiment_compound = models.FloatField(default=0.0)
+    sentiment_pos = models.FloatField(default=0.0)
+    sentiment_neu = models.FloatField(default=1.0)
+    sentiment_neg = models.FloatField(default=0.0)
+    sentiment_scorer = models.CharField(max_length=20, blank=True)
+    likes = models.PositiveBigIntegerField(default=0)
+    reposts = models.PositiveBigIntegerField(default=0)
+    replies = models.PositiveBigIntegerField(default=0)
+    quotes = models.PositiveBigIntegerField(default=0)
+    views = models.PositiveBigIntegerField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-posted_at", "-id"]
+        constraints = [
+            # The natural key that makes ingest idempotent (INSERT ... ON CONFLICT DO NOTHING).
+            models.UniqueConstraint(
+                fields=["workspace", "platform", "external_id"], name="uniq_mention_natural_key"
+            )
+        ]
+        indexes = [models.Index(fields=["workspace", "posted_at"], name="mention_ws_posted")]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"
+
+    @property
+    def sentiment_label(self) -> str:
+        return sentiment_label(self.sentiment_compound)
+
+
+class AlertRule(models.Model):
+    class Kind(models.TextChoices):
+        NEGATIVE_BURST = "negative_burst", _("Negative burst")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alert_rules")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    # negative_burst: {"threshold": N negative mentions, "window_minutes": M}
+    params = models.JSONField(_("parameters"), default=dict)
+    cooldown_minutes = models.PositiveIntegerField(_("cooldown (minutes)"), default=10)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Alert(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CRISIS = "crisis", _("Crisis")
+        MONITOR = "monitor", _("Monitor")
+        DISMISSED = "dismissed", _("Not a crisis")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
+    rule = models.ForeignKey(
+        AlertRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
+    )
+    rule_kind = models.CharField(_("rule"), max_length=30)
+    severity = models.PositiveSmallIntegerField(_("severity"), default=2)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NEW
+    )
+    # The numbers behind the alert: observed, expected/threshold, window (minutes).
+    details = models.JSONField(_("details"), default=dict)
+    mention_ids = models.JSONField(_("mentions"), default=list)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "created_at"], name="alert_ws_created")]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+
+    def __str__(self) -> str:
+        return f"{self.rule_kind} #{self.pk}"
+
+    @property
+    def title(self) -> str:
+        return str(_("Negative burst")) if self.rule_kind == AlertRule.Kind.NEGATIVE_BURST else ""
+
+    @property
+    def explanation(self) -> str:
+        d = self.details
+        return str(
+            _(
+                "%(observed)s negative mentions in the last %(window)s minutes "
+                "(threshold %(threshold)s)."
+            )
+            % {
+                "observed": d.get("observed"),
+                "window": d.get("window_minutes"),
+                "threshold": d.get("threshold"),
+            }
+        )

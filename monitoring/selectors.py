@@ -1,0 +1,103 @@
+"""Reads for monitoring, always scoped to the user's workspaces."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncMinute
+from django.utils import timezone
+
+from monitoring.models import Alert, Mention, Source
+from monitoring.sentiment import NEGATIVE_THRESHOLD
+from workspaces.models import Workspace
+from workspaces.selectors import workspace_list_for_user
+
+User = AbstractBaseUser | AnonymousUser
+
+
+@dataclass(frozen=True)
+class MentionFilters:
+    workspace: str | None = None
+    platform: str | None = None
+    sentiment_min: float | None = None
+    sentiment_max: float | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+
+
+def source_get_for_poll(*, source_id: int) -> Source | None:
+    """The enabled source to poll, or None if it is gone or disabled."""
+    return Source.objects.filter(pk=source_id, is_enabled=True).first()
+
+
+def source_ids_due(*, now: datetime) -> list[int]:
+    """Enabled sources whose interval has passed since their last poll and that hold no lease."""
+    sources = Source.objects.filter(is_enabled=True).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+    return [
+        s.pk
+        for s in sources.only("pk", "last_polled_at", "poll_interval_seconds")
+        if s.last_polled_at is None
+        or s.last_polled_at + timedelta(seconds=s.poll_interval_seconds) <= now
+    ]
+
+
+def mention_list(*, user: User, filters: MentionFilters) -> QuerySet[Mention]:
+    """Mentions in the user's workspaces, filtered, newest first."""
+    qs = Mention.objects.filter(workspace__in=workspace_list_for_user(user=user)).select_related(
+        "workspace"
+    )
+    if filters.workspace:
+        qs = qs.filter(workspace__slug=filters.workspace)
+    if filters.platform:
+        qs = qs.filter(platform=filters.platform)
+    if filters.sentiment_min is not None:
+        qs = qs.filter(sentiment_compound__gte=filters.sentiment_min)
+    if filters.sentiment_max is not None:
+        qs = qs.filter(sentiment_compound__lte=filters.sentiment_max)
+    if filters.since:
+        qs = qs.filter(posted_at__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(posted_at__lt=filters.until)
+    if filters.text:
+        qs = qs.filter(text__icontains=filters.text)
+    return qs.order_by("-posted_at", "-id")
+
+
+def alert_list(*, user: User, workspace: str | None = None) -> QuerySet[Alert]:
+    """Alerts in the user's workspaces (optionally one, by slug), newest first."""
+    qs = Alert.objects.filter(workspace__in=workspace_list_for_user(user=user)).select_related(
+        "workspace"
+    )
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    return qs.order_by("-created_at", "-id")
+
+
+def mention_volume_per_minute(*, workspace: Workspace, minutes: int = 60) -> list[dict]:
+    """Per minute and platform: mention count, negative count and mean sentiment."""
+    since = timezone.now() - timedelta(minutes=minutes)
+    rows = (
+        Mention.objects.filter(workspace=workspace, posted_at__gte=since)
+        .annotate(minute=TruncMinute("posted_at"))
+        .values("minute", "platform")
+        .annotate(
+            count=Count("id"),
+            negative=Count("id", filter=Q(sentiment_compound__lte=NEGATIVE_THRESHOLD)),
+            sentiment_sum=Sum(F("sentiment_compound")),
+        )
+        .order_by("minute", "platform")
+    )
+    return [
+        {
+            "minute": row["minute"].isoformat(),
+            "platform": row["platform"],
+            "count": row["count"],
+            "negative": row["negative"],
+            "sentiment_sum": round(row["sentiment_sum"] or 0.0, 4),
+        }
+        for row in rows
+    ]

@@ -1,0 +1,45 @@
+"""Celery entry points for monitoring: thin (ids in, one service call, transient retries)."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from monitoring import selectors, services
+from monitoring.platforms.base import PlatformRateLimited, PlatformUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="monitoring.poll_due_sources", ignore_result=True)
+def poll_due_sources() -> int:
+    """Enqueue a poll for every source that is due (beat runs this every few seconds)."""
+    due = selectors.source_ids_due(now=timezone.now())
+    for source_id in due:
+        poll_source.delay(source_id)
+    return len(due)
+
+
+@shared_task(
+    name="monitoring.poll_source",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(PlatformUnavailable,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def poll_source(self, source_id: int) -> None:
+    """Fetch new posts for one source, ingest them, evaluate rules. Safe to run twice."""
+    source = selectors.source_get_for_poll(source_id=source_id)
+    if source is None:
+        logger.info("monitoring.poll_source.skipped", extra={"source_id": source_id})
+        return
+    try:
+        services.source_poll(source=source)
+    except PlatformRateLimited as exc:
+        # Honour Retry-After; stays far below the broker's visibility timeout.
+        raise self.retry(exc=exc, countdown=min(exc.retry_after, 900)) from exc

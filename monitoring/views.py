@@ -1,0 +1,37 @@
+"""HTML pages: thin. The dashboard is rendered once; live data arrives over the websocket."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from workspaces.exceptions import WorkspaceNotFound
+from workspaces.selectors import (
+    membership_role_get,
+    workspace_get_for_user,
+    workspace_list_for_user,
+)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    workspace = workspace_list_for_user(user=request.user).first()
+    if workspace is None:
+        return render(request, "monitoring/no_workspace.html")
+    return redirect("workspace-dashboard", slug=workspace.slug)
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        workspace = workspace_get_for_user(user=request.user, slug=slug)
+    except WorkspaceNotFound as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "monitoring/dashboard.html",
+        {
+            "workspace": workspace,
+            "workspaces": workspace_list_for_user(user=request.user),
+            "role": membership_role_get(user=request.user, workspace=workspace),
+        },
+    )

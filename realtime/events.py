@@ -1,0 +1,94 @@
+"""Every event type pushed to browsers, declared once (type `<entity>.<past_tense>`).
+
+Payloads are plain JSON: ids, ISO datetimes, raw text (the browser renders text with
+textContent, never as HTML).
+"""
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+@dataclass(frozen=True)
+class MentionItem:
+    id: int
+    platform: str
+    external_id: str
+    url: str
+    author: str
+    author_followers: int
+    text: str
+    language: str
+    posted_at: str
+    sentiment: dict[str, float]
+    sentiment_label: str
+
+
+@dataclass(frozen=True)
+class MentionBatch:
+    """New mentions stored for one workspace (one event per ingested page)."""
+
+    workspace_id: int
+    mentions: list[MentionItem]
+    type: str = field(default="mention.batch", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AlertCreated:
+    """An alert was raised for the workspace."""
+
+    workspace_id: int
+    id: int
+    rule: str
+    title: str
+    explanation: str
+    severity: int
+    created_at: str
+    mention_ids: list[int]
+    type: str = field(default="alert.created", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def mention_item(mention: Any) -> MentionItem:
+    """Build the event item for a stored Mention row."""
+    return MentionItem(
+        id=mention.pk,
+        platform=mention.platform,
+        external_id=mention.external_id,
+        url=mention.url,
+        author=mention.author_handle,
+        author_followers=mention.author_followers,
+        text=mention.text,
+        language=mention.language,
+        posted_at=_iso(mention.posted_at) or "",
+        sentiment={
+            "compound": mention.sentiment_compound,
+            "pos": mention.sentiment_pos,
+            "neu": mention.sentiment_neu,
+            "neg": mention.sentiment_neg,
+        },
+        sentiment_label=mention.sentiment_label,
+    )
+
+
+def alert_created(alert: Any) -> AlertCreated:
+    """Build the `alert.created` event for a stored Alert row."""
+    return AlertCreated(
+        workspace_id=alert.workspace_id,
+        id=alert.pk,
+        rule=alert.rule_kind,
+        title=alert.title,
+        explanation=alert.explanation,
+        severity=alert.severity,
+        created_at=_iso(alert.created_at) or "",
+        mention_ids=list(alert.mention_ids),
+    )

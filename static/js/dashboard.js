@@ -1,0 +1,247 @@
+/* CrisisCenter live dashboard.
+ * Post text is attacker-controlled: it only ever reaches the DOM through textContent,
+ * and links only through an http(s) check. Never innerHTML with data.
+ */
+(function () {
+  "use strict";
+
+  const root = document.getElementById("dashboard");
+  if (!root) return;
+  const slug = root.dataset.workspace;
+  const timeZone = root.dataset.timeZone || "Europe/Amsterdam";
+  const lang = root.dataset.lang || "nl";
+  const str = (key) => root.dataset["str" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
+  const MAX_MENTIONS = 200;
+  const MAX_ALERTS = 50;
+  const CHART_MINUTES = 60;
+  const PLATFORM_COLOURS = {
+    x: "#1d9bf0", reddit: "#ff4500", news: "#6b7280", mastodon: "#6364ff",
+    bluesky: "#0085ff", demo: "#10b981", webhook: "#a855f7", import: "#f59e0b",
+  };
+
+  const timeFmt = new Intl.DateTimeFormat(lang, { timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const minuteFmt = new Intl.DateTimeFormat(lang, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const numFmt = new Intl.NumberFormat(lang);
+
+  const streamEl = document.getElementById("mention-stream");
+  const alertsEl = document.getElementById("alert-feed");
+  const statusEl = document.getElementById("live-status");
+  const toastEl = document.getElementById("toast");
+  const seenMentions = new Set();
+  const seenAlerts = new Set();
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function safeUrl(url) {
+    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  function sentimentLabel(compound) {
+    if (compound <= -0.05) return "negative";
+    if (compound >= 0.05) return "positive";
+    return "neutral";
+  }
+
+  function renderMention(m) {
+    const compound = m.sentiment ? m.sentiment.compound : 0;
+    const label = sentimentLabel(compound);
+    const li = el("li", "mention sentiment-" + label);
+    li.dataset.id = m.id;
+    const meta = el("div", "mention-meta");
+    meta.append(el("span", "badge platform-" + m.platform, m.platform));
+    meta.append(el("span", "author", m.author));
+    if (m.author_followers) meta.append(el("span", "followers", numFmt.format(m.author_followers) + " " + str("followers")));
+    const time = el("time", "posted", timeFmt.format(new Date(m.posted_at)));
+    time.dateTime = m.posted_at;
+    meta.append(time);
+    // Sentiment as text and symbol, not colour alone.
+    const symbol = label === "negative" ? "▼" : label === "positive" ? "▲" : "■";
+    meta.append(el("span", "sentiment-tag " + label, symbol + " " + str(label) + " " + compound.toFixed(2)));
+    li.append(meta);
+    li.append(el("p", "mention-text", m.text));
+    const href = safeUrl(m.url);
+    if (href) {
+      const a = el("a", "mention-link", str("open"));
+      a.href = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      li.append(a);
+    }
+    return li;
+  }
+
+  function addMentions(mentions, { prepend }) {
+    const fresh = mentions.filter((m) => !seenMentions.has(m.id));
+    fresh.forEach((m) => seenMentions.add(m.id));
+    // Newest first: incoming batches are in posting order, so insert in reverse at the top.
+    const ordered = prepend ? fresh.slice().sort((a, b) => a.posted_at.localeCompare(b.posted_at)) : fresh;
+    for (const m of ordered) {
+      const node = renderMention(m);
+      if (prepend) streamEl.prepend(node); else streamEl.append(node);
+    }
+    while (streamEl.children.length > MAX_MENTIONS) streamEl.lastElementChild.remove();
+    document.getElementById("stream-empty").hidden = streamEl.children.length > 0;
+    document.getElementById("mention-count").textContent = streamEl.children.length ? "(" + numFmt.format(streamEl.children.length) + ")" : "";
+    return fresh;
+  }
+
+  function renderAlert(a) {
+    const li = el("li", "alert severity-" + a.severity);
+    li.dataset.id = a.id;
+    const head = el("div", "alert-head");
+    head.append(el("span", "severity", str("severity") + " " + a.severity));
+    head.append(el("strong", "alert-title", a.title));
+    const time = el("time", "", timeFmt.format(new Date(a.created_at)));
+    time.dateTime = a.created_at;
+    head.append(time);
+    li.append(head);
+    li.append(el("p", "alert-explanation", a.explanation));
+    return li;
+  }
+
+  function addAlerts(alerts, { prepend, announce }) {
+    for (const a of alerts) {
+      if (seenAlerts.has(a.id)) continue;
+      seenAlerts.add(a.id);
+      const node = renderAlert(a);
+      if (prepend) { alertsEl.prepend(node); node.classList.add("flash"); } else alertsEl.append(node);
+      if (announce) showToast(str("newAlert") + ": " + a.title + " — " + a.explanation);
+    }
+    while (alertsEl.children.length > MAX_ALERTS) alertsEl.lastElementChild.remove();
+    document.getElementById("alerts-empty").hidden = alertsEl.children.length > 0;
+  }
+
+  let toastTimer = null;
+  function showToast(text) {
+    toastEl.textContent = text;
+    toastEl.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toastEl.hidden = true; }, 8000);
+  }
+
+  /* ---- chart: per-minute buckets per platform + mean sentiment ---- */
+  const buckets = new Map(); // minuteKey -> {platform -> count, sum, n}
+  function minuteKey(iso) {
+    const d = new Date(iso);
+    d.setSeconds(0, 0);
+    return d.getTime();
+  }
+  function bucketAdd(key, platform, count, sentimentSum) {
+    let b = buckets.get(key);
+    if (!b) { b = { platforms: {}, sum: 0, n: 0 }; buckets.set(key, b); }
+    b.platforms[platform] = (b.platforms[platform] || 0) + count;
+    b.sum += sentimentSum;
+    b.n += count;
+  }
+
+  let chart = null;
+  function renderChart() {
+    const now = new Date();
+    now.setSeconds(0, 0);
+    const keys = [];
+    for (let i = CHART_MINUTES - 1; i >= 0; i--) keys.push(now.getTime() - i * 60000);
+    for (const k of buckets.keys()) if (k < keys[0]) buckets.delete(k);
+    const platforms = new Set();
+    buckets.forEach((b) => Object.keys(b.platforms).forEach((p) => platforms.add(p)));
+    const datasets = [...platforms].sort().map((p) => ({
+      type: "bar", label: p, stack: "volume", yAxisID: "y",
+      backgroundColor: PLATFORM_COLOURS[p] || "#999",
+      data: keys.map((k) => (buckets.get(k) ? buckets.get(k).platforms[p] || 0 : 0)),
+    }));
+    datasets.push({
+      type: "line", label: str("meanSentiment"), yAxisID: "s", borderColor: "#111827",
+      backgroundColor: "#111827", pointRadius: 2, spanGaps: true, borderDash: [4, 3],
+      data: keys.map((k) => { const b = buckets.get(k); return b && b.n ? +(b.sum / b.n).toFixed(3) : null; }),
+    });
+    const labels = keys.map((k) => minuteFmt.format(new Date(k)));
+    if (!chart) {
+      if (!window.Chart) return;
+      chart = new window.Chart(document.getElementById("volume-chart"), {
+        data: { labels, datasets },
+        options: {
+          animation: false, responsive: true, maintainAspectRatio: false,
+          scales: {
+            x: { stacked: true, ticks: { maxTicksLimit: 12 } },
+            y: { stacked: true, beginAtZero: true, position: "left", ticks: { precision: 0 } },
+            s: { min: -1, max: 1, position: "right", grid: { drawOnChartArea: false } },
+          },
+          plugins: { legend: { position: "bottom" } },
+        },
+      });
+    } else {
+      chart.data.labels = labels;
+      chart.data.datasets = datasets;
+      chart.update("none");
+    }
+  }
+
+  /* ---- API ---- */
+  async function getJson(url) {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(url + " → " + response.status);
+    return response.json();
+  }
+  const q = (params) => new URLSearchParams(params).toString();
+
+  async function loadInitial() {
+    const [mentions, alerts, volume] = await Promise.all([
+      getJson("/api/mentions/?" + q({ workspace: slug, page_size: 100 })),
+      getJson("/api/alerts/?" + q({ workspace: slug, page_size: 20 })),
+      getJson("/api/mentions/volume/?" + q({ workspace: slug, minutes: CHART_MINUTES })),
+    ]);
+    addMentions(mentions.results, { prepend: false });
+    addAlerts(alerts.results, { prepend: false, announce: false });
+    buckets.clear();
+    for (const row of volume.series) bucketAdd(new Date(row.minute).getTime(), row.platform, row.count, row.sentiment_sum);
+    renderChart();
+  }
+
+  /* ---- websocket with reconnect and catch-up ---- */
+  let socket = null;
+  let attempt = 0;
+  function setStatus(state) {
+    statusEl.className = "live-status " + state;
+    statusEl.textContent = state === "live" ? "● " + str("live") : "○ " + str("reconnecting");
+    root.dataset.connection = state;
+  }
+
+  function handleEvent(event) {
+    if (event.type === "mention.batch") {
+      const fresh = addMentions(event.mentions, { prepend: true });
+      for (const m of fresh) bucketAdd(minuteKey(m.posted_at), m.platform, 1, m.sentiment.compound);
+      if (fresh.length) renderChart();
+    } else if (event.type === "alert.created") {
+      addAlerts([event], { prepend: true, announce: true });
+    }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/workspaces/" + encodeURIComponent(slug) + "/");
+    socket.onopen = () => {
+      const wasReconnect = attempt > 0;
+      attempt = 0;
+      setStatus("live");
+      if (wasReconnect) loadInitial().catch(() => {});
+    };
+    socket.onmessage = (message) => {
+      let data;
+      try { data = JSON.parse(message.data); } catch (e) { return; }
+      (data.events || []).forEach(handleEvent);
+    };
+    socket.onclose = () => {
+      setStatus("reconnecting");
+      attempt += 1;
+      const delay = Math.min(30000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
+      setTimeout(connect, delay);
+    };
+  }
+
+  setInterval(renderChart, 15000); // keep the time axis moving when nothing arrives
+  loadInitial().catch((e) => console.error(e)).finally(connect);
+})();

@@ -1,0 +1,48 @@
+"""REST API for workspaces: members list/read theirs; superusers (operators) create."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.response import Response
+
+from workspaces import selectors, services
+from workspaces.models import Workspace
+
+
+class WorkspaceOutputSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "slug", "name", "created_at", "role"]
+
+    def get_role(self, obj: Workspace) -> str | None:
+        return selectors.membership_role_get(user=self.context["request"].user, workspace=obj)
+
+
+class WorkspaceInputSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=200)
+
+
+class IsSuperuserForWrites(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or bool(request.user.is_superuser)
+
+
+class WorkspaceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+    permission_classes = [permissions.IsAuthenticated, IsSuperuserForWrites]
+
+    def get_queryset(self):
+        return selectors.workspace_list_for_user(user=self.request.user)
+
+    def get_serializer_class(self):
+        return WorkspaceInputSerializer if self.action == "create" else WorkspaceOutputSerializer
+
+    @extend_schema(request=WorkspaceInputSerializer, responses=WorkspaceOutputSerializer)
+    def create(self, request, *args, **kwargs):
+        data = WorkspaceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workspace = services.workspace_create(**data.validated_data)
+        out = WorkspaceOutputSerializer(workspace, context={"request": request})
+        return Response(out.data, status=201)

@@ -1,0 +1,60 @@
+"""Membership-scoped reads that every other app uses for tenancy."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from workspaces.exceptions import WorkspaceNotFound, WorkspaceRoleRequired
+from workspaces.models import Membership, Workspace
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def workspace_list_for_user(*, user: User) -> QuerySet[Workspace]:
+    """Workspaces the user may see: all for a superuser (operator), else their memberships."""
+    if not user.is_authenticated:
+        return Workspace.objects.none()
+    if user.is_superuser:
+        return Workspace.objects.all()
+    return Workspace.objects.filter(memberships__user=user)
+
+
+def workspace_get_for_user(*, user: User, slug: str) -> Workspace:
+    """The workspace with this slug if the user may see it; raises WorkspaceNotFound otherwise."""
+    workspace = workspace_list_for_user(user=user).filter(slug=slug).first()
+    if workspace is None:
+        raise WorkspaceNotFound(_("Workspace not found."))
+    return workspace
+
+
+def user_can_access_workspace(*, user: User, workspace_id: int) -> bool:
+    """True if the user is a member of the workspace (or a superuser)."""
+    return workspace_list_for_user(user=user).filter(pk=workspace_id).exists()
+
+
+def membership_role_get(*, user: User, workspace: Workspace) -> str | None:
+    """The user's role in the workspace, `admin` for superusers, None for non-members."""
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Membership.Role.ADMIN
+    return (
+        Membership.objects.filter(user=user, workspace=workspace)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def membership_require_role(*, user: User, workspace: Workspace, roles: Iterable[str]) -> str:
+    """Return the user's role if it is one of `roles`; raise WorkspaceRoleRequired otherwise."""
+    role = membership_role_get(user=user, workspace=workspace)
+    if role is None:
+        raise WorkspaceNotFound(_("Workspace not found."))
+    if role not in roles:
+        raise WorkspaceRoleRequired(
+            _("This action needs one of these roles: %(roles)s.") % {"roles": ", ".join(roles)},
+            {"role": role},
+        )
+    return role
