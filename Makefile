@@ -31,6 +31,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "  CrisisCenter is starting at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"

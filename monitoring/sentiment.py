@@ -97,19 +97,34 @@ def detect_language(text: str) -> str:
     return "nl" if nl > en else "en"
 
 
-def _chunks(text: str, emojis: dict[str, str]) -> list[str]:
-    """Split into pieces of at most CHUNK_TOKENS tokens (each emoji counts as one)."""
+def _weighted_tokens(text: str, emojis: dict[str, str]) -> list[tuple[str, int]]:
+    """Whitespace tokens with their cost (1 + emoji count); emoji runs are cut into parts."""
+    out = []
+    for token in text.split():
+        weight = 1 + sum(1 for ch in token if ch in emojis)
+        if weight <= CHUNK_TOKENS:
+            out.append((token, weight))
+            continue
+        step = CHUNK_TOKENS // 2
+        for start in range(0, len(token), step):
+            part = token[start : start + step]
+            out.append((part, 1 + sum(1 for ch in part if ch in emojis)))
+    return out
+
+
+def chunks_for_scoring(text: str, emojis: dict[str, str]) -> list[str]:
+    """Pieces of at most CHUNK_TOKENS weighted tokens, at most MAX_CHUNKS of them."""
     pieces: list[str] = []
     current: list[str] = []
     count = 0
-    for token in text.split():
-        count += 1 + sum(1 for ch in token if ch in emojis)
-        current.append(token)
-        if count >= CHUNK_TOKENS:
+    for token, weight in _weighted_tokens(text, emojis):
+        if current and count + weight > CHUNK_TOKENS:
             pieces.append(" ".join(current))
             current, count = [], 0
             if len(pieces) == MAX_CHUNKS:
                 return pieces
+        current.append(token)
+        count += weight
     if current:
         pieces.append(" ".join(current))
     return pieces
@@ -119,7 +134,7 @@ def score_text(text: str, language: str) -> SentimentScore:
     """Score one text with the scorer for its language (`vader` or `vader-nl`), bounded cost."""
     analyzer = _analyzer("nl" if language == "nl" else "en")
     scorer = "vader-nl" if language == "nl" else "vader"
-    pieces = _chunks(text, analyzer.emojis)
+    pieces = chunks_for_scoring(text, analyzer.emojis)
     if len(pieces) <= 1:
         s = analyzer.polarity_scores(text)
         return SentimentScore(s["compound"], s["pos"], s["neu"], s["neg"], scorer)

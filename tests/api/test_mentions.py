@@ -1,0 +1,100 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import MentionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member_client(make_workspace, make_member, api_client_for):
+    ws = make_workspace(slug="alpha")
+    return ws, api_client_for(make_member(ws))
+
+
+def test_mention_api_shape(member_client):
+    ws, client = member_client
+    m = MentionFactory(workspace=ws, sentiment_compound=-0.4, sentiment_neg=0.5)
+    row = client.get("/api/mentions/").json()["results"][0]
+    for key in ("id", "workspace", "platform", "external_id", "url", "author", "text"):
+        assert key in row
+    assert row["workspace"] == "alpha"
+    assert row["external_id"] == m.external_id
+    assert row["sentiment"]["compound"] == -0.4
+    assert row["sentiment"]["neg"] == 0.5
+    assert set(row["sentiment"]) >= {"compound", "pos", "neu", "neg"}
+
+
+def test_mention_api_filters(member_client):
+    ws, client = member_client
+    now = timezone.now()
+    neg = MentionFactory(workspace=ws, platform="x", sentiment_compound=-0.7, text="Datalek!")
+    pos = MentionFactory(workspace=ws, platform="reddit", sentiment_compound=0.6, text="Top bank")
+    old = MentionFactory(
+        workspace=ws, posted_at=now - timedelta(days=3), text="Oud", sentiment_compound=0.0
+    )
+
+    def ids(query: str) -> set[int]:
+        response = client.get(f"/api/mentions/?{query}")
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids("platform=reddit") == {pos.pk}
+    assert ids("sentiment_max=-0.5") == {neg.pk}
+    assert ids("sentiment_min=0.5") == {pos.pk}
+    assert ids("text=datalek") == {neg.pk}
+    since = (now - timedelta(days=1)).isoformat().replace("+", "%2B")
+    assert old.pk not in ids(f"since={since}")
+    until = (now - timedelta(days=2)).isoformat().replace("+", "%2B")
+    assert ids(f"until={until}") == {old.pk}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "platform=myspace",
+        "sentiment_min=abc",
+        "sentiment_min=2",
+        "sentiment_min=0.5&sentiment_max=-0.5",
+        "since=yesterday",
+        "page=999",
+        "page_size=x",
+    ],
+)
+def test_mention_api_bad_filters_are_400_or_404_never_500(member_client, query):
+    _ws, client = member_client
+    MentionFactory(workspace=_ws)
+    response = client.get(f"/api/mentions/?{query}")
+    assert response.status_code in (400, 404)
+    assert "detail" in response.json() or response.json()
+
+
+def test_mention_api_paginates(member_client):
+    ws, client = member_client
+    MentionFactory.create_batch(7, workspace=ws)
+    body = client.get("/api/mentions/?page_size=5").json()
+    assert body["count"] == 7
+    assert len(body["results"]) == 5
+    assert body["next"]
+
+
+def test_volume_api_buckets_per_minute_and_platform(member_client):
+    ws, client = member_client
+    now = timezone.now().replace(second=30)
+    MentionFactory(workspace=ws, platform="x", posted_at=now, sentiment_compound=-0.5)
+    MentionFactory(workspace=ws, platform="x", posted_at=now, sentiment_compound=0.1)
+    MentionFactory(workspace=ws, platform="reddit", posted_at=now, sentiment_compound=0.0)
+    series = client.get("/api/mentions/volume/?workspace=alpha").json()["series"]
+    by_platform = {row["platform"]: row for row in series}
+    assert by_platform["x"]["count"] == 2
+    assert by_platform["x"]["negative"] == 1
+    assert by_platform["x"]["sentiment_sum"] == pytest.approx(-0.4)
+    assert by_platform["reddit"]["count"] == 1
+
+
+def test_volume_api_requires_valid_workspace_param(member_client):
+    _ws, client = member_client
+    assert client.get("/api/mentions/volume/").status_code == 400
+    assert client.get("/api/mentions/volume/?workspace=alpha&minutes=0").status_code == 400

@@ -1,0 +1,93 @@
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from crisiscenter.celery import app as celery_app
+from monitoring.models import Alert, Mention, Source
+from monitoring.tasks import poll_due_sources, poll_source
+from tests.factories import AlertRuleFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _due_demo_source(**kw) -> Source:
+    started = timezone.now() - timedelta(seconds=150)
+    return SourceFactory(
+        settings={"scenario": "en"}, cursor={"started_at": started.isoformat(), "next": 0}, **kw
+    )
+
+
+def test_poll_source_ingests_and_is_idempotent_when_run_twice():
+    source = _due_demo_source()
+    poll_source.apply(args=[source.pk])
+    first = Mention.objects.filter(workspace=source.workspace).count()
+    source.refresh_from_db()
+    cursor = source.cursor
+    assert first > 10
+    assert cursor["next"] == first
+    # Same cursor replayed (e.g. a redelivered message): nothing new, nothing duplicated.
+    Source.objects.filter(pk=source.pk).update(cursor={**cursor, "next": 0})
+    poll_source.apply(args=[source.pk])
+    assert Mention.objects.filter(workspace=source.workspace).count() == first
+
+
+def test_poll_source_skips_vanished_or_disabled_source():
+    source = _due_demo_source(is_enabled=False)
+    result = poll_source.apply(args=[source.pk])
+    assert result.successful()
+    assert Mention.objects.count() == 0
+    assert poll_source.apply(args=[999_999]).successful()
+
+
+def test_poll_source_skips_while_another_poll_holds_the_lease():
+    source = _due_demo_source()
+    Source.objects.filter(pk=source.pk).update(lease_until=timezone.now() + timedelta(minutes=1))
+    poll_source.apply(args=[source.pk])
+    assert Mention.objects.count() == 0
+
+
+def test_poll_source_raises_alert_once_within_cooldown():
+    source = _due_demo_source()
+    AlertRuleFactory(workspace=source.workspace, params={"threshold": 2, "window_minutes": 10})
+    poll_source.apply(args=[source.pk])
+    alerts = list(Alert.objects.filter(workspace=source.workspace))
+    assert len(alerts) == 1
+    assert alerts[0].details["observed"] >= 2
+    assert alerts[0].mention_ids
+    assert set(alerts[0].mention_ids) <= set(Mention.objects.values_list("id", flat=True))
+    poll_source.apply(args=[source.pk])
+    assert Alert.objects.filter(workspace=source.workspace).count() == 1
+
+
+def test_poll_source_bad_settings_marks_source_unhealthy():
+    source = SourceFactory(settings={"scenario": "nope"})
+    with pytest.raises(Exception, match="scenario"):
+        poll_source.apply(args=[source.pk], throw=True)
+    source.refresh_from_db()
+    assert source.health == Source.Health.LAGGING
+    assert "scenario" in source.last_error
+    assert source.lease_until is None
+
+
+def test_poll_due_sources_enqueues_only_due_enabled_sources():
+    due = _due_demo_source()
+    recent = _due_demo_source()
+    Source.objects.filter(pk=recent.pk).update(last_polled_at=timezone.now())
+    _due_demo_source(is_enabled=False)
+    queue = "test-poll-due"
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.queue_declare(queue, durable=True)
+        conn.default_channel.queue_purge(queue)
+        with override_settings(CELERY_TASK_DEFAULT_QUEUE=queue):
+            celery_app.conf.task_default_queue = queue
+            try:
+                assert poll_due_sources.apply().result == 1
+            finally:
+                celery_app.conf.task_default_queue = "celery"
+        message = conn.default_channel.basic_get(queue, no_ack=True)
+        assert message is not None
+        assert message.headers["task"] == "monitoring.poll_source"
+        assert message.headers["argsrepr"] == f"({due.pk},)"
+        assert conn.default_channel.basic_get(queue, no_ack=True) is None

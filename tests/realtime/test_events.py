@@ -1,0 +1,47 @@
+"""Each event type has exactly the declared keys (the browser and Zulip-style schema rely on it)."""
+
+import json
+
+import pytest
+
+from realtime import events
+from realtime.groups import workspace_group
+from tests.factories import AlertFactory, MentionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_mention_batch_event_keys():
+    mention = MentionFactory()
+    event = events.MentionBatch(
+        workspace_id=mention.workspace_id, mentions=[events.mention_item(mention)]
+    ).as_dict()
+    assert set(event) == {"type", "workspace_id", "mentions"}
+    assert event["type"] == "mention.batch"
+    assert set(event["mentions"][0]) == {
+        "id", "platform", "external_id", "url", "author", "author_followers", "text",
+        "language", "posted_at", "sentiment", "sentiment_label",
+    }  # fmt: skip
+    assert set(event["mentions"][0]["sentiment"]) == {"compound", "pos", "neu", "neg"}
+    json.dumps(event)  # plain JSON, no datetimes or model instances
+
+
+def test_alert_created_event_keys():
+    alert = AlertFactory(mention_ids=[3, 4])
+    event = events.alert_created(alert).as_dict()
+    assert set(event) == {
+        "type", "workspace_id", "id", "rule", "title", "explanation", "severity",
+        "created_at", "mention_ids",
+    }  # fmt: skip
+    assert event["type"] == "alert.created"
+    assert event["rule"] == "negative_burst"
+    assert "5" in event["explanation"]
+    json.dumps(event)
+
+
+@pytest.mark.parametrize("workspace_id", [1, 12, 10**12])
+def test_workspace_group_is_a_valid_channels_group_name(workspace_id):
+    name = workspace_group(workspace_id)
+    assert name == f"workspace.{workspace_id}"
+    assert len(name) < 100
+    assert all(c.isalnum() or c in "._-" for c in name)

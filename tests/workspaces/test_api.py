@@ -1,0 +1,63 @@
+import pytest
+
+from workspaces.models import Workspace
+
+pytestmark = pytest.mark.django_db
+
+
+def test_workspace_create_by_superuser(api_client_for, django_user_model):
+    op = django_user_model.objects.create_superuser("op", password="pw-for-tests-123")
+    response = api_client_for(op).post(
+        "/api/workspaces/", {"slug": "bank-zuid", "name": "Bank Zuid"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["slug"] == "bank-zuid"
+    assert Workspace.objects.filter(slug="bank-zuid", name="Bank Zuid").exists()
+
+
+def test_workspace_create_duplicate_slug_is_409(api_client_for, django_user_model, make_workspace):
+    make_workspace(slug="taken")
+    op = django_user_model.objects.create_superuser("op", password="pw-for-tests-123")
+    response = api_client_for(op).post(
+        "/api/workspaces/", {"slug": "taken", "name": "Again"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "already exists" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "payload", [{}, {"slug": "has spaces", "name": "x"}, {"slug": "ok", "name": ""}]
+)
+def test_workspace_create_bad_payload_is_400(api_client_for, django_user_model, payload):
+    op = django_user_model.objects.create_superuser("op", password="pw-for-tests-123")
+    response = api_client_for(op).post("/api/workspaces/", payload, format="json")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("role", ["crisis_team", "communications", "admin"])
+def test_workspace_create_by_member_is_forbidden(api_client_for, make_member, role):
+    user = make_member(role=role)
+    response = api_client_for(user).post(
+        "/api/workspaces/", {"slug": "mine", "name": "Mine"}, format="json"
+    )
+    assert response.status_code == 403
+    assert not Workspace.objects.filter(slug="mine").exists()
+
+
+def test_token_auth_works(make_member, client):
+    from rest_framework.authtoken.models import Token
+
+    user = make_member()
+    token = Token.objects.create(user=user)
+    response = client.get("/api/workspaces/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    bad = client.get("/api/workspaces/", HTTP_AUTHORIZATION="Token nope")
+    assert bad.status_code == 401
+
+
+def test_schema_is_served(make_member, client):
+    client.force_login(make_member())
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/mentions/" in response.content
