@@ -1,0 +1,45 @@
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+
+PO = Path(__file__).resolve().parent.parent / "locale" / "nl" / "LC_MESSAGES" / "django.po"
+
+
+def _unquote(block: str) -> str:
+    return "".join(re.findall(r'"(.*)"', block)).replace('\\"', '"').replace("\\n", "\n")
+
+
+def test_dutch_catalog_is_complete_and_compiled():
+    text = PO.read_text(encoding="utf-8")
+    entries = re.findall(r'\nmsgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', text)
+    assert len(entries) > 50
+    untranslated = [i for i, s in entries if i.strip() != '""' and s.strip() == '""']
+    assert untranslated == []
+    # The committed .mo must match the .po (run msgfmt after editing translations).
+    with PO.with_suffix(".mo").open("rb") as fh:
+        catalog = gettext.GNUTranslations(fh)
+    for msgid, msgstr in entries:
+        source, target = _unquote(msgid), _unquote(msgstr)
+        if source:
+            assert catalog.gettext(source) == target, source
+
+
+@pytest.mark.django_db
+def test_dashboard_speaks_dutch_by_default_and_english_on_request(client, make_member):
+    user = make_member()
+    client.force_login(user)
+    workspace = user.memberships.get().workspace
+    dutch = client.get(f"/w/{workspace.slug}/")
+    assert "Geen alarmen. Alles rustig." in dutch.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    english = client.get(f"/w/{workspace.slug}/")
+    assert "No alerts. All quiet." in english.content.decode()
+
+
+@pytest.mark.django_db
+def test_login_page_renders_in_dutch(client):
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    assert "Inloggen bij CrisisCenter" in response.content.decode()
