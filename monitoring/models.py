@@ -41,6 +41,8 @@ class Source(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     last_item_count = models.PositiveIntegerField(_("items in last poll"), default=0)
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    # Last rate-limit budget the platform reported: {"remaining", "limit", "reset_at"}.
+    rate_limit = models.JSONField(_("rate limit"), default=dict, blank=True)
     # Poll lease: one poll per source at a time (conditional UPDATE, see services).
     lease_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -83,6 +85,9 @@ class Mention(models.Model):
     author_handle = models.CharField(_("author"), max_length=200, blank=True)
     author_name = models.CharField(_("author name"), max_length=200, blank=True)
     author_followers = models.PositiveBigIntegerField(_("author followers"), default=0)
+    author_verified = models.BooleanField(_("verified author"), default=False)
+    author_created_at = models.DateTimeField(_("author account created"), null=True, blank=True)
+    author_is_outlet = models.BooleanField(_("news outlet"), default=False)
     text = models.TextField(_("text"))
     language = models.CharField(_("language"), max_length=10, blank=True)
     posted_at = models.DateTimeField(_("posted at"))
@@ -97,6 +102,15 @@ class Mention(models.Model):
     replies = models.PositiveBigIntegerField(default=0)
     quotes = models.PositiveBigIntegerField(default=0)
     views = models.PositiveBigIntegerField(null=True, blank=True)
+    reply_to = models.CharField(_("reply to"), max_length=200, blank=True)
+    quote_of = models.CharField(_("quote of"), max_length=200, blank=True)
+    repost_of = models.CharField(_("repost of"), max_length=200, blank=True)
+    conversation_id = models.CharField(_("conversation"), max_length=200, blank=True)
+    urls = models.JSONField(_("links"), default=list, blank=True)
+    hashtags = models.JSONField(_("hashtags"), default=list, blank=True)
+    # Ids of the workspace's WatchTerms whose query matched the text when it was stored.
+    matched_terms = models.JSONField(_("matched watch terms"), default=list, blank=True)
+    engagement_refreshed_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -189,3 +203,24 @@ class Alert(models.Model):
                 "threshold": d.get("threshold"),
             }
         )
+
+
+class DeadLetter(models.Model):
+    """An item that could not be parsed or stored, kept with the reason and the raw body."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="dead_letters")
+    source = models.ForeignKey(
+        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="dead_letters"
+    )
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    reason = models.TextField(_("reason"))
+    raw = models.TextField(_("raw body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("dead letter")
+        verbose_name_plural = _("dead letters")
+
+    def __str__(self) -> str:
+        return f"{self.platform}: {self.reason[:60]}"

@@ -97,6 +97,9 @@ def _mention_from_post(*, source: Source, post: NormalizedPost, now: datetime) -
         author_handle=post.author_handle,
         author_name=post.author_name,
         author_followers=post.author_followers,
+        author_verified=post.author_verified,
+        author_created_at=post.author_created_at,
+        author_is_outlet=post.author_is_outlet,
         text=post.text,
         language=language,
         posted_at=post.posted_at,
@@ -111,6 +114,12 @@ def _mention_from_post(*, source: Source, post: NormalizedPost, now: datetime) -
         replies=post.replies,
         quotes=post.quotes,
         views=post.views,
+        reply_to=post.reply_to,
+        quote_of=post.quote_of,
+        repost_of=post.repost_of,
+        conversation_id=post.conversation_id,
+        urls=list(post.urls),
+        hashtags=list(post.hashtags),
         raw=post.raw,
     )
 

@@ -7,6 +7,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class NormalizedPost:
+    """One post in the shape every platform maps to (the Mention row mirrors it)."""
+
     platform: str
     external_id: str
     text: str
@@ -15,19 +17,51 @@ class NormalizedPost:
     author_handle: str = ""
     author_name: str = ""
     author_followers: int = 0
+    author_verified: bool = False
+    author_created_at: datetime | None = None
+    # News outlets count as high-reach authors whatever their follower count.
+    author_is_outlet: bool = False
     language: str = ""
     likes: int = 0
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
     views: int | None = None
+    # Spread: the platform ids this post replies to, quotes or reposts, and its thread.
+    reply_to: str = ""
+    quote_of: str = ""
+    repost_of: str = ""
+    conversation_id: str = ""
+    urls: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
+class RejectedItem:
+    """An item of an otherwise good page that could not be parsed (goes to dead letters)."""
+
+    reason: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """What the platform said about our budget (for source health)."""
+
+    remaining: int | None = None
+    limit: int | None = None
+    reset_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Page:
+    """One fetched page: the posts, the cursor after them, items that failed to parse."""
+
     posts: list[NormalizedPost]
     next_cursor: dict[str, Any]
+    rejected: list[RejectedItem] = field(default_factory=list)
+    rate_limit: RateLimit | None = None
 
 
 class PlatformError(Exception):

@@ -67,7 +67,9 @@ class DemoClient:
         self.items = load_scenario(scenario)
         self.loop_seconds = self.items[-1].offset_seconds + LOOP_PAUSE_SECONDS
 
-    def fetch(self, *, cursor: dict[str, Any], now: datetime, limit: int = 100) -> Page:
+    def fetch(
+        self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""
+    ) -> Page:
         """Posts due by `now` after the cursor (at most `limit`), and the cursor after them."""
         started_at = datetime.fromisoformat(cursor["started_at"]) if cursor else now
         n = len(self.items)
@@ -104,3 +106,8 @@ class DemoClient:
             replies=item.replies,
             raw={"scenario_id": item.id, "loop": loop},
         )
+
+
+def build(settings: dict[str, Any], credentials: dict[str, str]) -> DemoClient:
+    """The demo client for a source's settings (`{"scenario": "nl" | "en"}`)."""
+    return DemoClient(scenario=settings.get("scenario", "nl"))

@@ -18,11 +18,13 @@ def test_workspace_create_by_superuser(api_client_for, django_user_model):
 def test_workspace_create_duplicate_slug_is_409(api_client_for, django_user_model, make_workspace):
     make_workspace(slug="taken")
     op = django_user_model.objects.create_superuser("op", password="pw-for-tests-123")
-    response = api_client_for(op).post(
-        "/api/workspaces/", {"slug": "taken", "name": "Again"}, format="json"
-    )
+    client = api_client_for(op)
+    payload = {"slug": "taken", "name": "Again"}
+    response = client.post("/api/workspaces/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert "already exists" in response.json()["detail"]
+    dutch = client.post("/api/workspaces/", payload, format="json", HTTP_ACCEPT_LANGUAGE="nl")
+    assert "bestaat al" in dutch.json()["detail"]
 
 
 @pytest.mark.parametrize(
