@@ -1,7 +1,10 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import IncidentViewSet
-from monitoring.api import AlertViewSet, MentionViewSet
+from monitoring.api.config import SourceViewSet, WatchTermViewSet
+from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
+from monitoring.api.mentions import AlertViewSet, MentionViewSet
 from workspaces.api import WorkspaceViewSet
 
 router = DefaultRouter()
@@ -9,5 +12,12 @@ router.register("workspaces", WorkspaceViewSet, basename="workspace")
 router.register("mentions", MentionViewSet, basename="mention")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("sources", SourceViewSet, basename="source")
+router.register("watch-terms", WatchTermViewSet, basename="watch-term")
+router.register("imports", ImportJobViewSet, basename="import")
+router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),
+    *router.urls,
+]

@@ -140,3 +140,7 @@ from crisiscenter.settings_parts.rest import *  # noqa: E402,F403
 
 # Embedded mode runs the beat schedule inside the web process (crisiscenter/embedded.py).
 EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=True)
+
+# Fernet key for source credentials at rest (monitoring/credentials.py); derived from
+# SECRET_KEY when unset.
+CREDENTIALS_KEY = env("CREDENTIALS_KEY", default="")

@@ -1,9 +1,21 @@
-from crisiscenter.exceptions import CrisisCenterError, NotFound
+from crisiscenter.exceptions import Conflict, CrisisCenterError, NotFound
 
 
 class SourceNotFound(NotFound):
     pass
 
 
-class MentionFilterInvalid(CrisisCenterError):
+class WatchTermInvalid(CrisisCenterError):
+    pass
+
+
+class WatchTermDuplicate(Conflict):
+    pass
+
+
+class WebhookSignatureInvalid(CrisisCenterError):
+    status_code = 401
+
+
+class IngestPayloadInvalid(CrisisCenterError):
     pass

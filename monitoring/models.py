@@ -1,5 +1,6 @@
 """Sources, watch terms, mentions, alert rules and alerts (one workspace owns each)."""
 
+from django.conf import settings as django_settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,8 @@ class Source(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     last_item_count = models.PositiveIntegerField(_("items in last poll"), default=0)
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    # Secrets (API tokens, webhook key) as Fernet ciphertext; never shown back (credentials.py).
+    credentials_encrypted = models.TextField(blank=True, editable=False)
     # Last rate-limit budget the platform reported: {"remaining", "limit", "reset_at"}.
     rate_limit = models.JSONField(_("rate limit"), default=dict, blank=True)
     # Poll lease: one poll per source at a time (conditional UPDATE, see services).
@@ -185,13 +188,29 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.rule_kind} #{self.pk}"
 
+    class Kind(models.TextChoices):
+        NEGATIVE_BURST = "negative_burst", _("Negative burst")
+        SOURCE_DOWN = "source_down", _("Source down")
+
     @property
     def title(self) -> str:
-        return str(_("Negative burst")) if self.rule_kind == AlertRule.Kind.NEGATIVE_BURST else ""
+        try:
+            return str(Alert.Kind(self.rule_kind).label)
+        except ValueError:
+            return self.rule_kind
 
     @property
     def explanation(self) -> str:
         d = self.details
+        if self.rule_kind == Alert.Kind.SOURCE_DOWN:
+            return str(
+                _("Source %(source)s failed %(failures)s polls in a row: %(error)s")
+                % {
+                    "source": d.get("source"),
+                    "failures": d.get("failures"),
+                    "error": d.get("error"),
+                }
+            )
         return str(
             _(
                 "%(observed)s negative mentions in the last %(window)s minutes "
@@ -224,3 +243,42 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}: {self.reason[:60]}"
+
+
+class ImportJob(models.Model):
+    """An uploaded file being imported: long work is a row with status and progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="imports")
+    created_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    filename = models.CharField(_("file"), max_length=200)
+    format = models.CharField(_("format"), max_length=10)
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    # The file itself, so web and worker need no shared disk; cleared when done.
+    content = models.TextField(blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    new = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -7,8 +7,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from monitoring.models import Alert, Mention, Source
+from monitoring.credentials import credentials_decrypt
+from monitoring.exceptions import SourceNotFound
+from monitoring.models import Alert, DeadLetter, ImportJob, Mention, Source, WatchTerm
+from monitoring.query import Query, QuerySyntaxError, parse_query
 from monitoring.sentiment import NEGATIVE_THRESHOLD
 from workspaces.models import Workspace
 from workspaces.selectors import workspace_list_for_user
@@ -30,6 +34,48 @@ class MentionFilters:
 def source_get_for_poll(*, source_id: int) -> Source | None:
     """The enabled source to poll, or None if it is gone or disabled."""
     return Source.objects.filter(pk=source_id, is_enabled=True).first()
+
+
+def source_credentials(*, source: Source) -> dict[str, str]:
+    """The source's decrypted secrets (never serialise these to a user)."""
+    return credentials_decrypt(source.credentials_encrypted)
+
+
+def source_list(*, user: User, workspace: str | None = None) -> QuerySet[Source]:
+    """Sources in the user's workspaces (optionally one, by slug)."""
+    qs = Source.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    return qs.select_related("workspace").order_by("workspace__name", "name")
+
+
+def watch_term_list(*, user: User, workspace: str | None = None) -> QuerySet[WatchTerm]:
+    """Watch terms in the user's workspaces (optionally one, by slug)."""
+    qs = WatchTerm.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    return qs.select_related("workspace").order_by("query")
+
+
+def watch_term_queries(*, workspace_id: int) -> dict[int, Query]:
+    """Parsed enabled watch terms of a workspace by id (unparseable ones are skipped)."""
+    parsed = {}
+    for pk, text in WatchTerm.objects.filter(
+        workspace_id=workspace_id, is_enabled=True
+    ).values_list("pk", "query"):
+        try:
+            parsed[pk] = parse_query(text)
+        except QuerySyntaxError:
+            continue
+    return parsed
+
+
+def dead_letter_list(*, user: User, workspace: str | None = None) -> QuerySet[DeadLetter]:
+    """Dead letters in the user's workspaces, newest first."""
+    qs = DeadLetter.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    return qs.select_related("workspace", "source")
 
 
 def source_ids_due(*, now: datetime) -> list[int]:
@@ -101,3 +147,24 @@ def mention_volume_per_minute(*, workspace: Workspace, minutes: int = 60) -> lis
         }
         for row in rows
     ]
+
+
+def import_job_get_for_run(*, job_id: int) -> ImportJob | None:
+    """The import job to run, or None if it is gone or finished."""
+    return ImportJob.objects.filter(pk=job_id).exclude(status=ImportJob.Status.DONE).first()
+
+
+def import_job_list(*, user: User, workspace: str | None = None) -> QuerySet[ImportJob]:
+    """Import jobs in the user's workspaces, newest first (content deferred)."""
+    qs = ImportJob.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    return qs.select_related("workspace").defer("content")
+
+
+def webhook_source_get(*, source_id: int) -> Source:
+    """The enabled webhook source; raises SourceNotFound (404) otherwise (no existence leak)."""
+    source = Source.objects.filter(pk=source_id, platform="webhook", is_enabled=True).first()
+    if source is None:
+        raise SourceNotFound(_("Source not found."))
+    return source

@@ -43,3 +43,13 @@ def poll_source(self, source_id: int) -> None:
     except PlatformRateLimited as exc:
         # Honour Retry-After; stays far below the broker's visibility timeout.
         raise self.retry(exc=exc, countdown=min(exc.retry_after, 900)) from exc
+
+
+@shared_task(name="monitoring.run_import", acks_late=True, soft_time_limit=1800, time_limit=1900)
+def run_import(job_id: int) -> None:
+    """Import an uploaded file (job row holds progress). Safe to run twice."""
+    job = selectors.import_job_get_for_run(job_id=job_id)
+    if job is None:
+        logger.info("monitoring.run_import.skipped", extra={"job_id": job_id})
+        return
+    services.import_job_run(job=job)

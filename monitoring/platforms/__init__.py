@@ -2,7 +2,7 @@
 
 Each module exposes `build(settings, credentials) -> client`, where the client has
 `fetch(*, cursor, now, limit, query) -> Page`. `query` is the workspace's watch terms compiled
-into the platform's own syntax (monitoring/query.py); clients that cannot search ignore it
+into the platform's own syntax (monitoring/query/); clients that cannot search ignore it
 (the ingest service re-checks every post locally anyway).
 """
 

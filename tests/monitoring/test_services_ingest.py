@@ -27,10 +27,10 @@ def _post(external_id: str, text: str = "This is terrible service!", **kw) -> No
 
 def test_mention_ingest_batch_stores_scores_and_saves_cursor():
     source = SourceFactory()
-    new = mention_ingest_batch(
+    result = mention_ingest_batch(
         source=source, posts=[_post("1"), _post("2", "I love it!")], cursor={"since_id": "2"}
     )
-    assert len(new) == 2
+    assert len(result.new) == 2
     stored = {m.external_id: m for m in Mention.objects.filter(workspace=source.workspace)}
     assert stored["1"].sentiment_compound < -0.05
     assert stored["2"].sentiment_compound > 0.05
@@ -45,10 +45,11 @@ def test_mention_ingest_batch_stores_scores_and_saves_cursor():
 def test_mention_ingest_batch_skips_duplicates():
     source = SourceFactory()
     mention_ingest_batch(source=source, posts=[_post("1"), _post("2")], cursor={"n": 1})
-    new = mention_ingest_batch(
+    result = mention_ingest_batch(
         source=source, posts=[_post("2"), _post("3"), _post("3")], cursor={"n": 2}
     )
-    assert [m.external_id for m in new] == ["3"]
+    assert [m.external_id for m in result.new] == ["3"]
+    assert result.duplicates == 2
     assert Mention.objects.filter(workspace=source.workspace).count() == 3
 
 
@@ -81,8 +82,8 @@ def test_mention_ingest_batch_stores_huge_posts_inside_a_normal_page():
     emoji_flood = "😠" * 3000
     posts = [_post(str(i)) for i in range(20)]
     posts[10:10] = [_post("words", huge_words), _post("emoji", emoji_flood)]
-    new = mention_ingest_batch(source=source, posts=posts, cursor={})
-    assert len(new) == 22
+    result = mention_ingest_batch(source=source, posts=posts, cursor={})
+    assert len(result.new) == 22
     assert Mention.objects.get(external_id="emoji").sentiment_compound < -0.05
     assert Mention.objects.get(external_id="words").text == huge_words
     assert Mention.objects.get(external_id="15").sentiment_compound < -0.05

@@ -14,8 +14,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _due_demo_source(**kw) -> Source:
     started = timezone.now() - timedelta(seconds=150)
+    # The demo platform takes no query, so its cursor lives under the "" key.
     return SourceFactory(
-        settings={"scenario": "en"}, cursor={"started_at": started.isoformat(), "next": 0}, **kw
+        settings={"scenario": "en"},
+        cursor={"": {"started_at": started.isoformat(), "next": 0}},
+        **kw,
     )
 
 
@@ -24,11 +27,11 @@ def test_poll_source_ingests_and_is_idempotent_when_run_twice():
     poll_source.apply(args=[source.pk])
     first = Mention.objects.filter(workspace=source.workspace).count()
     source.refresh_from_db()
-    cursor = source.cursor
+    cursor = source.cursor[""]
     assert first > 10
     assert cursor["next"] == first
     # Same cursor replayed (e.g. a redelivered message): nothing new, nothing duplicated.
-    Source.objects.filter(pk=source.pk).update(cursor={**cursor, "next": 0})
+    Source.objects.filter(pk=source.pk).update(cursor={"": {**cursor, "next": 0}})
     poll_source.apply(args=[source.pk])
     assert Mention.objects.filter(workspace=source.workspace).count() == first
 

@@ -1,0 +1,1 @@
+"""REST API of monitoring: mentions and alerts (read), configuration (admin), ingest."""

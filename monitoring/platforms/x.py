@@ -1,0 +1,274 @@
+"""X (Twitter) recent search through tweepy's v2 `Client`, one HTTP request per `fetch`.
+
+Cursor: `{"since_id": str | None, "next_token": str | None, "pending_since_id": str | None}`.
+
+X returns a search newest first, in pages joined by `next_token`. A *run* is every page of one
+search bounded below by `since_id`:
+- the first page of a run records `meta.newest_id` as `pending_since_id` and, if X says more
+  pages follow, keeps `next_token`; `since_id` stays where it was;
+- later pages send the same `since_id` plus `next_token`;
+- only the page without `next_token` ends the run: `since_id` becomes `pending_since_id`.
+So a crash or a 429 in the middle of a run resumes at the stored `next_token` and never moves
+`since_id` past tweets not yet returned. Posts that arrive during a run are newer than
+`pending_since_id` and come with the next run.
+
+The first poll of a source (no `since_id`) reads only the newest page and starts from there: no
+backfill of X's seven-day window. X pages hold 10-100 tweets, so `limit` below 10 still asks
+for 10 (a page cannot be cut without losing its `next_token` position).
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import tweepy
+
+from monitoring.platforms.base import (
+    NormalizedPost,
+    Page,
+    PlatformAuthError,
+    PlatformBadPayload,
+    PlatformRateLimited,
+    PlatformUnavailable,
+    RateLimit,
+    RejectedItem,
+)
+
+TIMEOUT_SECONDS = 10.0
+# Used when a 429 carries no x-rate-limit-reset header.
+DEFAULT_RETRY_AFTER = 60.0
+EXPANSIONS = ["author_id", "referenced_tweets.id"]
+TWEET_FIELDS = [
+    "created_at",
+    "lang",
+    "public_metrics",
+    "conversation_id",
+    "entities",
+    "referenced_tweets",
+    "in_reply_to_user_id",
+]
+USER_FIELDS = ["username", "name", "public_metrics", "verified", "created_at"]
+REFERENCE_FIELDS = {"replied_to": "reply_to", "quoted": "quote_of", "retweeted": "repost_of"}
+
+
+class _TimeoutSession(requests.Session):
+    """tweepy sends every request through `Client.session` without a timeout: add ours."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+class XClient:
+    def __init__(self, *, bearer_token: str, query_suffix: str = "", timeout: float) -> None:
+        self.query_suffix = query_suffix
+        self.client = tweepy.Client(
+            bearer_token=bearer_token, return_type=requests.Response, wait_on_rate_limit=False
+        )
+        self.client.session = _TimeoutSession(timeout)
+
+    def fetch(
+        self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""
+    ) -> Page:
+        """One page of recent search after the cursor (scheme in the module docstring).
+
+        Raises PlatformUnavailable, PlatformRateLimited, PlatformAuthError, PlatformBadPayload.
+        """
+        since_id = cursor.get("since_id") or None
+        next_token = cursor.get("next_token") or None
+        if not query.strip():
+            return Page(posts=[], next_cursor=dict(cursor))
+        params: dict[str, Any] = {
+            "max_results": min(max(limit, 10), 100),
+            "sort_order": "recency",
+            "expansions": EXPANSIONS,
+            "tweet_fields": TWEET_FIELDS,
+            "user_fields": USER_FIELDS,
+        }
+        if since_id:
+            params["since_id"] = since_id
+        if next_token:
+            params["next_token"] = next_token
+        response = self._search(self._full_query(query), params, now)
+        body = _page_body(response)
+        posts, rejected = _map_page(body)
+        meta = body["meta"]
+        pending = cursor.get("pending_since_id") if next_token else meta.get("newest_id")
+        pending = pending or since_id
+        more = meta.get("next_token") if since_id else None
+        if more:
+            next_cursor = {"since_id": since_id, "next_token": more, "pending_since_id": pending}
+        else:
+            next_cursor = {"since_id": pending, "next_token": None, "pending_since_id": None}
+        return Page(
+            posts=posts,
+            next_cursor=next_cursor,
+            rejected=rejected,
+            rate_limit=_rate_limit(response.headers),
+        )
+
+    def _full_query(self, query: str) -> str:
+        if not self.query_suffix.strip():
+            return query
+        # X applies AND before OR: without parentheses the suffix binds to the last term only.
+        return f"({query}) {self.query_suffix.strip()}"
+
+    def _search(self, query: str, params: dict[str, Any], now: datetime) -> requests.Response:
+        try:
+            return self.client.search_recent_tweets(query, **params)
+        except tweepy.TooManyRequests as exc:
+            reset = exc.response.headers.get("x-rate-limit-reset", "")
+            retry_after = (
+                max(int(reset) - now.timestamp(), 1.0) if reset.isdigit() else DEFAULT_RETRY_AFTER
+            )
+            raise PlatformRateLimited(f"x: 429 until {reset}", retry_after=retry_after) from exc
+        except (tweepy.Unauthorized, tweepy.Forbidden) as exc:
+            raise PlatformAuthError(f"x: {exc}") from exc
+        except tweepy.TwitterServerError as exc:
+            raise PlatformUnavailable(f"x: {exc}") from exc
+        except tweepy.HTTPException as exc:
+            fields = [
+                p for e in exc.api_errors if isinstance(e, dict) for p in e.get("parameters") or {}
+            ]
+            where = ",".join(f"request.{p}" for p in fields) or "request"
+            raise PlatformBadPayload(f"{where}: {exc}") from exc
+        except requests.RequestException as exc:
+            raise PlatformUnavailable(f"x: {type(exc).__name__}: {exc}") from exc
+
+
+def _page_body(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise PlatformBadPayload("body: not JSON") from exc
+    if not isinstance(body, dict):
+        raise PlatformBadPayload("body: not a JSON object")
+    meta = body.get("meta")
+    if not isinstance(meta, dict):
+        raise PlatformBadPayload("meta: missing")
+    # X leaves `data` out of an empty result; anything else without it is malformed.
+    if "data" not in body and meta.get("result_count", 0) != 0:
+        raise PlatformBadPayload("data: missing")
+    if not isinstance(body.get("data", []), list):
+        raise PlatformBadPayload("data: not a list")
+    return body
+
+
+def _map_page(body: dict[str, Any]) -> tuple[list[NormalizedPost], list[RejectedItem]]:
+    includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
+    users = {
+        str(user.get("id")): user for user in includes.get("users") or [] if isinstance(user, dict)
+    }
+    posts, rejected = [], []
+    for tweet in body.get("data", []):
+        try:
+            posts.append(_post(tweet, users))
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            rejected.append(RejectedItem(reason=str(exc), raw=json.dumps(tweet)))
+    return posts, rejected
+
+
+def _post(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> NormalizedPost:
+    if not isinstance(tweet, dict):
+        raise TypeError("tweet: not an object")
+    for name in ("id", "text", "created_at"):
+        if not isinstance(tweet.get(name), str) or not tweet[name]:
+            raise ValueError(f"{name}: missing")
+    posted_at = _timestamp(tweet["created_at"], "created_at")
+    metrics = tweet.get("public_metrics") or {}
+    entities = tweet.get("entities") or {}
+    references = {
+        REFERENCE_FIELDS[ref["type"]]: str(ref.get("id", ""))
+        for ref in tweet.get("referenced_tweets") or []
+        if ref.get("type") in REFERENCE_FIELDS
+    }
+    author = users.get(str(tweet.get("author_id")), {})
+    author_metrics = author.get("public_metrics") or {}
+    handle = author.get("username", "")
+    lang = tweet.get("lang") or ""
+    views = metrics.get("impression_count")
+    return NormalizedPost(
+        platform="x",
+        external_id=tweet["id"],
+        text=tweet["text"],
+        posted_at=posted_at,
+        url=f"https://x.com/{handle or 'i/web'}/status/{tweet['id']}",
+        author_handle=handle,
+        author_name=author.get("name", ""),
+        author_followers=_count(author_metrics, "followers_count"),
+        author_verified=bool(author.get("verified", False)),
+        author_created_at=_optional_timestamp(author.get("created_at")),
+        language="" if lang == "und" else lang,
+        likes=_count(metrics, "like_count"),
+        reposts=_count(metrics, "retweet_count"),
+        replies=_count(metrics, "reply_count"),
+        quotes=_count(metrics, "quote_count"),
+        views=None if views is None else _count(metrics, "impression_count"),
+        conversation_id=str(tweet.get("conversation_id") or ""),
+        urls=_entity_values(entities, "urls", ("expanded_url", "url")),
+        hashtags=_entity_values(entities, "hashtags", ("tag",)),
+        raw=tweet,
+        **references,
+    )
+
+
+def _entity_values(entities: dict[str, Any], kind: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    # An entity without its value is skipped: it should not cost us the whole post.
+    found = (next((e[k] for k in keys if e.get(k)), None) for e in entities.get(kind) or [])
+    return tuple(str(value) for value in found if value)
+
+
+def _count(metrics: dict[str, Any], name: str) -> int:
+    value = metrics.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"public_metrics.{name}: not a count")
+    return value
+
+
+def _timestamp(value: str, name: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: not an ISO timestamp") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _optional_timestamp(value: Any) -> datetime | None:
+    try:
+        return _timestamp(value, "created_at") if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _rate_limit(headers: Any) -> RateLimit | None:
+    if "x-rate-limit-remaining" not in headers:
+        return None
+    reset = headers.get("x-rate-limit-reset")
+    try:
+        return RateLimit(
+            remaining=int(headers["x-rate-limit-remaining"]),
+            limit=int(headers["x-rate-limit-limit"]) if "x-rate-limit-limit" in headers else None,
+            reset_at=datetime.fromtimestamp(int(reset), UTC) if reset else None,
+        )
+    except ValueError:
+        return None
+
+
+def build(settings: dict[str, Any], credentials: dict[str, str]) -> XClient:
+    """The X client for a source (`credentials["bearer_token"]`, `settings["query_suffix"]`).
+
+    Raises PlatformAuthError when no bearer token is stored.
+    """
+    token = (credentials or {}).get("bearer_token", "")
+    if not token:
+        raise PlatformAuthError("credentials.bearer_token: missing")
+    return XClient(
+        bearer_token=token,
+        query_suffix=settings.get("query_suffix", ""),
+        timeout=float(settings.get("timeout_seconds", TIMEOUT_SECONDS)),
+    )

@@ -1,0 +1,98 @@
+"""Admin-edited configuration: sources (with encrypted credentials) and watch terms."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from monitoring.credentials import credentials_decrypt, credentials_encrypt
+from monitoring.exceptions import WatchTermDuplicate, WatchTermInvalid
+from monitoring.models import Source, WatchTerm
+from monitoring.query import QuerySyntaxError, parse_query
+
+
+@transaction.atomic
+def source_create(
+    *,
+    workspace_id: int,
+    name: str,
+    platform: str,
+    settings: dict[str, Any],
+    interval: int,
+    credentials: dict[str, str] | None = None,
+) -> Source:
+    """Create an enabled source (no cursor: it starts from now); credentials are encrypted."""
+    return Source.objects.create(
+        workspace_id=workspace_id,
+        name=name,
+        platform=platform,
+        settings=settings,
+        poll_interval_seconds=interval,
+        credentials_encrypted=credentials_encrypt(credentials or {}),
+    )
+
+
+@transaction.atomic
+def source_update(*, source: Source, **fields: Any) -> Source:
+    """Update name, settings, poll interval or enabled flag (other fields are refused)."""
+    allowed = {"name", "settings", "poll_interval_seconds", "is_enabled"}
+    for key, value in fields.items():
+        if key not in allowed:
+            raise ValueError(f"source_update: {key} is not editable")
+        setattr(source, key, value)
+    source.save(update_fields=[*fields.keys()])
+    return source
+
+
+@transaction.atomic
+def source_credentials_set(*, source: Source, credentials: dict[str, str]) -> None:
+    """Merge new secret values into the source's encrypted credentials (empty value deletes)."""
+    merged = {**credentials_decrypt(source.credentials_encrypted), **credentials}
+    merged = {k: v for k, v in merged.items() if v}
+    source.credentials_encrypted = credentials_encrypt(merged)
+    source.save(update_fields=["credentials_encrypted"])
+
+
+@transaction.atomic
+def source_delete(*, source: Source) -> None:
+    """Delete the source; its mentions stay (their source becomes empty)."""
+    source.delete()
+
+
+def _validated_query(query: str) -> str:
+    query = query.strip()
+    try:
+        parse_query(query)
+    except QuerySyntaxError as exc:
+        raise WatchTermInvalid(_("Invalid watch term: %(error)s") % {"error": exc}) from exc
+    return query
+
+
+@transaction.atomic
+def watch_term_create(*, workspace_id: int, query: str) -> WatchTerm:
+    """Create a watch term after checking its syntax; raises WatchTermInvalid (400) or 409."""
+    query = _validated_query(query)
+    try:
+        with transaction.atomic():
+            return WatchTerm.objects.create(workspace_id=workspace_id, query=query)
+    except IntegrityError as exc:
+        raise WatchTermDuplicate(_("This watch term already exists.")) from exc
+
+
+@transaction.atomic
+def watch_term_update(
+    *, term: WatchTerm, query: str | None = None, is_enabled: bool | None = None
+) -> WatchTerm:
+    """Change a term's query (syntax-checked) or enabled flag."""
+    if query is not None:
+        term.query = _validated_query(query)
+    if is_enabled is not None:
+        term.is_enabled = is_enabled
+    term.save(update_fields=["query", "is_enabled"])
+    return term
+
+
+@transaction.atomic
+def watch_term_delete(*, term: WatchTerm) -> None:
+    """Delete the term; mentions keep the ids they matched."""
+    term.delete()

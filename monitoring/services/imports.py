@@ -1,0 +1,204 @@
+"""Mentions that arrive pushed (webhook) or as files (import command and upload form).
+
+Both are stored whether they match a watch term or not (the sender chose them); matches are
+still recorded. Both are idempotent by the mention's natural key.
+"""
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from monitoring.exceptions import IngestPayloadInvalid, WebhookSignatureInvalid
+from monitoring.importing import RowInvalid, count_rows, iter_rows, post_from_row
+from monitoring.models import DeadLetter, ImportJob, Source
+from monitoring.selectors import source_credentials
+from monitoring.services.ingest import mention_import_batch
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-CrisisCenter-Signature"
+MAX_WEBHOOK_ITEMS = 1000
+IMPORT_BATCH = 1000
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    """The header value a sender must put in X-CrisisCenter-Signature: `sha256=<hex>`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhook_ingest(*, source: Source, body: bytes, signature: str) -> dict[str, int]:
+    """Verify the HMAC-SHA256 signature, validate every item, store them (idempotent).
+
+    Raises WebhookSignatureInvalid (401) or IngestPayloadInvalid (400, naming item and field);
+    nothing is stored from a request with any invalid item.
+    """
+    secret = source_credentials(source=source).get("webhook_secret", "")
+    expected = webhook_signature(secret, body) if secret else ""
+    if not secret or not hmac.compare_digest(expected, signature or ""):
+        raise WebhookSignatureInvalid(_("Invalid or missing signature."))
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise IngestPayloadInvalid(_("Body is not valid JSON.")) from exc
+    items = payload.get("mentions") if isinstance(payload, dict) else payload
+    if isinstance(payload, dict) and items is None:
+        items = [payload]
+    if not isinstance(items, list) or not items:
+        raise IngestPayloadInvalid(_("Expected a list of mentions under 'mentions'."))
+    if len(items) > MAX_WEBHOOK_ITEMS:
+        raise IngestPayloadInvalid(
+            _("At most %(n)s mentions per request.") % {"n": MAX_WEBHOOK_ITEMS}
+        )
+    posts, errors = [], []
+    for index, item in enumerate(items):
+        try:
+            posts.append(post_from_row(item, platform=source.settings.get("platform", "webhook")))
+        except RowInvalid as exc:
+            errors.append(f"mentions[{index}].{exc}")
+    if errors:
+        raise IngestPayloadInvalid(_("Invalid mentions."), {"errors": errors[:50]})
+    result = mention_import_batch(
+        workspace_id=source.workspace_id, source_id=source.pk, posts=posts
+    )
+    return {"received": len(posts), "new": len(result.new), "duplicates": result.duplicates}
+
+
+@dataclass
+class ImportProgress:
+    total: int
+    processed: int = 0
+    new: int = 0
+    duplicates: int = 0
+    failed: int = 0
+
+
+def _dead_letters(*, workspace_id: int, source_id: int, platform: str, rows: list) -> None:
+    DeadLetter.objects.bulk_create(
+        DeadLetter(
+            workspace_id=workspace_id,
+            source_id=source_id,
+            platform=platform,
+            reason=row.error[:2000],
+            raw=row.raw[:100_000],
+        )
+        for row in rows
+    )
+
+
+def import_source_get(*, workspace_id: int) -> Source:
+    """The workspace's (not polled) 'Import' source that imported mentions are attributed to."""
+    with transaction.atomic():
+        source, _created = Source.objects.get_or_create(
+            workspace_id=workspace_id,
+            platform="import",
+            name="Import",
+            defaults={"is_enabled": False, "poll_interval_seconds": 86400},
+        )
+    return source
+
+
+def mentions_import_stream(
+    *,
+    workspace_id: int,
+    stream: IO[str],
+    fmt: str,
+    platform: str,
+    total: int,
+    on_progress: Callable[[ImportProgress], None] | None = None,
+) -> ImportProgress:
+    """Import a JSONL/CSV stream in batches; bad rows go to dead letters. Idempotent.
+
+    Raises RowInvalid for a file that cannot be read at all (e.g. CSV without the columns).
+    """
+    source = import_source_get(workspace_id=workspace_id)
+    progress = ImportProgress(total=total)
+    batch, bad = [], []
+
+    def flush() -> None:
+        if batch:
+            result = mention_import_batch(
+                workspace_id=workspace_id, source_id=source.pk, posts=batch
+            )
+            progress.new += len(result.new)
+            progress.duplicates += result.duplicates
+        if bad:
+            _dead_letters(
+                workspace_id=workspace_id, source_id=source.pk, platform="import", rows=bad
+            )
+        progress.processed += len(batch) + len(bad)
+        progress.failed += len(bad)
+        batch.clear()
+        bad.clear()
+        if on_progress:
+            on_progress(progress)
+
+    for row in iter_rows(stream, fmt=fmt, platform=platform):
+        (batch if row.post else bad).append(row.post or row)
+        if len(batch) + len(bad) >= IMPORT_BATCH:
+            flush()
+    flush()
+    return progress
+
+
+@transaction.atomic
+def import_job_create(
+    *, workspace_id: int, user: Any, filename: str, content: str, fmt: str, platform: str
+) -> ImportJob:
+    """Queue an uploaded file for import; the task runs after commit."""
+    from monitoring.tasks import run_import  # tasks import services; break the cycle here
+
+    job = ImportJob.objects.create(
+        workspace_id=workspace_id,
+        created_by=user,
+        filename=filename[:200],
+        format=fmt,
+        platform=platform,
+        content=content,
+        total=count_rows(content, fmt),
+    )
+    transaction.on_commit(lambda: run_import.delay(job.pk))
+    return job
+
+
+def import_job_run(*, job: ImportJob) -> ImportJob:
+    """Process a queued import job, saving progress as it goes. Safe to run twice."""
+    if job.status == ImportJob.Status.DONE:
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+
+    def save(progress: ImportProgress) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(
+            processed=progress.processed,
+            new=progress.new,
+            duplicates=progress.duplicates,
+            failed=progress.failed,
+        )
+
+    try:
+        mentions_import_stream(
+            workspace_id=job.workspace_id,
+            stream=io.StringIO(job.content),
+            fmt=job.format,
+            platform=job.platform,
+            total=job.total,
+            on_progress=save,
+        )
+    except RowInvalid as exc:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
+        )
+    else:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.DONE, finished_at=timezone.now(), content=""
+        )
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,212 @@
+"""Storing pages of posts: score in memory, one short transaction, publish after commit.
+
+Idempotent by the natural key (workspace, platform, external id): INSERT ... ON CONFLICT DO
+NOTHING RETURNING tells which rows are new, and only those are published.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from crisiscenter.db import insert_ignore_conflicts
+from monitoring.models import DeadLetter, Mention, Source
+from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem
+from monitoring.query import Query, matching_terms
+from monitoring.selectors import watch_term_queries
+from monitoring.sentiment import detect_language, score_text
+from realtime import events
+from realtime.publisher import publish_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    new: list[Mention] = field(default_factory=list)
+    duplicates: int = 0
+    not_matching: int = 0
+
+
+def _mention_from_post(
+    *, workspace_id: int, source_id: int | None, post: NormalizedPost, now: datetime, terms: list
+) -> Mention:
+    language = post.language or detect_language(post.text)
+    score = score_text(post.text, language)
+    return Mention(
+        workspace_id=workspace_id,
+        source_id=source_id,
+        platform=post.platform,
+        external_id=post.external_id,
+        url=post.url,
+        author_handle=post.author_handle,
+        author_name=post.author_name,
+        author_followers=post.author_followers,
+        author_verified=post.author_verified,
+        author_created_at=post.author_created_at,
+        author_is_outlet=post.author_is_outlet,
+        text=post.text,
+        language=language,
+        posted_at=post.posted_at,
+        fetched_at=now,
+        sentiment_compound=score.compound,
+        sentiment_pos=score.pos,
+        sentiment_neu=score.neu,
+        sentiment_neg=score.neg,
+        sentiment_scorer=score.scorer,
+        likes=post.likes,
+        reposts=post.reposts,
+        replies=post.replies,
+        quotes=post.quotes,
+        views=post.views,
+        reply_to=post.reply_to,
+        quote_of=post.quote_of,
+        repost_of=post.repost_of,
+        conversation_id=post.conversation_id,
+        urls=list(post.urls),
+        hashtags=list(post.hashtags),
+        matched_terms=terms,
+        raw=post.raw,
+    )
+
+
+def _prepare(
+    *,
+    workspace_id: int,
+    source_id: int | None,
+    posts: Sequence[NormalizedPost],
+    queries: dict[int, Query],
+    require_match: bool,
+) -> tuple[list[Mention], int]:
+    """Match and score in memory (no DB). Returns the mentions to store and the non-matching."""
+    now = timezone.now()
+    mentions, not_matching = [], 0
+    for post in posts:
+        terms = matching_terms(queries, post.text) if queries else []
+        if require_match and not terms:
+            not_matching += 1
+            continue
+        mentions.append(
+            _mention_from_post(
+                workspace_id=workspace_id, source_id=source_id, post=post, now=now, terms=terms
+            )
+        )
+    return mentions, not_matching
+
+
+def _insert_and_publish(*, workspace_id: int, mentions: list[Mention]) -> list[Mention]:
+    """Insert (skipping duplicates) inside the caller's transaction; publish the new ones."""
+    rows = insert_ignore_conflicts(
+        mentions,
+        conflict_fields=["workspace", "platform", "external_id"],
+        returning=["id", "platform", "external_id"],
+    )
+    ids = {(platform, external_id): pk for pk, platform, external_id in rows}
+    new = []
+    for mention in mentions:
+        pk = ids.pop((mention.platform, mention.external_id), None)
+        if pk is not None:
+            mention.pk = pk
+            new.append(mention)
+    if new:
+        publish_on_commit(
+            workspace_id=workspace_id,
+            event=events.MentionBatch(
+                workspace_id=workspace_id, mentions=[events.mention_item(m) for m in new]
+            ),
+        )
+    return new
+
+
+def mention_ingest_batch(
+    *,
+    source: Source,
+    posts: Sequence[NormalizedPost],
+    cursor: dict[str, Any],
+    rejected: Sequence[RejectedItem] = (),
+    rate_limit: RateLimit | None = None,
+) -> StoreResult:
+    """Store a polled page: matching posts, dead letters and the source's cursor, atomically.
+
+    Only posts matching a watch term are kept (polled sources). Idempotent. Publishes one
+    `mention.batch` event with the new mentions after commit.
+    """
+    queries = watch_term_queries(workspace_id=source.workspace_id)
+    mentions, not_matching = _prepare(
+        workspace_id=source.workspace_id,
+        source_id=source.pk,
+        posts=posts,
+        queries=queries,
+        require_match=source.platform != "demo" or bool(queries),
+    )
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        new = _insert_and_publish(workspace_id=source.workspace_id, mentions=mentions)
+        DeadLetter.objects.bulk_create(
+            DeadLetter(
+                workspace_id=source.workspace_id,
+                source_id=source.pk,
+                platform=source.platform,
+                reason=item.reason[:2000],
+                raw=item.raw,
+            )
+            for item in rejected
+        )
+        updates: dict[str, Any] = {
+            "cursor": cursor,
+            "last_success_at": now,
+            "last_item_count": len(posts),
+            "consecutive_failures": 0,
+            "health": Source.Health.OK,
+            "last_error": "",
+            "lease_until": None,
+        }
+        if rate_limit is not None:
+            updates["rate_limit"] = {
+                "remaining": rate_limit.remaining,
+                "limit": rate_limit.limit,
+                "reset_at": rate_limit.reset_at.isoformat() if rate_limit.reset_at else None,
+            }
+        Source.objects.filter(pk=source.pk).update(**updates)
+    source.cursor = cursor
+    result = StoreResult(new=new, duplicates=len(mentions) - len(new), not_matching=not_matching)
+    logger.info(
+        "monitoring.ingest.stored",
+        extra={
+            "source_id": source.pk,
+            "fetched": len(posts),
+            "inserted": len(new),
+            "rejected": len(rejected),
+        },
+    )
+    return result
+
+
+def mention_import_batch(
+    *, workspace_id: int, source_id: int | None, posts: Sequence[NormalizedPost]
+) -> StoreResult:
+    """Store pushed or imported posts whether or not they match (matches are still recorded).
+
+    Idempotent (re-importing creates nothing new). Publishes `mention.batch` after commit.
+    """
+    queries = watch_term_queries(workspace_id=workspace_id)
+    mentions, _ = _prepare(
+        workspace_id=workspace_id,
+        source_id=source_id,
+        posts=posts,
+        queries=queries,
+        require_match=False,
+    )
+    with transaction.atomic(durable=True):
+        new = _insert_and_publish(workspace_id=workspace_id, mentions=mentions)
+        if source_id is not None:
+            Source.objects.filter(pk=source_id).update(
+                last_success_at=timezone.now(),
+                last_item_count=len(posts),
+                health=Source.Health.OK,
+            )
+    return StoreResult(new=new, duplicates=len(mentions) - len(new))

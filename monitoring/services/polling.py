@@ -1,0 +1,118 @@
+"""Polling one source: lease, fetch outside any transaction, ingest, health.
+
+A source's cursor is a dict keyed by the compiled platform query, so every query (a workspace
+may need several when its watch terms exceed a platform's query length) keeps its own
+position; keys of queries that no longer exist are dropped.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from monitoring.models import Source
+from monitoring.platforms import client_for
+from monitoring.platforms.base import PlatformError
+from monitoring.query import compile_terms
+from monitoring.selectors import source_credentials, watch_term_queries
+from monitoring.services.ingest import mention_ingest_batch
+from monitoring.services.rules import alert_rules_evaluate, source_down_alert_raise
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 120
+DOWN_AFTER_FAILURES = 3
+# Platforms whose client searches: they need watch terms compiled into a query.
+SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
+X_MAX_QUERY = 512
+
+
+@dataclass(frozen=True)
+class PollResult:
+    fetched: int
+    inserted: int
+    alerts: int
+    skipped: bool = False
+
+
+def source_lease_acquire(*, source: Source, now: datetime) -> bool:
+    """Take the poll lease on the source (conditional UPDATE). False if another poll holds it."""
+    got = (
+        Source.objects.filter(pk=source.pk, is_enabled=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + timedelta(seconds=LEASE_SECONDS), last_polled_at=now)
+    )
+    return got == 1
+
+
+def _queries_for(source: Source) -> list[str]:
+    if source.platform not in SEARCHING_PLATFORMS:
+        return [""]
+    queries = list(watch_term_queries(workspace_id=source.workspace_id).values())
+    if not queries:
+        return [""]
+    max_length = 1000
+    if source.platform == "x":
+        # The X client sends "(query) <suffix>": leave room for the suffix.
+        suffix = source.settings.get("query_suffix", "")
+        max_length = X_MAX_QUERY - (len(suffix) + 3 if suffix else 0)
+    return compile_terms(queries, source.platform, max_length=max_length)
+
+
+def source_poll(*, source: Source, now: datetime | None = None, limit: int = 100) -> PollResult:
+    """Fetch one page per compiled query for the source, ingest each, then evaluate rules.
+
+    Holds the source's lease during the poll; records health on success and failure.
+    Re-raises PlatformError after recording it (the task decides whether to retry).
+    """
+    now = now or timezone.now()
+    if not source_lease_acquire(source=source, now=now):
+        logger.info("monitoring.source_poll.leased", extra={"source_id": source.pk})
+        return PollResult(fetched=0, inserted=0, alerts=0, skipped=True)
+    fetched = inserted = 0
+    try:
+        client = client_for(source.platform, source.settings, source_credentials(source=source))
+        queries = _queries_for(source)
+        cursors = {q: c for q, c in (source.cursor or {}).items() if q in queries}
+        for query in queries:
+            page = client.fetch(cursor=cursors.get(query, {}), now=now, limit=limit, query=query)
+            cursors[query] = page.next_cursor
+            result = mention_ingest_batch(
+                source=source,
+                posts=page.posts,
+                cursor=dict(cursors),
+                rejected=page.rejected,
+                rate_limit=page.rate_limit,
+            )
+            fetched += len(page.posts)
+            inserted += len(result.new)
+    except PlatformError as exc:
+        source_record_failure(source=source, error=exc, now=now)
+        raise
+    alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
+    return PollResult(fetched=fetched, inserted=inserted, alerts=len(alerts))
+
+
+def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:
+    """Record a failed poll: error, failure count, health; frees the lease.
+
+    On the poll that makes the source `down`, raises a `source_down` alert (once per outage).
+    """
+    source.refresh_from_db(fields=["consecutive_failures", "health"])
+    failures = source.consecutive_failures + 1
+    health = Source.Health.DOWN if failures >= DOWN_AFTER_FAILURES else Source.Health.LAGGING
+    Source.objects.filter(pk=source.pk).update(
+        consecutive_failures=failures,
+        last_error=f"{type(error).__name__}: {error}"[:2000],
+        last_error_at=now,
+        health=health,
+        lease_until=None,
+    )
+    logger.warning(
+        "monitoring.source_poll.failed",
+        extra={"source_id": source.pk, "error": type(error).__name__, "failures": failures},
+    )
+    if failures == DOWN_AFTER_FAILURES:
+        source_down_alert_raise(source=source, failures=failures, error=error, now=now)

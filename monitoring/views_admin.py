@@ -1,0 +1,138 @@
+"""Admin pages of a workspace: sources with their health, watch terms, imports."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from crisiscenter.exceptions import CrisisCenterError
+from monitoring import selectors, services
+from monitoring.forms import ImportForm, SourceForm, WatchTermForm
+from monitoring.importing import detect_format
+from monitoring.models import Source, WatchTerm
+from workspaces.exceptions import WorkspaceNotFound
+from workspaces.models import Membership, Workspace
+from workspaces.selectors import membership_role_get, workspace_get_for_user
+
+
+def _workspace(request: HttpRequest, slug: str, *, admin: bool) -> tuple[Workspace, str]:
+    try:
+        workspace = workspace_get_for_user(user=request.user, slug=slug)
+    except WorkspaceNotFound as exc:
+        raise Http404(exc.message) from exc
+    role = membership_role_get(user=request.user, workspace=workspace) or ""
+    if admin and role != Membership.Role.ADMIN:
+        raise PermissionDenied(_("Only admins can change the configuration."))
+    return workspace, role
+
+
+@login_required
+def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace, role = _workspace(request, slug, admin=False)
+    return render(
+        request,
+        "monitoring/sources.html",
+        {
+            "workspace": workspace,
+            "role": role,
+            "is_admin": role == Membership.Role.ADMIN,
+            "sources": selectors.source_list(user=request.user, workspace=slug),
+            "terms": selectors.watch_term_list(user=request.user, workspace=slug),
+            "imports": selectors.import_job_list(user=request.user, workspace=slug)[:10],
+            "dead_letters": selectors.dead_letter_list(user=request.user, workspace=slug)[:20],
+            "source_form": SourceForm(),
+            "term_form": WatchTermForm(),
+            "import_form": ImportForm(initial={"platform": "import"}),
+        },
+    )
+
+
+def _back(slug: str) -> HttpResponse:
+    return redirect("workspace-sources", slug=slug)
+
+
+@login_required
+@require_POST
+def source_add(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace, _role = _workspace(request, slug, admin=True)
+    form = SourceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return _back(slug)
+    services.source_create(
+        workspace_id=workspace.pk,
+        name=form.cleaned_data["name"],
+        platform=form.cleaned_data["platform"],
+        settings=form.cleaned_data["settings"],
+        interval=form.cleaned_data["poll_interval_seconds"],
+        credentials=form.credentials(),
+    )
+    messages.success(request, _("Source added."))
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def source_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    workspace, _role = _workspace(request, slug, admin=True)
+    source = Source.objects.filter(workspace=workspace, pk=pk).first()
+    if source is None:
+        raise Http404
+    services.source_update(source=source, is_enabled=not source.is_enabled)
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def term_add(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace, _role = _workspace(request, slug, admin=True)
+    form = WatchTermForm(request.POST)
+    if form.is_valid():
+        try:
+            services.watch_term_create(workspace_id=workspace.pk, query=form.cleaned_data["query"])
+            messages.success(request, _("Watch term added."))
+        except CrisisCenterError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, form.errors.as_text())
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def term_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    workspace, _role = _workspace(request, slug, admin=True)
+    term = WatchTerm.objects.filter(workspace=workspace, pk=pk).first()
+    if term is None:
+        raise Http404
+    services.watch_term_delete(term=term)
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace, _role = _workspace(request, slug, admin=True)
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return _back(slug)
+    upload = form.cleaned_data["file"]
+    try:
+        content = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        messages.error(request, _("The file is not UTF-8 text."))
+        return _back(slug)
+    services.import_job_create(
+        workspace_id=workspace.pk,
+        user=request.user,
+        filename=upload.name,
+        content=content,
+        fmt=detect_format(upload.name, content[:100]),
+        platform=form.cleaned_data["platform"],
+    )
+    messages.success(request, _("Import started."))
+    return _back(slug)

@@ -1,0 +1,139 @@
+"""Sources and watch terms: members read, only admins write, credentials never come back."""
+
+import pytest
+
+from monitoring.models import Source, WatchTerm
+from monitoring.selectors import source_credentials
+
+pytestmark = pytest.mark.django_db
+
+SOURCE = {
+    "workspace": "alpha",
+    "name": "Nieuws",
+    "platform": "news",
+    "settings": {"feeds": ["https://example.org/rss"]},
+    "poll_interval_seconds": 300,
+    "credentials": {"access_token": "tok-123-secret"},
+}
+
+
+@pytest.fixture
+def alpha(make_workspace):
+    return make_workspace(slug="alpha")
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"), [("admin", 201), ("crisis_team", 403), ("communications", 403)]
+)
+def test_source_create_by_role(alpha, make_member, api_client_for, role, expected):
+    client = api_client_for(make_member(alpha, role=role))
+    response = client.post("/api/sources/", SOURCE, format="json")
+    assert response.status_code == expected, response.content
+    assert Source.objects.filter(workspace=alpha).count() == (1 if expected == 201 else 0)
+
+
+def test_source_create_in_other_workspace_is_404(
+    alpha, make_workspace, make_member, api_client_for
+):
+    make_workspace(slug="beta")
+    client = api_client_for(make_member(alpha, role="admin"))
+    response = client.post("/api/sources/", {**SOURCE, "workspace": "beta"}, format="json")
+    assert response.status_code == 404
+
+
+def test_source_credentials_are_encrypted_and_never_returned(alpha, make_member, api_client_for):
+    client = api_client_for(make_member(alpha, role="admin"))
+    created = client.post("/api/sources/", SOURCE, format="json").json()
+    assert created["credential_keys"] == ["access_token"]
+    assert "tok-123-secret" not in str(created)
+    source = Source.objects.get(pk=created["id"])
+    assert "tok-123-secret" not in source.credentials_encrypted
+    assert source_credentials(source=source) == {"access_token": "tok-123-secret"}
+    listed = client.get("/api/sources/?workspace=alpha").content.decode()
+    assert "tok-123-secret" not in listed
+    client.patch(f"/api/sources/{source.pk}/", {"credentials": {"access_token": ""}}, format="json")
+    source.refresh_from_db()
+    assert source_credentials(source=source) == {}
+
+
+def test_source_update_and_delete_need_admin(alpha, make_member, api_client_for):
+    admin = api_client_for(make_member(alpha, role="admin"))
+    team = api_client_for(make_member(alpha, role="crisis_team"))
+    pk = admin.post("/api/sources/", SOURCE, format="json").json()["id"]
+    assert team.get(f"/api/sources/{pk}/").status_code == 200
+    assert (
+        team.patch(f"/api/sources/{pk}/", {"is_enabled": False}, format="json").status_code == 403
+    )
+    assert team.delete(f"/api/sources/{pk}/").status_code == 403
+    response = admin.patch(f"/api/sources/{pk}/", {"is_enabled": False}, format="json")
+    assert response.status_code == 200
+    assert response.json()["is_enabled"] is False
+    assert admin.delete(f"/api/sources/{pk}/").status_code == 204
+    assert not Source.objects.filter(pk=pk).exists()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {**SOURCE, "platform": "myspace"},
+        {**SOURCE, "poll_interval_seconds": 1},
+        {**SOURCE, "settings": "not a dict"},
+        {k: v for k, v in SOURCE.items() if k != "name"},
+    ],
+)
+def test_source_create_bad_payload_is_400(alpha, make_member, api_client_for, payload):
+    client = api_client_for(make_member(alpha, role="admin"))
+    assert client.post("/api/sources/", payload, format="json").status_code == 400
+
+
+def test_watch_term_create_validates_query(alpha, make_member, api_client_for):
+    client = api_client_for(make_member(alpha, role="admin"))
+    ok = client.post(
+        "/api/watch-terms/",
+        {"workspace": "alpha", "query": '"Bank Noord" OR banknoord -vacature'},
+        format="json",
+    )
+    assert ok.status_code == 201, ok.content
+    bad = client.post(
+        "/api/watch-terms/", {"workspace": "alpha", "query": '"Bank Noord'}, format="json"
+    )
+    assert bad.status_code == 400
+    assert bad.json()["detail"]
+    dup = client.post(
+        "/api/watch-terms/",
+        {"workspace": "alpha", "query": '"Bank Noord" OR banknoord -vacature'},
+        format="json",
+    )
+    assert dup.status_code == 409
+    assert WatchTerm.objects.filter(workspace=alpha).count() == 1
+
+
+def test_watch_term_write_needs_admin(alpha, make_member, api_client_for):
+    client = api_client_for(make_member(alpha, role="crisis_team"))
+    response = client.post("/api/watch-terms/", {"workspace": "alpha", "query": "x"}, format="json")
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("endpoint", ["sources", "watch-terms", "dead-letters", "imports"])
+def test_config_endpoints_return_404_for_other_workspace(
+    make_workspace, make_member, api_client_for, endpoint
+):
+    from monitoring.models import DeadLetter, ImportJob
+
+    a, b = make_workspace(slug="alpha"), make_workspace(slug="beta")
+    objs = {
+        "sources": lambda ws: Source.objects.create(workspace=ws, name="s", platform="news"),
+        "watch-terms": lambda ws: WatchTerm.objects.create(workspace=ws, query="x"),
+        "dead-letters": lambda ws: DeadLetter.objects.create(
+            workspace=ws, platform="x", reason="r", raw="{}"
+        ),
+        "imports": lambda ws: ImportJob.objects.create(
+            workspace=ws, filename="f.csv", format="csv", platform="import"
+        ),
+    }
+    own, other = objs[endpoint](a), objs[endpoint](b)
+    client = api_client_for(make_member(a, role="admin"))
+    assert client.get(f"/api/{endpoint}/{own.pk}/").status_code == 200
+    assert client.get(f"/api/{endpoint}/{other.pk}/").status_code == 404
+    ids = [row["id"] for row in client.get(f"/api/{endpoint}/").json()["results"]]
+    assert ids == [own.pk]

@@ -1,0 +1,111 @@
+import json
+
+import pytest
+
+from monitoring.models import Mention, Source, WatchTerm
+from monitoring.services import webhook_signature
+from tests.factories import SourceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECRET = "s3cret-webhook-key"
+
+
+@pytest.fixture
+def webhook_source():
+    from monitoring.services import source_create
+    from tests.factories import WorkspaceFactory
+
+    ws = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=ws, query='"Bank Noord"')
+    return source_create(
+        workspace_id=ws.pk,
+        name="Brandwatch push",
+        platform="webhook",
+        settings={"platform": "x"},
+        interval=60,
+        credentials={"webhook_secret": SECRET},
+    )
+
+
+def _post(client, source: Source, payload, *, secret: str = SECRET, raw: bytes | None = None):
+    body = raw if raw is not None else json.dumps(payload).encode()
+    return client.post(
+        f"/api/ingest/{source.pk}/",
+        data=body,
+        content_type="application/json",
+        HTTP_X_CRISISCENTER_SIGNATURE=webhook_signature(secret, body),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+ITEMS = [
+    {
+        "id": "1",
+        "text": "Bank Noord lekt klantgegevens",
+        "author": "a",
+        "created_at": "2026-11-25T10:00:00Z",
+    },
+    {"id": "2", "text": "Unrelated post", "author": "b", "created_at": 1764064800, "likes": "3"},
+]
+
+
+def test_webhook_ingest_stores_all_and_records_matches(client, webhook_source):
+    response = _post(client, webhook_source, {"mentions": ITEMS})
+    assert response.status_code == 200, response.content
+    assert response.json() == {"received": 2, "new": 2, "duplicates": 0}
+    stored = {m.external_id: m for m in Mention.objects.filter(workspace=webhook_source.workspace)}
+    term = WatchTerm.objects.get(workspace=webhook_source.workspace)
+    assert stored["1"].matched_terms == [term.pk]
+    assert stored["2"].matched_terms == []  # stored anyway: the sender chose it
+    assert stored["2"].likes == 3
+    assert stored["1"].platform == "x"
+
+
+def test_webhook_ingest_is_idempotent(client, webhook_source):
+    _post(client, webhook_source, {"mentions": ITEMS})
+    again = _post(client, webhook_source, {"mentions": ITEMS})
+    assert again.json() == {"received": 2, "new": 0, "duplicates": 2}
+    assert Mention.objects.count() == 2
+
+
+def test_webhook_ingest_bad_signature_is_401(client, webhook_source):
+    response = _post(client, webhook_source, {"mentions": ITEMS}, secret="wrong")
+    assert response.status_code == 401
+    assert "signature" in response.json()["detail"].lower()
+    missing = client.post(
+        f"/api/ingest/{webhook_source.pk}/", data=b"{}", content_type="application/json"
+    )
+    assert missing.status_code == 401
+    assert Mention.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        ({"mentions": [{"id": "1", "author": "a", "created_at": "2026-11-25"}]}, "text: required"),
+        ({"mentions": [{**ITEMS[0], "created_at": "yesterday"}]}, "created_at"),
+        ({"mentions": [{**ITEMS[0], "likes": -1}]}, "likes"),
+        ({"mentions": [{**ITEMS[0], "url": "javascript:alert(1)"}]}, "url"),
+        ({"mentions": []}, "Expected a list"),
+        ({"mentions": "nope"}, "Expected a list"),
+    ],
+)
+def test_webhook_ingest_bad_payload_is_400_with_reason(client, webhook_source, payload, needle):
+    response = _post(client, webhook_source, payload)
+    assert response.status_code == 400
+    assert needle in json.dumps(response.json())
+    assert Mention.objects.count() == 0
+
+
+def test_webhook_ingest_not_json_is_400(client, webhook_source):
+    response = _post(client, webhook_source, None, raw=b"<xml/>")
+    assert response.status_code == 400
+    assert "JSON" in response.json()["detail"]
+
+
+def test_webhook_ingest_unknown_or_non_webhook_source_is_404(client, webhook_source):
+    other = SourceFactory(workspace=webhook_source.workspace)  # a demo source
+    assert _post(client, other, {"mentions": ITEMS}).status_code == 404
+    Source.objects.filter(pk=webhook_source.pk).update(is_enabled=False)
+    assert _post(client, webhook_source, {"mentions": ITEMS}).status_code == 404

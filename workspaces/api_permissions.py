@@ -1,0 +1,15 @@
+"""Role checks shared by API views: resolve the target workspace, then require a role."""
+
+from typing import Any
+
+from workspaces.models import Membership, Workspace
+from workspaces.selectors import membership_require_role, workspace_get_for_user
+
+ADMIN = (Membership.Role.ADMIN,)
+
+
+def workspace_for_write(*, user: Any, slug: str, roles: tuple[str, ...] = ADMIN) -> Workspace:
+    """The workspace by slug if the user may write there: 404 if not a member, 403 if role."""
+    workspace = workspace_get_for_user(user=user, slug=slug)
+    membership_require_role(user=user, workspace=workspace, roles=roles)
+    return workspace
