@@ -4,6 +4,7 @@ Idempotent by the natural key (workspace, platform, external id): INSERT ... ON 
 NOTHING RETURNING tells which rows are new, and only those are published.
 """
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from realtime.publisher import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
+MAX_EXTERNAL_ID = 200
+
 
 @dataclass(frozen=True)
 class StoreResult:
@@ -32,25 +35,38 @@ class StoreResult:
     not_matching: int = 0
 
 
+def _no_nul(value: Any) -> Any:
+    """PostgreSQL text and jsonb reject NUL characters, which platforms do send: drop them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_no_nul(k): _no_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nul(v) for v in value]
+    return value
+
+
 def _mention_from_post(
     *, workspace_id: int, source_id: int | None, post: NormalizedPost, now: datetime, terms: list
 ) -> Mention:
-    language = post.language or detect_language(post.text)
-    score = score_text(post.text, language)
+    text = _no_nul(post.text)
+    language = post.language or detect_language(text)
+    score = score_text(text, language)
     return Mention(
         workspace_id=workspace_id,
         source_id=source_id,
         platform=post.platform,
         external_id=post.external_id,
-        url=post.url,
-        author_handle=post.author_handle,
-        author_name=post.author_name,
+        # Clamp to the columns: one over-long value must not fail (and stall) a whole page.
+        url=post.url[:1000],
+        author_handle=_no_nul(post.author_handle)[:200],
+        author_name=_no_nul(post.author_name)[:200],
         author_followers=post.author_followers,
         author_verified=post.author_verified,
         author_created_at=post.author_created_at,
         author_is_outlet=post.author_is_outlet,
-        text=post.text,
-        language=language,
+        text=text,
+        language=language[:10],
         posted_at=post.posted_at,
         fetched_at=now,
         sentiment_compound=score.compound,
@@ -63,14 +79,14 @@ def _mention_from_post(
         replies=post.replies,
         quotes=post.quotes,
         views=post.views,
-        reply_to=post.reply_to,
-        quote_of=post.quote_of,
-        repost_of=post.repost_of,
-        conversation_id=post.conversation_id,
+        reply_to=post.reply_to[:200],
+        quote_of=post.quote_of[:200],
+        repost_of=post.repost_of[:200],
+        conversation_id=post.conversation_id[:200],
         urls=list(post.urls),
         hashtags=list(post.hashtags),
         matched_terms=terms,
-        raw=post.raw,
+        raw=_no_nul(post.raw) if "\\u0000" in json.dumps(post.raw) else post.raw,
     )
 
 
@@ -81,11 +97,16 @@ def _prepare(
     posts: Sequence[NormalizedPost],
     queries: dict[int, Query],
     require_match: bool,
-) -> tuple[list[Mention], int]:
-    """Match and score in memory (no DB). Returns the mentions to store and the non-matching."""
+) -> tuple[list[Mention], int, list[RejectedItem]]:
+    """Match and score in memory (no DB): mentions to store, non-matching count, rejects."""
     now = timezone.now()
-    mentions, not_matching = [], 0
+    mentions, not_matching, rejects = [], 0, []
     for post in posts:
+        if not post.external_id or len(post.external_id) > MAX_EXTERNAL_ID:
+            rejects.append(
+                RejectedItem(reason="external_id: empty or too long", raw=repr(post.raw)[:100_000])
+            )
+            continue
         terms = matching_terms(queries, post.text) if queries else []
         if require_match and not terms:
             not_matching += 1
@@ -95,7 +116,22 @@ def _prepare(
                 workspace_id=workspace_id, source_id=source_id, post=post, now=now, terms=terms
             )
         )
-    return mentions, not_matching
+    return mentions, not_matching, rejects
+
+
+def _dead_letters(
+    *, workspace_id: int, source_id: int | None, platform: str, items: Sequence[RejectedItem]
+) -> None:
+    DeadLetter.objects.bulk_create(
+        DeadLetter(
+            workspace_id=workspace_id,
+            source_id=source_id,
+            platform=platform,
+            reason=item.reason[:2000],
+            raw=item.raw,
+        )
+        for item in items
+    )
 
 
 def _insert_and_publish(*, workspace_id: int, mentions: list[Mention]) -> list[Mention]:
@@ -136,7 +172,7 @@ def mention_ingest_batch(
     `mention.batch` event with the new mentions after commit.
     """
     queries = watch_term_queries(workspace_id=source.workspace_id)
-    mentions, not_matching = _prepare(
+    mentions, not_matching, rejects = _prepare(
         workspace_id=source.workspace_id,
         source_id=source.pk,
         posts=posts,
@@ -146,15 +182,11 @@ def mention_ingest_batch(
     now = timezone.now()
     with transaction.atomic(durable=True):
         new = _insert_and_publish(workspace_id=source.workspace_id, mentions=mentions)
-        DeadLetter.objects.bulk_create(
-            DeadLetter(
-                workspace_id=source.workspace_id,
-                source_id=source.pk,
-                platform=source.platform,
-                reason=item.reason[:2000],
-                raw=item.raw,
-            )
-            for item in rejected
+        _dead_letters(
+            workspace_id=source.workspace_id,
+            source_id=source.pk,
+            platform=source.platform,
+            items=[*rejected, *rejects],
         )
         updates: dict[str, Any] = {
             "cursor": cursor,
@@ -194,7 +226,7 @@ def mention_import_batch(
     Idempotent (re-importing creates nothing new). Publishes `mention.batch` after commit.
     """
     queries = watch_term_queries(workspace_id=workspace_id)
-    mentions, _ = _prepare(
+    mentions, _, rejects = _prepare(
         workspace_id=workspace_id,
         source_id=source_id,
         posts=posts,
@@ -203,6 +235,9 @@ def mention_import_batch(
     )
     with transaction.atomic(durable=True):
         new = _insert_and_publish(workspace_id=workspace_id, mentions=mentions)
+        _dead_letters(
+            workspace_id=workspace_id, source_id=source_id, platform="import", items=rejects
+        )
         if source_id is not None:
             Source.objects.filter(pk=source_id).update(
                 last_success_at=timezone.now(),

@@ -1,10 +1,10 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.db import DataError, IntegrityError
+from django.db import DataError
 
-from monitoring.models import Mention, Source
-from monitoring.platforms.base import NormalizedPost
+from monitoring.models import DeadLetter, Mention, Source
+from monitoring.platforms.base import NormalizedPost, RejectedItem
 from monitoring.services import mention_ingest_batch
 from tests.factories import SourceFactory
 
@@ -60,19 +60,43 @@ def test_mention_ingest_batch_same_id_in_other_workspace_is_separate():
     assert Mention.objects.filter(external_id="1").count() == 2
 
 
-def test_mention_ingest_batch_failure_mid_batch_stores_nothing_and_keeps_cursor():
+def test_mention_ingest_batch_dead_letters_bad_items_and_stores_the_rest():
     source = SourceFactory(cursor={"n": 0})
-    # A value the database rejects (over the column length) aborts the whole page...
     bad = _post("b" * 300)
-    with pytest.raises((DataError, IntegrityError, ValueError)):
-        mention_ingest_batch(source=source, posts=[_post("1"), bad, _post("3")], cursor={"n": 9})
+    rejected = [RejectedItem(reason="created_at: missing", raw='{"id": "9"}')]
+    result = mention_ingest_batch(
+        source=source, posts=[_post("1"), bad, _post("3")], cursor={"n": 9}, rejected=rejected
+    )
+    assert sorted(m.external_id for m in result.new) == ["1", "3"]
+    letters = DeadLetter.objects.filter(source=source).order_by("id")
+    assert [d.reason for d in letters] == ["created_at: missing", "external_id: empty or too long"]
+    source.refresh_from_db()
+    assert source.cursor == {"n": 9}
+
+
+def test_mention_ingest_batch_survives_nul_characters():
+    source = SourceFactory()
+    post = _post("nul", "Bank\x00 Noord is down", raw={"text": "a\x00b", "nested": ["\x00"]})
+    mention_ingest_batch(source=source, posts=[post], cursor={})
+    stored = Mention.objects.get(external_id="nul")
+    assert stored.text == "Bank Noord is down"
+    assert stored.raw == {"text": "ab", "nested": [""]}
+
+
+def test_mention_ingest_batch_rolls_back_everything_when_the_store_fails():
+    source = SourceFactory(cursor={"n": 0})
+    # A count past PostgreSQL's bigint makes the INSERT itself fail mid-page.
+    posts = [_post("1"), _post("2", views=2**64), _post("3")]
+    with pytest.raises(DataError):
+        mention_ingest_batch(source=source, posts=posts, cursor={"n": 9})
     assert Mention.objects.count() == 0
     source.refresh_from_db()
     assert source.cursor == {"n": 0}
-    # ...and re-running the good page afterwards stores each mention exactly once.
-    mention_ingest_batch(source=source, posts=[_post("1"), _post("3")], cursor={"n": 9})
-    mention_ingest_batch(source=source, posts=[_post("1"), _post("3")], cursor={"n": 9})
-    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "3"]
+    # The retried page (fixed upstream) then stores each mention exactly once.
+    good = [_post("1"), _post("2"), _post("3")]
+    mention_ingest_batch(source=source, posts=good, cursor={"n": 9})
+    mention_ingest_batch(source=source, posts=good, cursor={"n": 9})
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "3"]
 
 
 @pytest.mark.timeout(60)

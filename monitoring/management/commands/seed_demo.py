@@ -4,13 +4,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from monitoring.models import AlertRule, Source
-from monitoring.services import alert_rule_create, source_create
+from monitoring.models import AlertRule, Source, WatchTerm
+from monitoring.services import alert_rule_create, source_create, watch_term_create
 from workspaces.models import Membership, Workspace
 from workspaces.services import membership_set, workspace_create
 
 DEMO_SLUG = "bank-noord"
 DEMO_PASSWORD = "crisis-demo-2026"  # noqa: S105 (public demo accounts, local only)
+DEMO_TERMS = ['"Bank Noord" OR banknoord', '"North Bank" OR northbank']
 DEMO_USERS = {
     "team": Membership.Role.CRISIS_TEAM,
     "comms": Membership.Role.COMMUNICATIONS,
@@ -19,7 +20,10 @@ DEMO_USERS = {
 
 
 class Command(BaseCommand):
-    help = "Seed the demo workspace, users (one per role), demo feeds and alert rule. Idempotent."
+    help = (
+        "Seed the demo workspace: users (one per role), watch terms, demo feeds, an alert rule. "
+        "Idempotent."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options) -> None:
@@ -41,6 +45,9 @@ class Command(BaseCommand):
                     settings={"scenario": scenario},
                     interval=3,
                 )
+        for query in DEMO_TERMS:
+            if not WatchTerm.objects.filter(workspace=workspace, query=query).exists():
+                watch_term_create(workspace_id=workspace.pk, query=query)
         if not AlertRule.objects.filter(workspace=workspace).exists():
             alert_rule_create(
                 workspace_id=workspace.pk,

@@ -1,0 +1,294 @@
+"""Mastodon: hashtag timelines (public) and status search (needs an access token), plain HTTP.
+
+Settings `{"instance": "https://mastodon.social", "hashtags": ["banknoord"], "search": true,
+"timeout": 10}`; credentials `{"access_token": ...}` (optional unless `search` is on).
+
+Cursor `{"since_id": {"tag:banknoord": id, "search": id}, "paging": {"search": {...}}}`:
+`since_id` holds, per stream, the highest status id already returned.
+- Hashtag timelines page forward with `min_id` ("results immediately newer than this id"), so
+  every call continues exactly where the last stopped and nothing is skipped however busy the
+  tag is. A first poll (no id yet) takes only the newest page.
+- Search returns newest first (sorted by id desc; `min_id` is only a lower bound there), so a
+  search sweep pages older with `max_id` until it reaches the stored id, keeping its state in
+  `paging.search` between calls; only a finished sweep moves `since_id.search`.
+Known limit: Mastodon gives federated statuses ids from their creation time, so one that
+arrives later than statuses newer than it can land below the stored id and is not seen.
+Status ids are local to the instance; `author_handle` is `user@host` also for local accounts.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlparse
+
+import requests
+
+from monitoring.platforms.base import (
+    NormalizedPost,
+    Page,
+    PlatformAuthError,
+    PlatformBadPayload,
+    PlatformRateLimited,
+    PlatformUnavailable,
+    RateLimit,
+    RejectedItem,
+)
+from monitoring.platforms.text import html_links_and_text, language_code, parse_time
+
+DEFAULT_TIMEOUT = 10.0
+PAGE_MAX = 40  # Mastodon caps `limit` at 40 statuses per request
+USER_AGENT = "CrisisCenter/0.1 (+monitoring)"
+
+
+def _id_key(status_id: str) -> tuple[int, str]:
+    # Ids are numeric strings on Mastodon; other servers use sortable strings of equal length.
+    return (len(status_id), status_id)
+
+
+def _rate_limit(response: requests.Response) -> RateLimit:
+    headers = response.headers
+    reset = headers.get("X-RateLimit-Reset")
+    try:
+        reset_at = parse_time(reset, "X-RateLimit-Reset") if reset else None
+    except ValueError:
+        reset_at = None
+    remaining, limit = headers.get("X-RateLimit-Remaining"), headers.get("X-RateLimit-Limit")
+    return RateLimit(
+        remaining=int(remaining) if remaining and remaining.isdigit() else None,
+        limit=int(limit) if limit and limit.isdigit() else None,
+        reset_at=reset_at,
+    )
+
+
+class MastodonClient:
+    def __init__(
+        self, *, instance: str, hashtags: list[str], search: bool, token: str, timeout: float
+    ) -> None:
+        self.instance = instance.rstrip("/")
+        self.host = urlparse(self.instance).netloc
+        self.hashtags = [tag.lstrip("#") for tag in hashtags if tag.lstrip("#")]
+        self.search = search
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def fetch(
+        self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""
+    ) -> Page:
+        """New statuses of every hashtag (and of the search, if on and `query` is set), at most
+        `limit`, shared round-robin; raises PlatformError subclasses on any failed request."""
+        state = _State(
+            marks=dict(cursor.get("since_id") or {}),
+            paging=dict(cursor.get("paging") or {}),
+            now=now,
+            query=query,
+        )
+        active = [f"tag:{tag}" for tag in self.hashtags]
+        if self.search and query:
+            active.append("search")
+        while active and state.taken < limit:
+            for stream in list(active):
+                budget = min(PAGE_MAX, limit - state.taken)
+                if budget <= 0:
+                    break
+                step = self._search_step if stream == "search" else self._tag_step
+                if step(stream, state, budget):
+                    active.remove(stream)
+        return Page(
+            posts=state.posts,
+            next_cursor={"since_id": state.marks, "paging": state.paging},
+            rejected=state.rejected,
+            rate_limit=state.rate_limit,
+        )
+
+    def _tag_step(self, stream: str, state: "_State", budget: int) -> bool:
+        """One forward page of a hashtag timeline; True when the tag has nothing newer."""
+        tag = stream.removeprefix("tag:")
+        params: dict[str, Any] = {"limit": budget}
+        if state.marks.get(stream):
+            params["min_id"] = state.marks[stream]
+        url = f"{self.instance}/api/v1/timelines/tag/{quote(tag, safe='')}"
+        response = self._get(url, params, state, what=f"hashtag #{tag}", missing_ok=True)
+        if response is None:  # 404: the instance has never seen this tag
+            return True
+        items = _json(response, f"hashtag #{tag}")
+        if not isinstance(items, list):
+            raise PlatformBadPayload(f"hashtag #{tag}: expected a JSON array of statuses")
+        ids = self._collect(items, state)
+        if ids:
+            state.marks[stream] = max([*ids, state.marks.get(stream) or ""], key=_id_key)
+        # No stored id yet: the newest page is the starting point, not the first of a backlog.
+        return len(items) < budget or "min_id" not in params
+
+    def _search_step(self, stream: str, state: "_State", budget: int) -> bool:
+        """One page of the current search sweep (newest first); True when the sweep is done."""
+        mark, sweep = state.marks.get(stream), dict(state.paging.get(stream) or {})
+        params: dict[str, Any] = {"q": state.query, "type": "statuses", "resolve": "false"}
+        params["limit"] = budget
+        if mark:
+            params["min_id"] = mark
+        if sweep.get("max_id"):
+            params["max_id"] = sweep["max_id"]
+        response = self._get(f"{self.instance}/api/v2/search", params, state, what="search")
+        body = _json(response, "search")
+        if not isinstance(body, dict) or not isinstance(body.get("statuses"), list):
+            raise PlatformBadPayload("search: missing `statuses` array")
+        # min_id is applied as a date filter there, so statuses at or below the mark can return.
+        newer = [s for s in body["statuses"] if not _at_or_below(s, mark)]
+        ids = self._collect(newer, state)
+        if ids:
+            sweep["top"] = max([*ids, sweep.get("top") or ""], key=_id_key)
+            sweep["max_id"] = min(ids, key=_id_key)
+        # The sweep ends at the mark or at an empty page; a short page is not the end, because
+        # Mastodon drops filtered statuses after applying the limit.
+        if not mark or not newer or len(newer) < len(body["statuses"]):
+            if sweep.get("top"):
+                state.marks[stream] = sweep["top"]
+            state.paging.pop(stream, None)
+            return True
+        state.paging[stream] = sweep
+        return False
+
+    def _collect(self, items: list[Any], state: "_State") -> list[str]:
+        """Map items into state.posts / state.rejected; returns the ids seen (even rejected)."""
+        ids = []
+        for item in items:
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if isinstance(item_id, str) and item_id:
+                ids.append(item_id)
+            try:
+                state.posts.append(self._post(item))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                problem = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else exc
+                state.rejected.append(
+                    RejectedItem(
+                        reason=f"status {item_id or '?'}: {problem}",
+                        raw=json.dumps(item, default=str),
+                    )
+                )
+        return ids
+
+    def _post(self, status: dict[str, Any]) -> NormalizedPost:
+        account = status["account"]
+        original = status.get("reblog") or status
+        text, links = html_links_and_text(original["content"])
+        if original.get("spoiler_text"):
+            text = f"{original['spoiler_text']}\n\n{text}".strip()
+        card_url = (original.get("card") or {}).get("url")
+        quote_info = status.get("quote") or {}
+        quoted = (quote_info.get("quoted_status") or {}).get("id") or quote_info.get(
+            "quoted_status_id"
+        )
+        acct = account["acct"]
+        return NormalizedPost(
+            platform="mastodon",
+            external_id=str(status["id"]),
+            text=text,
+            posted_at=parse_time(status["created_at"], "created_at"),
+            url=status.get("url") or status.get("uri") or "",
+            author_handle=acct if "@" in acct else f"{acct}@{self.host}",
+            author_name=(account.get("display_name") or account.get("username") or "")[:200],
+            author_followers=int(account.get("followers_count") or 0),
+            author_verified=False,  # Mastodon has no verification
+            author_created_at=(
+                parse_time(account["created_at"], "account.created_at")
+                if account.get("created_at")
+                else None
+            ),
+            language=language_code(original.get("language")),
+            likes=int(status.get("favourites_count") or 0),
+            reposts=int(status.get("reblogs_count") or 0),
+            replies=int(status.get("replies_count") or 0),
+            quotes=int(status.get("quotes_count") or 0),
+            reply_to=str(status.get("in_reply_to_id") or ""),
+            quote_of=str(quoted or ""),
+            repost_of=str(status["reblog"]["id"]) if status.get("reblog") else "",
+            urls=tuple(dict.fromkeys([*links, *([card_url] if card_url else [])])),
+            hashtags=tuple(tag["name"] for tag in original.get("tags") or []),
+            raw=status,
+        )
+
+    def _get(
+        self, url: str, params: dict[str, Any], state: "_State", *, what: str, missing_ok=False
+    ) -> requests.Response | None:
+        try:
+            response = self.session.get(url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise PlatformUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        if status == 404 and missing_ok:
+            return None
+        if status == 429:
+            raise PlatformRateLimited(
+                f"{what}: rate limited (429)", retry_after=_retry_after(response, state.now)
+            )
+        if status in (401, 403):
+            raise PlatformAuthError(f"{what}: HTTP {status}: {response.text[:200]}")
+        if status >= 500:
+            raise PlatformUnavailable(f"{what}: HTTP {status}")
+        if status >= 400:
+            raise PlatformBadPayload(f"{what}: HTTP {status}: {response.text[:200]}")
+        state.rate_limit = _rate_limit(response)
+        return response
+
+
+@dataclass
+class _State:
+    """What one fetch() accumulates: cursor parts, posts, rejects, the last rate-limit seen."""
+
+    marks: dict[str, str]
+    paging: dict[str, Any]
+    now: datetime
+    query: str
+    posts: list[NormalizedPost] = field(default_factory=list)
+    rejected: list[RejectedItem] = field(default_factory=list)
+    rate_limit: RateLimit | None = None
+
+    @property
+    def taken(self) -> int:
+        return len(self.posts) + len(self.rejected)
+
+
+def _json(response: requests.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise PlatformBadPayload(f"{what}: response body is not JSON") from exc
+
+
+def _at_or_below(status: Any, mark: str | None) -> bool:
+    if not mark or not isinstance(status, dict) or not isinstance(status.get("id"), str):
+        return False
+    return _id_key(status["id"]) <= _id_key(mark)
+
+
+def _retry_after(response: requests.Response, now: datetime) -> float:
+    """Seconds to wait: Retry-After if sent, else until X-RateLimit-Reset (ISO), else 60."""
+    value = response.headers.get("Retry-After", "")
+    if value.replace(".", "", 1).isdigit():
+        return max(float(value), 1.0)
+    reset = _rate_limit(response).reset_at
+    if reset is not None:
+        return max((reset - now).total_seconds(), 1.0)
+    return 60.0
+
+
+def build(settings: dict[str, Any], credentials: dict[str, str]) -> MastodonClient:
+    """The Mastodon client for a source; raises PlatformBadPayload/AuthError on bad config."""
+    instance = str(settings.get("instance") or "")
+    if not instance.startswith(("https://", "http://")):
+        raise PlatformBadPayload("settings.instance: expected an https:// URL")
+    token = (credentials or {}).get("access_token", "")
+    if settings.get("search") and not token:
+        # Without a user token Mastodon answers status searches with an empty list, silently.
+        raise PlatformAuthError("credentials.access_token: status search needs an access token")
+    return MastodonClient(
+        instance=instance,
+        hashtags=list(settings.get("hashtags") or []),
+        search=bool(settings.get("search")),
+        token=token,
+        timeout=float(settings.get("timeout") or DEFAULT_TIMEOUT),
+    )

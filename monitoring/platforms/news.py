@@ -1,0 +1,271 @@
+"""News: RSS/Atom feeds and news search feeds, fetched with requests, parsed by feedparser.
+
+Settings `{"feeds": ["https://…/rss"], "search_feeds": ["https://news.google.com/rss/search?
+q={query}&hl=nl&gl=NL&ceid=NL:nl"], "timeout": 10}`; `{query}` becomes the url-encoded `query`
+(search feeds are skipped when it is empty). No credentials.
+
+Cursor `{"feeds": {url: {"etag": str, "modified": str, "seen": [hash, …]}}}`, one entry per
+configured feed (entries of feeds no longer configured are dropped):
+- `etag`/`modified` are sent back as If-None-Match / If-Modified-Since; a 304 returns nothing
+  and leaves the feed's entry unchanged.
+- `seen` holds short hashes (sha256, 16 hex) of the external ids already returned that are still
+  in the feed, so it is bounded by the feed's own length (capped at SEEN_MAX).
+- More new entries than `limit` (shared round-robin over the feeds): the rest wait for the
+  next call, and that feed's etag/modified are not stored, so the next request is
+  unconditional and `seen` tells which entries were already returned. Nothing is skipped.
+- A malformed (bozo) feed keeps whatever entries feedparser recovered, without storing its
+  etag; with no entries it is a PlatformBadPayload naming the feed.
+One failing feed of several: the posts of the others are returned and the failed feed's cursor
+entry stays unchanged (a bad payload also becomes a RejectedItem, transient errors are logged).
+Only when every feed failed does fetch raise: that error, or PlatformUnavailable if they differ.
+"""
+
+import hashlib
+import io
+import json
+import logging
+import re
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from itertools import zip_longest
+from typing import Any
+from urllib.parse import quote_plus, urlparse
+
+import feedparser
+import requests
+
+from monitoring.platforms.base import (
+    NormalizedPost,
+    Page,
+    PlatformAuthError,
+    PlatformBadPayload,
+    PlatformError,
+    PlatformRateLimited,
+    PlatformUnavailable,
+    RejectedItem,
+)
+from monitoring.platforms.text import html_to_text, language_code
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+SEEN_MAX = 1000
+USER_AGENT = "CrisisCenter/0.1 (+monitoring; feed reader)"
+_EMAIL_WITH_NAME = re.compile(r"\S+@\S+\s*\((.+)\)")
+
+
+def _hash(external_id: str) -> str:
+    return hashlib.sha256(external_id.encode()).hexdigest()[:16]
+
+
+class NewsClient:
+    def __init__(self, *, feeds: list[str], search_feeds: list[str], timeout: float) -> None:
+        self.feeds = feeds
+        self.search_feeds = search_feeds
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def fetch(
+        self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""
+    ) -> Page:
+        """New entries of every feed (at most `limit`, shared round-robin) and the cursor after
+        them; raises a PlatformError only when every feed failed."""
+        urls = list(self.feeds)
+        if query:
+            urls += [
+                template.replace("{query}", quote_plus(query)) for template in self.search_feeds
+            ]
+        urls = list(dict.fromkeys(urls))
+        old = cursor.get("feeds") or {}
+        states: dict[str, dict[str, Any]] = {}
+        queues: dict[str, list[tuple[str, NormalizedPost | RejectedItem]]] = {}
+        failures: dict[str, PlatformError] = {}
+        for url in urls:
+            state = dict(old.get(url) or {})
+            try:
+                states[url], queues[url] = self._fetch_feed(url, state, now)
+            except PlatformError as exc:
+                failures[url], states[url], queues[url] = exc, state, []
+        if failures and len(failures) == len(urls):
+            raise _all_failed(failures)
+        rejected = [
+            RejectedItem(reason=str(exc), raw=url)
+            for url, exc in failures.items()
+            if isinstance(exc, PlatformBadPayload)
+        ]
+        for url, exc in failures.items():
+            logger.warning(
+                "monitoring.news.feed_failed", extra={"feed": url, "error": f"{exc!r}"[:500]}
+            )
+        posts, taken = [], {url: 0 for url in urls}
+        # Round-robin so one busy feed cannot starve the others of the shared limit.
+        for row in zip_longest(*(queues[url] for url in urls)):
+            for url, item in zip(urls, row, strict=True):
+                if item is None or len(posts) + len(rejected) >= limit:
+                    continue
+                taken[url] += 1
+                states[url]["seen"].append(item[0])
+                (posts if isinstance(item[1], NormalizedPost) else rejected).append(item[1])
+        for url in urls:
+            if url in failures:
+                continue
+            if taken[url] < len(queues[url]):  # more waiting: fetch in full next time
+                states[url].pop("etag", None)
+                states[url].pop("modified", None)
+            states[url]["seen"] = states[url]["seen"][-SEEN_MAX:]
+        return Page(posts=posts, next_cursor={"feeds": states}, rejected=rejected)
+
+    def _fetch_feed(
+        self, url: str, state: dict[str, Any], now: datetime
+    ) -> tuple[dict[str, Any], list[tuple[str, NormalizedPost | RejectedItem]]]:
+        """The feed's next cursor entry (before emitting) and its unseen entries in feed order;
+        raises PlatformError for this feed."""
+        headers = {}
+        if state.get("etag"):
+            headers["If-None-Match"] = state["etag"]
+        if state.get("modified"):
+            headers["If-Modified-Since"] = state["modified"]
+        body, response_headers = self._get(url, headers, now)
+        if body is None:  # 304 Not Modified
+            return {**state, "seen": list(state.get("seen") or [])}, []
+        # A stream, never bytes: feedparser would try to open a bytes body as a local file name.
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
+        if not parsed.entries and (parsed.bozo or not parsed.version):
+            problem = parsed.get("bozo_exception") or "no RSS or Atom document"
+            raise PlatformBadPayload(f"feed {url}: not a readable feed ({problem})")
+        seen = list(state.get("seen") or [])
+        items = []
+        for entry in parsed.entries:
+            try:
+                items.append(_entry(entry, parsed.feed, url, now))
+            except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+                raw = json.dumps(entry, default=str)
+                reason = f"feed {url}: unreadable entry ({exc})"
+                items.append((_hash(raw), RejectedItem(reason=reason, raw=raw)))
+        if not parsed.bozo:  # forget what left the feed; a truncated body tells us nothing
+            present = {key for key, _ in items}
+            seen = [key for key in seen if key in present]
+        queue, known = [], set(seen)
+        for key, item in items:
+            if key not in known:  # also drops an entry the feed lists twice
+                known.add(key)
+                queue.append((key, item))
+        new_state: dict[str, Any] = {"seen": seen}
+        if not parsed.bozo:
+            for name, header in (("etag", "ETag"), ("modified", "Last-Modified")):
+                if response_headers.get(header.lower()):
+                    new_state[name] = response_headers[header.lower()]
+        return new_state, queue
+
+    def _get(
+        self, url: str, headers: dict[str, str], now: datetime
+    ) -> tuple[bytes | None, dict[str, str]]:
+        """The body and lower-cased headers of a 2xx, (None, {}) for a 304; raises otherwise."""
+        try:
+            response = self.session.get(url, headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise PlatformUnavailable(f"feed {url}: {type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        if status == 304:
+            return None, {}
+        if status == 429:
+            retry_after = _retry_after(response.headers.get("Retry-After", ""), now)
+            raise PlatformRateLimited(f"feed {url}: rate limited (429)", retry_after=retry_after)
+        if status in (401, 403):
+            raise PlatformAuthError(f"feed {url}: HTTP {status}")
+        if status >= 500:
+            raise PlatformUnavailable(f"feed {url}: HTTP {status}")
+        if status >= 400:
+            raise PlatformBadPayload(f"feed {url}: HTTP {status}")
+        headers_out = {key.lower(): value for key, value in response.headers.items()}
+        headers_out.setdefault("content-location", url)
+        return response.content, headers_out
+
+
+def _entry(
+    entry: dict[str, Any], feed: dict[str, Any], url: str, now: datetime
+) -> tuple[str, NormalizedPost | RejectedItem]:
+    """(seen key, post) for one feed entry, or (seen key, RejectedItem) when it is unusable."""
+    fields = {k: v for k, v in entry.items() if not k.endswith("_parsed")}
+    raw = json.loads(json.dumps(fields, default=str))  # FeedParserDict → plain JSON
+    raw["feed"] = url
+    entry_id = str(entry.get("id") or entry.get("link") or "")
+    title = html_to_text(entry.get("title") or "")
+    summary = html_to_text(entry.get("summary") or "")
+    if not entry_id or not (title or summary):
+        key = _hash(json.dumps(raw, sort_keys=True))
+        missing = "id and link" if not entry_id else "title and summary"
+        return key, RejectedItem(reason=f"feed {url}: entry without {missing}", raw=json.dumps(raw))
+    external_id = entry_id if len(entry_id) <= 200 else "sha256:" + _hash(entry_id)
+    outlet = (
+        (entry.get("source") or {}).get("title")
+        or html_to_text(feed.get("title") or "")
+        or urlparse(url).netloc
+    )
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    # Entries without a date are "now"; dates in the future (bad time zones) are clamped to now.
+    posted_at = min(datetime(*stamp[:6], tzinfo=UTC), now) if stamp else now
+    link = entry.get("link") or ""
+    # Google News descriptions only repeat the title and the outlet: keep one of them.
+    repeated = _letters(summary) == _letters(title)
+    text = f"{title} — {summary}" if title and summary and not repeated else title or summary
+    return _hash(external_id), NormalizedPost(
+        platform="news",
+        external_id=external_id,
+        text=text,
+        posted_at=posted_at,
+        url=link,
+        author_handle=outlet,
+        author_name=(_author_name(entry.get("author") or "") or outlet)[:200],
+        author_is_outlet=True,
+        language=language_code(feed.get("language")),
+        urls=(link,) if link else (),
+        raw=raw,
+    )
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _author_name(author: str) -> str:
+    """RSS 2.0 <author> is "email (Name)": keep the name."""
+    match = _EMAIL_WITH_NAME.fullmatch(author.strip())
+    return match.group(1).strip() if match else author.strip()
+
+
+def _retry_after(value: str, now: datetime) -> float:
+    """Retry-After as seconds or an HTTP date; 60 s when absent or unreadable."""
+    if value.strip().isdigit():
+        return max(float(value), 1.0)
+    try:
+        return max((parsedate_to_datetime(value) - now).total_seconds(), 1.0)
+    except (TypeError, ValueError):
+        return 60.0
+
+
+def _all_failed(failures: dict[str, PlatformError]) -> PlatformError:
+    """One error for a fetch in which every feed failed."""
+    errors = list(failures.values())
+    if len(errors) == 1:
+        return errors[0]
+    summary = f"all {len(errors)} feeds failed: " + "; ".join(map(str, errors))[:1500]
+    kinds = {type(error) for error in errors}
+    if kinds == {PlatformRateLimited}:
+        waits = [e.retry_after for e in errors if isinstance(e, PlatformRateLimited)]
+        return PlatformRateLimited(summary, retry_after=max(waits))
+    return kinds.pop()(summary) if len(kinds) == 1 else PlatformUnavailable(summary)
+
+
+def build(settings: dict[str, Any], credentials: dict[str, str]) -> NewsClient:
+    """The news client for a source's settings (`feeds`, `search_feeds`, optional `timeout`)."""
+    feeds, search_feeds = settings.get("feeds") or [], settings.get("search_feeds") or []
+    for key, urls in (("feeds", feeds), ("search_feeds", search_feeds)):
+        if not all(isinstance(u, str) and u.startswith(("https://", "http://")) for u in urls):
+            raise PlatformBadPayload(f"settings.{key}: expected a list of http(s) URLs")
+    return NewsClient(
+        feeds=list(feeds),
+        search_feeds=list(search_feeds),
+        timeout=float(settings.get("timeout") or DEFAULT_TIMEOUT),
+    )
