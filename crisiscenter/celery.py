@@ -14,5 +14,6 @@ app.autodiscover_tasks()
 # (crisiscenter/embedded.py); production runs `celery beat`.
 BEAT_SCHEDULE = {
     "monitoring.poll_due_sources": {"task": "monitoring.poll_due_sources", "schedule": 5.0},
+    "incidents.refresh_engagement": {"task": "incidents.refresh_engagement", "schedule": 600.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

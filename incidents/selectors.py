@@ -15,3 +15,18 @@ def incident_list(
     if workspace:
         qs = qs.filter(workspace__slug=workspace)
     return qs.select_related("workspace").prefetch_related("alerts")
+
+
+OPEN_STATUSES = (Incident.Status.TRIAGE, Incident.Status.ACTIVE, Incident.Status.MONITORING)
+
+
+def mention_ids_in_open_incidents(*, limit: int = 5000) -> list[int]:
+    """Ids of mentions behind the alerts of open incidents (all workspaces; for scheduled jobs)."""
+    ids: set[int] = set()
+    for mention_ids in Incident.objects.filter(status__in=OPEN_STATUSES).values_list(
+        "alerts__mention_ids", flat=True
+    ):
+        ids.update(mention_ids or [])
+        if len(ids) >= limit:
+            break
+    return sorted(ids)[:limit]

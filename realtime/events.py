@@ -8,6 +8,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
@@ -47,8 +50,9 @@ class AlertCreated:
     workspace_id: int
     id: int
     rule: str
-    title: str
-    explanation: str
+    # Per language code ({"nl": …, "en": …}): viewers of one group read different languages.
+    title: dict[str, str]
+    explanation: dict[str, str]
     severity: int
     created_at: str
     mention_ids: list[int]
@@ -80,14 +84,22 @@ def mention_item(mention: Any) -> MentionItem:
     )
 
 
+def _in_each_language(render: Any) -> dict[str, str]:
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = render()
+    return texts
+
+
 def alert_created(alert: Any) -> AlertCreated:
-    """Build the `alert.created` event for a stored Alert row."""
+    """Build the `alert.created` event for a stored Alert row (texts in every UI language)."""
     return AlertCreated(
         workspace_id=alert.workspace_id,
         id=alert.pk,
         rule=alert.rule_kind,
-        title=alert.title,
-        explanation=alert.explanation,
+        title=_in_each_language(lambda: alert.title),
+        explanation=_in_each_language(lambda: alert.explanation),
         severity=alert.severity,
         created_at=_iso(alert.created_at) or "",
         mention_ids=list(alert.mention_ids),

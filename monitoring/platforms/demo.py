@@ -6,8 +6,8 @@ same cursor returns the same posts, so a retried poll duplicates nothing.
 """
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +87,27 @@ class DemoClient:
             posts.append(self._post(item, loop, due))
             k += 1
         return Page(posts=posts, next_cursor={"started_at": started_at.isoformat(), "next": k})
+
+    def lookup(self, external_ids: list[str], *, now: datetime | None = None) -> Page:
+        """Current state of demo posts: engagement grows with age, as it does on platforms."""
+        by_id = {item.id: item for item in self.items}
+        posts = []
+        for external_id in external_ids:
+            _prefix, loop, item_id = [*external_id.split("-", 2), "", ""][:3]
+            item = by_id.get(item_id)
+            if item is None or not loop.isdigit():
+                continue
+            post = self._post(item, int(loop), now or datetime.now(UTC))
+            growth = 2  # a looked-up post has been seen spreading: double its counts
+            posts.append(
+                replace(
+                    post,
+                    likes=item.likes * growth,
+                    reposts=item.reposts * growth,
+                    replies=item.replies * growth,
+                )
+            )
+        return Page(posts=posts, next_cursor={})
 
     @staticmethod
     def _post(item: ScenarioItem, loop: int, due: datetime) -> NormalizedPost:

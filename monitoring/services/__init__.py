@@ -16,6 +16,7 @@ from monitoring.services.config import (
     watch_term_delete,
     watch_term_update,
 )
+from monitoring.services.engagement import mention_engagement_refresh
 from monitoring.services.imports import (
     import_job_create,
     import_job_run,
@@ -39,6 +40,7 @@ __all__ = [
     "alert_rules_evaluate",
     "import_job_create",
     "import_job_run",
+    "mention_engagement_refresh",
     "mention_import_batch",
     "mention_ingest_batch",
     "mentions_import_stream",

@@ -90,17 +90,23 @@
     return fresh;
   }
 
+  // Live events carry texts per language; API rows are already in the viewer's language.
+  function localised(value) {
+    if (value && typeof value === "object") return value[lang] || value.en || Object.values(value)[0] || "";
+    return value || "";
+  }
+
   function renderAlert(a) {
     const li = el("li", "alert severity-" + a.severity);
     li.dataset.id = a.id;
     const head = el("div", "alert-head");
     head.append(el("span", "severity", str("severity") + " " + a.severity));
-    head.append(el("strong", "alert-title", a.title));
+    head.append(el("strong", "alert-title", localised(a.title)));
     const time = el("time", "", timeFmt.format(new Date(a.created_at)));
     time.dateTime = a.created_at;
     head.append(time);
     li.append(head);
-    li.append(el("p", "alert-explanation", a.explanation));
+    li.append(el("p", "alert-explanation", localised(a.explanation)));
     return li;
   }
 
@@ -110,7 +116,7 @@
       seenAlerts.add(a.id);
       const node = renderAlert(a);
       if (prepend) { alertsEl.prepend(node); node.classList.add("flash"); } else alertsEl.append(node);
-      if (announce) showToast(str("newAlert") + ": " + a.title + " — " + a.explanation);
+      if (announce) showToast(str("newAlert") + ": " + localised(a.title) + " — " + localised(a.explanation));
     }
     while (alertsEl.children.length > MAX_ALERTS) alertsEl.lastElementChild.remove();
     document.getElementById("alerts-empty").hidden = alertsEl.children.length > 0;

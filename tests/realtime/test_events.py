@@ -35,7 +35,9 @@ def test_alert_created_event_keys():
     }  # fmt: skip
     assert event["type"] == "alert.created"
     assert event["rule"] == "negative_burst"
-    assert "5" in event["explanation"]
+    assert event["title"] == {"nl": "Negatieve golf", "en": "Negative burst"}
+    assert event["explanation"]["en"].startswith("5 negative mentions in the last 5 minutes")
+    assert event["explanation"]["nl"].startswith("5 negatieve vermeldingen")
     json.dumps(event)
 
 

@@ -1,0 +1,39 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Incident
+from incidents.tasks import refresh_engagement
+from monitoring.models import Mention
+from monitoring.tasks import poll_source
+from tests.factories import AlertFactory, IncidentFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_refresh_engagement_updates_mentions_of_open_incidents_only_and_is_idempotent():
+    started = timezone.now() - timedelta(seconds=150)
+    source = SourceFactory(
+        settings={"scenario": "en"}, cursor={"": {"started_at": started.isoformat(), "next": 0}}
+    )
+    poll_source.apply(args=[source.pk])
+    mentions = list(Mention.objects.filter(source=source).order_by("id"))
+    in_open, in_closed = mentions[:3], mentions[3:5]
+    open_incident = IncidentFactory(workspace=source.workspace)
+    open_incident.alerts.add(
+        AlertFactory(workspace=source.workspace, mention_ids=[m.pk for m in in_open])
+    )
+    closed = IncidentFactory(workspace=source.workspace, status=Incident.Status.RESOLVED)
+    closed.alerts.add(
+        AlertFactory(workspace=source.workspace, mention_ids=[m.pk for m in in_closed])
+    )
+    assert refresh_engagement.apply().result == 3
+    for before in in_open:
+        after = Mention.objects.get(pk=before.pk)
+        assert after.likes == before.likes * 2
+        assert after.engagement_refreshed_at is not None
+    for before in in_closed:
+        assert Mention.objects.get(pk=before.pk).engagement_refreshed_at is None
+    assert refresh_engagement.apply().result == 3
+    assert Mention.objects.get(pk=in_open[0].pk).likes == in_open[0].likes * 2
