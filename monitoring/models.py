@@ -48,6 +48,9 @@ class Source(models.Model):
     rate_limit = models.JSONField(_("rate limit"), default=dict, blank=True)
     # Poll lease: one poll per source at a time (conditional UPDATE, see services).
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Task id holding the lease: a redelivered message (same id, after a worker crash) may
+    # take its own lease back instead of waiting for it to expire.
+    lease_owner = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

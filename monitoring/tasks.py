@@ -39,7 +39,7 @@ def poll_source(self, source_id: int) -> None:
         logger.info("monitoring.poll_source.skipped", extra={"source_id": source_id})
         return
     try:
-        services.source_poll(source=source)
+        services.source_poll(source=source, owner=self.request.id or "")
     except PlatformRateLimited as exc:
         # Honour Retry-After; stays far below the broker's visibility timeout.
         raise self.retry(exc=exc, countdown=min(exc.retry_after, 900)) from exc

@@ -195,7 +195,6 @@ def mention_ingest_batch(
             "consecutive_failures": 0,
             "health": Source.Health.OK,
             "last_error": "",
-            "lease_until": None,
         }
         if rate_limit is not None:
             updates["rate_limit"] = {

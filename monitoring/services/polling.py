@@ -37,12 +37,23 @@ class PollResult:
     skipped: bool = False
 
 
-def source_lease_acquire(*, source: Source, now: datetime) -> bool:
-    """Take the poll lease on the source (conditional UPDATE). False if another poll holds it."""
+def source_lease_acquire(*, source: Source, now: datetime, owner: str = "") -> bool:
+    """Take the poll lease on the source (conditional UPDATE). False if another poll holds it.
+
+    `owner` (the task id) may retake a lease it still holds: a message redelivered after a
+    worker died mid-poll carries the same id.
+    """
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    if owner:
+        free |= Q(lease_owner=owner)
     got = (
         Source.objects.filter(pk=source.pk, is_enabled=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + timedelta(seconds=LEASE_SECONDS), last_polled_at=now)
+        .filter(free)
+        .update(
+            lease_until=now + timedelta(seconds=LEASE_SECONDS),
+            lease_owner=owner,
+            last_polled_at=now,
+        )
     )
     return got == 1
 
@@ -61,14 +72,16 @@ def _queries_for(source: Source) -> list[str]:
     return compile_terms(queries, source.platform, max_length=max_length)
 
 
-def source_poll(*, source: Source, now: datetime | None = None, limit: int = 100) -> PollResult:
+def source_poll(
+    *, source: Source, now: datetime | None = None, limit: int = 100, owner: str = ""
+) -> PollResult:
     """Fetch one page per compiled query for the source, ingest each, then evaluate rules.
 
     Holds the source's lease during the poll; records health on success and failure.
     Re-raises PlatformError after recording it (the task decides whether to retry).
     """
     now = now or timezone.now()
-    if not source_lease_acquire(source=source, now=now):
+    if not source_lease_acquire(source=source, now=now, owner=owner):
         logger.info("monitoring.source_poll.leased", extra={"source_id": source.pk})
         return PollResult(fetched=0, inserted=0, alerts=0, skipped=True)
     fetched = inserted = 0
@@ -91,6 +104,8 @@ def source_poll(*, source: Source, now: datetime | None = None, limit: int = 100
     except PlatformError as exc:
         source_record_failure(source=source, error=exc, now=now)
         raise
+    finally:
+        Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
     return PollResult(fetched=fetched, inserted=inserted, alerts=len(alerts))
 
