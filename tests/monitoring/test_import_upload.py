@@ -1,0 +1,68 @@
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from monitoring.models import ImportJob, Mention
+from monitoring.tasks import run_import
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROWS = [
+    {"id": "1", "text": "Bank Noord is down", "author": "a", "created_at": "2026-11-25T10:00Z"},
+    {"id": "2", "text": "Nog steeds storing", "author": "b", "created_at": "2026-11-25T10:01Z"},
+]
+JSONL = "".join(json.dumps(row) + "\n" for row in ROWS).encode() + b"not json\n"
+
+
+def _upload(client, slug: str):
+    return client.post(
+        f"/w/{slug}/imports/",
+        {"file": SimpleUploadedFile("m.jsonl", JSONL), "platform": "x"},
+    )
+
+
+def test_import_upload_by_admin_queues_a_job_that_the_task_runs_twice_safely(
+    client, make_workspace, make_member
+):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    response = _upload(client, "bank")
+    assert response.status_code == 302
+    job = ImportJob.objects.get(workspace=ws)
+    assert (job.status, job.total, job.filename) == ("queued", 3, "m.jsonl")
+    run_import.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.new, job.failed) == ("done", 3, 2, 1)
+    assert job.content == ""
+    run_import.apply(args=[job.pk])  # redelivered: nothing changes
+    assert Mention.objects.filter(workspace=ws).count() == 2
+    page = client.get("/w/bank/sources/")
+    assert b"m.jsonl" in page.content
+
+
+@pytest.mark.parametrize("role", ["crisis_team", "communications"])
+def test_import_upload_needs_admin(client, make_workspace, make_member, role):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role=role))
+    assert _upload(client, "bank").status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_import_upload_other_workspace_is_404(client, make_workspace, make_member):
+    ws = make_workspace(slug="bank")
+    make_workspace(slug="other")
+    client.force_login(make_member(ws, role="admin"))
+    assert _upload(client, "other").status_code == 404
+
+
+def test_import_job_api_reports_progress(client, make_workspace, make_member):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    _upload(client, "bank")
+    job = ImportJob.objects.get()
+    run_import.apply(args=[job.pk])
+    body = client.get(f"/api/imports/{job.pk}/").json()
+    assert body["status"] == "done"
+    assert (body["total"], body["processed"], body["new"], body["failed"]) == (3, 3, 2, 1)
+    assert "content" not in body
