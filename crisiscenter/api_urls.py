@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from incidents.api import IncidentViewSet
+from incidents.api import AlertTriageApi, IncidentViewSet
 from monitoring.api.config import SourceViewSet, WatchTermViewSet
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
 from monitoring.api.mentions import AlertViewSet, MentionViewSet
@@ -19,5 +19,6 @@ router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
 
 urlpatterns = [
     path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),
+    path("alerts/<int:alert_id>/triage/", AlertTriageApi.as_view(), name="alert-triage"),
     *router.urls,
 ]

@@ -1,5 +1,8 @@
-"""Incidents: a confirmed (or suspected) crisis with its alerts."""
+"""Incidents: a confirmed (or suspected) crisis with its alerts, and triage decisions."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +26,13 @@ class Incident(models.Model):
     )
     opened_at = models.DateTimeField(_("opened at"))
     alerts = models.ManyToManyField(Alert, blank=True, related_name="incidents")
+    # The clocks: first mention, first alert and triage give time to detect and to triage.
+    first_mention_at = models.DateTimeField(_("first mention at"), null=True, blank=True)
+    first_alert_at = models.DateTimeField(_("first alert at"), null=True, blank=True)
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -31,3 +41,43 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def time_to_detect(self) -> timedelta | None:
+        if self.first_mention_at and self.first_alert_at:
+            return self.first_alert_at - self.first_mention_at
+        return None
+
+    @property
+    def time_to_triage(self) -> timedelta | None:
+        if self.first_alert_at and self.triaged_at:
+            return self.triaged_at - self.first_alert_at
+        return None
+
+
+class TriageDecision(models.Model):
+    """Who decided what about an alert, and when. Append-only: never edited or deleted."""
+
+    class Decision(models.TextChoices):
+        CRISIS = "crisis", _("Crisis")
+        MONITOR = "monitor", _("Monitor")
+        DISMISSED = "dismissed", _("Not a crisis")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="triage_decisions")
+    decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="triage_decisions"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("triage decision")
+        verbose_name_plural = _("triage decisions")
+
+    def __str__(self) -> str:
+        return f"{self.decision} #{self.alert_id}"

@@ -19,3 +19,7 @@ class WebhookSignatureInvalid(CrisisCenterError):
 
 class IngestPayloadInvalid(CrisisCenterError):
     pass
+
+
+class AlertNotFound(NotFound):
+    pass

@@ -167,6 +167,7 @@ class Alert(models.Model):
         CRISIS = "crisis", _("Crisis")
         MONITOR = "monitor", _("Monitor")
         DISMISSED = "dismissed", _("Not a crisis")
+        ATTACHED = "attached", _("Attached to an open incident")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
     rule = models.ForeignKey(
@@ -181,6 +182,17 @@ class Alert(models.Model):
     details = models.JSONField(_("details"), default=dict)
     mention_ids = models.JSONField(_("mentions"), default=list)
     created_at = models.DateTimeField(_("created at"))
+    # Grouping: later firings about the same topic update this alert instead of a new one.
+    occurrences = models.PositiveIntegerField(_("occurrences"), default=1)
+    last_seen_at = models.DateTimeField(_("last seen at"), null=True, blank=True)
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

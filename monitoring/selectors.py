@@ -4,16 +4,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.credentials import credentials_decrypt
-from monitoring.exceptions import SourceNotFound
+from monitoring.exceptions import AlertNotFound, SourceNotFound
 from monitoring.models import Alert, DeadLetter, ImportJob, Mention, Source, WatchTerm
 from monitoring.query import Query, QuerySyntaxError, parse_query
 from monitoring.sentiment import NEGATIVE_THRESHOLD
+from monitoring.severity import OUTLET_MIN_REACH, SeverityInput
 from workspaces.models import Workspace
 from workspaces.selectors import workspace_list_for_user
 
@@ -168,3 +169,38 @@ def webhook_source_get(*, source_id: int) -> Source:
     if source is None:
         raise SourceNotFound(_("Source not found."))
     return source
+
+
+def severity_input_for(*, mention_ids: list[int], window_minutes: float) -> SeverityInput:
+    """Reach, authors, negativity and velocity of a set of mentions (for severity)."""
+    rows = Mention.objects.filter(pk__in=mention_ids)
+    agg = rows.aggregate(
+        n=Count("id"),
+        negative=Count("id", filter=Q(sentiment_compound__lte=NEGATIVE_THRESHOLD)),
+        engagement=Sum(F("likes") + F("reposts") + F("replies") + F("quotes")),
+        first=Min("posted_at"),
+        last=Max("posted_at"),
+    )
+    per_author = rows.values("author_handle").annotate(
+        followers=Max("author_followers"), outlet=Count("id", filter=Q(author_is_outlet=True))
+    )
+    followers = sum(
+        max(a["followers"] or 0, OUTLET_MIN_REACH if a["outlet"] else 0) for a in per_author
+    )
+    n = agg["n"] or 0
+    return SeverityInput(
+        followers=followers,
+        engagement=agg["engagement"] or 0,
+        unique_authors=len(per_author),
+        negative_share=(agg["negative"] / n) if n else 0.0,
+        mentions_per_minute=n / max(window_minutes, 1.0),
+        has_risk_term=False,
+    )
+
+
+def alert_get(*, user: User, alert_id: int) -> Alert:
+    """One alert in the user's workspaces; raises AlertNotFound (404) otherwise."""
+    alert = alert_list(user=user).filter(pk=alert_id).first()
+    if alert is None:
+        raise AlertNotFound(_("Alert not found."))
+    return alert

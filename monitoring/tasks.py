@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from incidents.services import alerts_route
 from monitoring import selectors, services
 from monitoring.platforms.base import PlatformRateLimited, PlatformUnavailable
 
@@ -33,16 +34,20 @@ def poll_due_sources() -> int:
     time_limit=60,
 )
 def poll_source(self, source_id: int) -> None:
-    """Fetch new posts for one source, ingest them, evaluate rules. Safe to run twice."""
+    """Fetch new posts for one source, ingest them, evaluate rules, route new alerts.
+
+    Safe to run twice."""
     source = selectors.source_get_for_poll(source_id=source_id)
     if source is None:
         logger.info("monitoring.poll_source.skipped", extra={"source_id": source_id})
         return
     try:
-        services.source_poll(source=source, owner=self.request.id or "")
+        result = services.source_poll(source=source, owner=self.request.id or "")
     except PlatformRateLimited as exc:
         # Honour Retry-After; stays far below the broker's visibility timeout.
         raise self.retry(exc=exc, countdown=min(exc.retry_after, 900)) from exc
+    # Pipeline step two: new alerts join an open incident quietly or enter the triage queue.
+    alerts_route(alert_ids=result.alert_ids)
 
 
 @shared_task(name="monitoring.run_import", acks_late=True, soft_time_limit=1800, time_limit=1900)

@@ -62,6 +62,45 @@ class AlertCreated:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class AlertUpdated:
+    """An alert changed: grouped with a later firing, re-alerted, triaged or attached."""
+
+    workspace_id: int
+    id: int
+    status: str
+    severity: int
+    occurrences: int
+    last_seen_at: str
+    incident_id: int | None
+    title: dict[str, str]
+    explanation: dict[str, str]
+    type: str = field(default="alert.updated", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IncidentUpdated:
+    """An incident was opened or changed (alerts attached, severity, status, clocks)."""
+
+    workspace_id: int
+    id: int
+    title: str
+    severity: int
+    status: str
+    opened_at: str
+    alert_count: int
+    first_mention_at: str | None
+    first_alert_at: str | None
+    triaged_at: str | None
+    type: str = field(default="incident.updated", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def mention_item(mention: Any) -> MentionItem:
     """Build the event item for a stored Mention row."""
     return MentionItem(
@@ -103,4 +142,35 @@ def alert_created(alert: Any) -> AlertCreated:
         severity=alert.severity,
         created_at=_iso(alert.created_at) or "",
         mention_ids=list(alert.mention_ids),
+    )
+
+
+def alert_updated(alert: Any, *, incident_id: int | None = None) -> AlertUpdated:
+    """Build `alert.updated` for a stored Alert row."""
+    return AlertUpdated(
+        workspace_id=alert.workspace_id,
+        id=alert.pk,
+        status=alert.status,
+        severity=alert.severity,
+        occurrences=alert.occurrences,
+        last_seen_at=_iso(alert.last_seen_at or alert.created_at) or "",
+        incident_id=incident_id,
+        title=_in_each_language(lambda: alert.title),
+        explanation=_in_each_language(lambda: alert.explanation),
+    )
+
+
+def incident_updated(incident: Any, *, alert_count: int) -> IncidentUpdated:
+    """Build `incident.updated` for a stored Incident row."""
+    return IncidentUpdated(
+        workspace_id=incident.workspace_id,
+        id=incident.pk,
+        title=incident.title,
+        severity=incident.severity,
+        status=incident.status,
+        opened_at=_iso(incident.opened_at) or "",
+        alert_count=alert_count,
+        first_mention_at=_iso(incident.first_mention_at),
+        first_alert_at=_iso(incident.first_alert_at),
+        triaged_at=_iso(incident.triaged_at),
     )

@@ -97,7 +97,8 @@ class AlertOutputSerializer(serializers.ModelSerializer):
         model = Alert
         fields = [
             "id", "workspace", "rule", "title", "explanation", "severity", "status",
-            "details", "mention_ids", "created_at",
+            "details", "mention_ids", "created_at", "occurrences", "last_seen_at",
+            "triaged_at",
         ]  # fmt: skip
 
 

@@ -18,6 +18,8 @@ indexedAt); `since` is sent too, so the server stops at the same place. The over
 posts indexed late; it re-reads a minute of posts (duplicates are dropped by ingest). A first
 poll sweeps back `initial_lookback_seconds`.
 
+`lookup` re-reads known posts (fresh counts) with `app.bsky.feed.getPosts`, LOOKUP_MAX a request.
+
 Post text is plain text on Bluesky and is kept exactly. PostView carries no follower count,
 so `author_followers` stays 0 (one profile request per author would cost too much).
 """
@@ -44,6 +46,7 @@ PUBLIC_SERVICE = "https://public.api.bsky.app"
 AUTH_SERVICE = "https://bsky.social"
 DEFAULT_TIMEOUT = 10.0
 PAGE_MAX = 100  # searchPosts caps `limit` at 100
+LOOKUP_MAX = 25  # getPosts takes at most 25 `uris`
 USER_AGENT = "CrisisCenter/0.1 (+monitoring)"
 # (auth service, identifier) -> (accessJwt, expires at); per process, shared by polls.
 SESSIONS: dict[tuple[str, str], tuple[str, datetime]] = {}
@@ -106,10 +109,7 @@ class BlueskyClient:
                 try:
                     post, sort_at = _post(item)
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    problem = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else exc
-                    uri = item.get("uri") if isinstance(item, dict) else None
-                    raw = json.dumps(item, default=str)
-                    rejected.append(RejectedItem(reason=f"post {uri or '?'}: {problem}", raw=raw))
+                    rejected.append(_rejected(item, exc))
                     continue
                 if sort_at < floor:  # older than this sweep: an earlier sweep returned it
                     reached_floor = True
@@ -134,28 +134,55 @@ class BlueskyClient:
             params["cursor"] = page_cursor
         if self.lang:
             params["lang"] = self.lang
-        url = f"{self.service}/xrpc/app.bsky.feed.searchPosts"
-        cached = (self.auth_service, self.identifier) in SESSIONS
-        try:
-            response = self._request(
-                "GET", url, now, what="searchPosts", params=params, headers=self._auth(now)
-            )
-        except PlatformAuthError as exc:
-            if not self.identifier:
-                raise PlatformAuthError(f"{exc} (searching may need credentials)") from exc
-            if not cached:
-                raise
-            # A cached token can be revoked or expire early: one retry with a fresh session.
-            SESSIONS.pop((self.auth_service, self.identifier), None)
-            response = self._request(
-                "GET", url, now, what="searchPosts", params=params, headers=self._auth(now)
-            )
+        response = self._query("searchPosts", params, now, hint="searching")
         body = _json(response, "searchPosts")
         if not isinstance(body.get("posts"), list):
             raise PlatformBadPayload("searchPosts: missing `posts` array")
         if body.get("cursor") is not None and not isinstance(body["cursor"], str):
             raise PlatformBadPayload("searchPosts: `cursor` is not a string")
         return body, _rate_limit(response)
+
+    def lookup(self, external_ids: list[str]) -> Page:
+        """These posts (at:// URIs) as they are now, mapped as in `fetch`, LOOKUP_MAX a request.
+        Deleted or hidden posts are absent; raises PlatformError subclasses as `fetch` does."""
+        now, uris = datetime.now(UTC), list(dict.fromkeys(external_ids))
+        posts: list[NormalizedPost] = []
+        rejected: list[RejectedItem] = []
+        rate_limit = None
+        for start in range(0, len(uris), LOOKUP_MAX):
+            params = {"uris": uris[start : start + LOOKUP_MAX]}
+            response = self._query("getPosts", params, now, hint="reading posts")
+            body = _json(response, "getPosts")
+            if not isinstance(body.get("posts"), list):
+                raise PlatformBadPayload("getPosts: missing `posts` array")
+            for item in body["posts"]:
+                try:
+                    posts.append(_post(item)[0])
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    rejected.append(_rejected(item, exc))
+            rate_limit = _rate_limit(response)
+        return Page(posts, {}, rejected, rate_limit)
+
+    def _query(
+        self, method: str, params: dict[str, Any], now: datetime, *, hint: str
+    ) -> requests.Response:
+        """GET app.bsky.feed.<method> with our session, if any; `hint` names the refused action."""
+        url = f"{self.service}/xrpc/app.bsky.feed.{method}"
+        cached = (self.auth_service, self.identifier) in SESSIONS
+        try:
+            return self._request(
+                "GET", url, now, what=method, params=params, headers=self._auth(now)
+            )
+        except PlatformAuthError as exc:
+            if not self.identifier:
+                raise PlatformAuthError(f"{exc} ({hint} may need credentials)") from exc
+            if not cached:
+                raise
+            # A cached token can be revoked or expire early: one retry with a fresh session.
+            SESSIONS.pop((self.auth_service, self.identifier), None)
+            return self._request(
+                "GET", url, now, what=method, params=params, headers=self._auth(now)
+            )
 
     def _auth(self, now: datetime) -> dict[str, str]:
         """The Authorization header (a cached or new session); empty without credentials."""
@@ -252,6 +279,12 @@ def _post(item: dict[str, Any]) -> tuple[NormalizedPost, datetime]:
         ),
         sort_at,
     )
+
+
+def _rejected(item: Any, exc: Exception) -> RejectedItem:
+    problem = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else exc
+    uri = item.get("uri") if isinstance(item, dict) else None
+    return RejectedItem(reason=f"post {uri or '?'}: {problem}", raw=json.dumps(item, default=str))
 
 
 def _json(response: requests.Response, what: str) -> dict[str, Any]:

@@ -14,11 +14,12 @@ Cursor `{"since_id": {"tag:banknoord": id, "search": id}, "paging": {"search": {
 Known limit: Mastodon gives federated statuses ids from their creation time, so one that
 arrives later than statuses newer than it can land below the stored id and is not seen.
 Status ids are local to the instance; `author_handle` is `user@host` also for local accounts.
+`lookup` re-reads known statuses (fresh counts) by id, LOOKUP_MAX per request.
 """
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -38,6 +39,7 @@ from monitoring.platforms.text import html_links_and_text, language_code, parse_
 
 DEFAULT_TIMEOUT = 10.0
 PAGE_MAX = 40  # Mastodon caps `limit` at 40 statuses per request
+LOOKUP_MAX = 20  # GET /api/v1/statuses answers 422 above DEFAULT_STATUSES_LIMIT (20)
 USER_AGENT = "CrisisCenter/0.1 (+monitoring)"
 
 
@@ -103,6 +105,38 @@ class MastodonClient:
             rejected=state.rejected,
             rate_limit=state.rate_limit,
         )
+
+    def lookup(self, external_ids: list[str]) -> Page:
+        """These statuses as they are now, mapped as in `fetch`: LOOKUP_MAX per
+        GET /api/v1/statuses?id[]= (Mastodon 4.3+), else one GET /api/v1/statuses/:id each.
+        Deleted or hidden statuses are absent; raises PlatformError subclasses as `fetch`."""
+        state = _State(marks={}, paging={}, now=datetime.now(UTC), query="")
+        ids, batched = list(dict.fromkeys(external_ids)), True
+        for start in range(0, len(ids), LOOKUP_MAX):
+            batch = ids[start : start + LOOKUP_MAX]
+            items = self._lookup_batch(batch, state) if batched else None
+            if items is None:  # 404: a server before 4.3 has no batch endpoint; ask one by one
+                batched = False
+                items = [status for i in batch for status in self._lookup_one(i, state)]
+            self._collect(items, state)
+        return Page(state.posts, {}, state.rejected, state.rate_limit)
+
+    def _lookup_batch(self, batch: list[str], state: "_State") -> list[Any] | None:
+        """GET /api/v1/statuses?id[]=...; None if the server answers 404 (it predates 4.3)."""
+        url = f"{self.instance}/api/v1/statuses"
+        response = self._get(url, {"id[]": batch}, state, what="statuses", missing_ok=True)
+        if response is None:
+            return None
+        items = _json(response, "statuses")
+        if not isinstance(items, list):
+            raise PlatformBadPayload("statuses: expected a JSON array of statuses")
+        return items
+
+    def _lookup_one(self, status_id: str, state: "_State") -> list[Any]:
+        """The status as a one-item list; empty if the server answers 404 (deleted or hidden)."""
+        url = f"{self.instance}/api/v1/statuses/{quote(status_id, safe='')}"
+        response = self._get(url, {}, state, what=f"status {status_id}", missing_ok=True)
+        return [] if response is None else [_json(response, f"status {status_id}")]
 
     def _tag_step(self, stream: str, state: "_State", budget: int) -> bool:
         """One forward page of a hashtag timeline; True when the tag has nothing newer."""

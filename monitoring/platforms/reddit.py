@@ -50,6 +50,8 @@ SUBREDDIT_NAME = re.compile(r"^[A-Za-z0-9_]{2,21}$")
 # Search `t=` windows; the margin covers clock skew between us and Reddit.
 TIME_FILTERS = (("hour", 3600), ("day", 86400), ("week", 7 * 86400), ("month", 31 * 86400))
 TIME_FILTER_MARGIN = 600
+# /api/info returns deleted and removed items too, with this text (or a removal category).
+GONE_TEXTS = {"[deleted]", "[removed]", "[ Removed by Reddit ]"}
 
 
 class _Session(requests.Session):
@@ -111,6 +113,19 @@ class RedditClient:
             next_cursor[stream] = _advance(state, taken)
         rate_limit = _rate_limit(self.session.rate_headers, now)
         return Page(posts=posts, next_cursor=next_cursor, rejected=rejected, rate_limit=rate_limit)
+
+    def lookup(self, external_ids: list[str]) -> Page:
+        """These fullnames (t3_/t1_) as they are now, PAGE_SIZE per /api/info request, mapped as
+        in `fetch`; deleted, removed or unknown ones are absent. Raises as `fetch` does."""
+        self.session.rate_headers = None
+        ids, posts, rejected = list(dict.fromkeys(external_ids)), [], []
+        for start in range(0, len(ids), PAGE_SIZE):
+            params = {"id": ",".join(ids[start : start + PAGE_SIZE])}
+            found, bad = self._walk("api/info/", params, {})  # no cursor: one page, all of it
+            posts += [post for _, post in found if not _gone(post.raw["data"])]
+            rejected += bad
+        rate_limit = _rate_limit(self.session.rate_headers, datetime.now(UTC))
+        return Page(posts=posts, next_cursor={}, rejected=rejected, rate_limit=rate_limit)
 
     def _streams(
         self, cursor: dict[str, Any], now: datetime, query: str
@@ -245,6 +260,11 @@ def _post(kind: str, data: dict[str, Any], posted_at: datetime, raw: dict) -> No
         conversation_id=link_id,
         **common,
     )
+
+
+def _gone(data: dict[str, Any]) -> bool:
+    text = data.get("body", data.get("selftext"))  # comments have a body, submissions selftext
+    return text in GONE_TEXTS or bool(data.get("removed_by_category"))
 
 
 def _count(data: dict[str, Any], name: str) -> int:

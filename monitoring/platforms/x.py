@@ -12,13 +12,17 @@ So a crash or a 429 in the middle of a run resumes at the stored `next_token` an
 `since_id` past tweets not yet returned. Posts that arrive during a run are newer than
 `pending_since_id` and come with the next run.
 
+`lookup` re-reads known tweets (GET /2/tweets, LOOKUP_MAX ids a request) for fresh counts.
+
 The first poll of a source (no `since_id`) reads only the newest page and starts from there: no
 backfill of X's seven-day window. X pages hold 10-100 tweets, so `limit` below 10 still asks
 for 10 (a page cannot be cut without losing its `next_token` position).
 """
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -38,6 +42,7 @@ from monitoring.platforms.base import (
 TIMEOUT_SECONDS = 10.0
 # Used when a 429 carries no x-rate-limit-reset header.
 DEFAULT_RETRY_AFTER = 60.0
+LOOKUP_MAX = 100  # ids per GET /2/tweets
 EXPANSIONS = ["author_id", "referenced_tweets.id"]
 TWEET_FIELDS = [
     "created_at",
@@ -118,9 +123,37 @@ class XClient:
         # X applies AND before OR: without parentheses the suffix binds to the last term only.
         return f"({query}) {self.query_suffix.strip()}"
 
+    def lookup(self, external_ids: list[str]) -> Page:
+        """These tweets as they are now (same fields and mapping as `fetch`), LOOKUP_MAX ids a
+        request. Deleted, suspended or protected tweets are absent; `next_cursor` is empty.
+
+        Raises PlatformUnavailable, PlatformRateLimited, PlatformAuthError, PlatformBadPayload.
+        """
+        ids = list(dict.fromkeys(external_ids))
+        posts: list[NormalizedPost] = []
+        rejected: list[RejectedItem] = []
+        rate_limit = None
+        for start in range(0, len(ids), LOOKUP_MAX):
+            request = partial(
+                self.client.get_tweets,
+                ids[start : start + LOOKUP_MAX],
+                expansions=EXPANSIONS,
+                tweet_fields=TWEET_FIELDS,
+                user_fields=USER_FIELDS,
+            )
+            response = self._send(request, datetime.now(UTC))
+            found, bad = _map_page(_lookup_body(response))
+            posts += found
+            rejected += bad
+            rate_limit = _rate_limit(response.headers)
+        return Page(posts=posts, next_cursor={}, rejected=rejected, rate_limit=rate_limit)
+
     def _search(self, query: str, params: dict[str, Any], now: datetime) -> requests.Response:
+        return self._send(partial(self.client.search_recent_tweets, query, **params), now)
+
+    def _send(self, request: Callable[[], requests.Response], now: datetime) -> requests.Response:
         try:
-            return self.client.search_recent_tweets(query, **params)
+            return request()
         except tweepy.TooManyRequests as exc:
             reset = exc.response.headers.get("x-rate-limit-reset", "")
             retry_after = (
@@ -153,6 +186,22 @@ def _page_body(response: requests.Response) -> dict[str, Any]:
         raise PlatformBadPayload("meta: missing")
     # X leaves `data` out of an empty result; anything else without it is malformed.
     if "data" not in body and meta.get("result_count", 0) != 0:
+        raise PlatformBadPayload("data: missing")
+    if not isinstance(body.get("data", []), list):
+        raise PlatformBadPayload("data: not a list")
+    return body
+
+
+def _lookup_body(response: requests.Response) -> dict[str, Any]:
+    # GET /2/tweets has no `meta`; ids not found come back in `errors`, and `data` is left out
+    # when none was found.
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise PlatformBadPayload("body: not JSON") from exc
+    if not isinstance(body, dict):
+        raise PlatformBadPayload("body: not a JSON object")
+    if "data" not in body and "errors" not in body:
         raise PlatformBadPayload("data: missing")
     if not isinstance(body.get("data", []), list):
         raise PlatformBadPayload("data: not a list")

@@ -33,7 +33,7 @@ X_MAX_QUERY = 512
 class PollResult:
     fetched: int
     inserted: int
-    alerts: int
+    alert_ids: list[int]
     skipped: bool = False
 
 
@@ -77,13 +77,14 @@ def source_poll(
 ) -> PollResult:
     """Fetch one page per compiled query for the source, ingest each, then evaluate rules.
 
+    Returns the ids of NEW alerts, which the caller routes (incidents.services.alerts_route).
     Holds the source's lease during the poll; records health on success and failure.
     Re-raises PlatformError after recording it (the task decides whether to retry).
     """
     now = now or timezone.now()
     if not source_lease_acquire(source=source, now=now, owner=owner):
         logger.info("monitoring.source_poll.leased", extra={"source_id": source.pk})
-        return PollResult(fetched=0, inserted=0, alerts=0, skipped=True)
+        return PollResult(fetched=0, inserted=0, alert_ids=[], skipped=True)
     fetched = inserted = 0
     try:
         client = client_for(source.platform, source.settings, source_credentials(source=source))
@@ -107,7 +108,7 @@ def source_poll(
     finally:
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
-    return PollResult(fetched=fetched, inserted=inserted, alerts=len(alerts))
+    return PollResult(fetched=fetched, inserted=inserted, alert_ids=[a.pk for a in alerts])
 
 
 def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:

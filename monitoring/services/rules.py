@@ -1,39 +1,106 @@
-"""Alert rules and alerts. Each new alert is published as `alert.created` after commit."""
+"""Alert rules and alerts.
+
+Rule alerts are grouped: a later firing about the same topic (same workspace and rule kind,
+while the earlier alert is still open) updates that alert instead of making a new one. New rule
+alerts are not published here: the caller routes them (incidents.services.alerts_route), which
+either attaches them quietly to an open incident or puts them in the triage queue.
+"""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 
 from monitoring.models import Alert, AlertRule, Mention, Source
+from monitoring.selectors import severity_input_for
 from monitoring.sentiment import NEGATIVE_THRESHOLD
+from monitoring.severity import severity_compute
 from realtime import events
 from realtime.publisher import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
 ALERT_MENTION_LIMIT = 50
+MAX_GROUPED_MENTIONS = 200
+GROUP_WINDOW = timedelta(minutes=60)
+# A monitored alert comes back to the triage queue when its numbers grow this much.
+REALERT_GROWTH = 1.5
+OPEN_STATUSES = (Alert.Status.NEW, Alert.Status.MONITOR, Alert.Status.ATTACHED)
 
 
-def _severity(*, observed: int, threshold: int, reach: int) -> int:
-    """1-4: how far past the threshold the burst is, one level up for a 100k+ follower reach."""
-    ratio = observed / max(threshold, 1)
-    level = 4 if ratio >= 4 else 3 if ratio >= 2 else 2
-    return min(4, level + (1 if reach >= 100_000 else 0))
+@dataclass(frozen=True)
+class Raised:
+    alert: Alert
+    created: bool
 
 
-def _alert_create(*, workspace_id: int, rule: AlertRule | None, kind: str, **fields: Any) -> Alert:
-    alert = Alert.objects.create(workspace_id=workspace_id, rule=rule, rule_kind=kind, **fields)
-    publish_on_commit(workspace_id=workspace_id, event=events.alert_created(alert))
-    logger.info("monitoring.alert.created", extra={"alert_id": alert.pk, "kind": kind})
-    return alert
+def _group_candidate(*, workspace_id: int, kind: str, now: datetime) -> Alert | None:
+    return (
+        Alert.objects.select_for_update()
+        .filter(
+            workspace_id=workspace_id,
+            rule_kind=kind,
+            status__in=OPEN_STATUSES,
+            created_at__gte=now - GROUP_WINDOW,
+        )
+        .order_by("-created_at")
+        .first()
+    )
 
 
-def alert_rule_evaluate(*, rule: AlertRule, now: datetime) -> Alert | None:
-    """Evaluate one rule at `now`; create an Alert if it fires outside its cooldown.
+def alert_raise(
+    *,
+    workspace_id: int,
+    rule: AlertRule | None,
+    kind: str,
+    details: dict[str, Any],
+    mention_ids: list[int],
+    now: datetime,
+) -> Raised:
+    """Create an alert, or fold it into an open alert of the same kind (grouping).
 
-    Locks the rule row, so concurrent evaluations fire at most once. Publishes `alert.created`.
+    Grouped updates are published (`alert.updated`); a monitored alert whose numbers grew by
+    REALERT_GROWTH goes back to `new` (re-alert). New alerts are returned unpublished.
+    """
+    window = float(details.get("window_minutes") or 5)
+    severity = severity_compute(severity_input_for(mention_ids=mention_ids, window_minutes=window))
+    details = {**details, "severity_score": severity.score, "severity_parts": severity.parts}
+    existing = _group_candidate(workspace_id=workspace_id, kind=kind, now=now)
+    if existing is None:
+        alert = Alert.objects.create(
+            workspace_id=workspace_id,
+            rule=rule,
+            rule_kind=kind,
+            severity=severity.level,
+            details=details,
+            mention_ids=mention_ids,
+            created_at=now,
+            last_seen_at=now,
+        )
+        logger.info("monitoring.alert.created", extra={"alert_id": alert.pk, "kind": kind})
+        return Raised(alert=alert, created=True)
+    baseline = existing.details.get("observed_at_triage") or existing.details.get("observed", 0)
+    if existing.status == Alert.Status.MONITOR and details.get(
+        "observed", 0
+    ) >= REALERT_GROWTH * max(baseline, 1):
+        existing.status = Alert.Status.NEW
+    existing.occurrences += 1
+    existing.last_seen_at = now
+    existing.severity = max(existing.severity, severity.level)
+    existing.details = {**existing.details, **details}
+    merged = list(dict.fromkeys([*mention_ids, *existing.mention_ids]))
+    existing.mention_ids = merged[:MAX_GROUPED_MENTIONS]
+    existing.save()
+    publish_on_commit(workspace_id=workspace_id, event=events.alert_updated(existing))
+    return Raised(alert=existing, created=False)
+
+
+def alert_rule_evaluate(*, rule: AlertRule, now: datetime) -> Raised | None:
+    """Evaluate one rule at `now`; raise (or group) an alert if it fires outside its cooldown.
+
+    Locks the rule row, so concurrent evaluations fire at most once.
     """
     with transaction.atomic():
         rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
@@ -48,40 +115,39 @@ def alert_rule_evaluate(*, rule: AlertRule, now: datetime) -> Alert | None:
             posted_at__lte=now,
             sentiment_compound__lte=NEGATIVE_THRESHOLD,
         ).order_by("-posted_at")
-        found = list(negatives.values_list("id", "author_followers")[:ALERT_MENTION_LIMIT])
+        found = list(negatives.values_list("id", flat=True)[:ALERT_MENTION_LIMIT])
         observed = negatives.count() if len(found) == ALERT_MENTION_LIMIT else len(found)
         if observed < threshold:
             return None
-        reach = sum(followers for _id, followers in found)
-        alert = _alert_create(
+        raised = alert_raise(
             workspace_id=rule.workspace_id,
             rule=rule,
             kind=rule.kind,
-            severity=_severity(observed=observed, threshold=threshold, reach=reach),
             details={"observed": observed, "threshold": threshold, "window_minutes": window},
-            mention_ids=[pk for pk, _f in found],
-            created_at=now,
+            mention_ids=found,
+            now=now,
         )
         rule.last_fired_at = now
         rule.save(update_fields=["last_fired_at"])
-    return alert
+    return raised
 
 
 def alert_rules_evaluate(*, workspace_id: int, now: datetime) -> list[Alert]:
-    """Evaluate every enabled rule of the workspace; returns the alerts raised."""
+    """Evaluate every enabled rule of the workspace; returns the NEW alerts (to be routed)."""
     rules = AlertRule.objects.filter(workspace_id=workspace_id, is_enabled=True)
-    return [a for rule in rules if (a := alert_rule_evaluate(rule=rule, now=now))]
+    raised = [alert_rule_evaluate(rule=rule, now=now) for rule in rules]
+    return [r.alert for r in raised if r is not None and r.created]
 
 
 @transaction.atomic
 def source_down_alert_raise(
     *, source: Source, failures: int, error: Exception, now: datetime
 ) -> Alert:
-    """Raise a `source_down` alert: the team must know when CrisisCenter goes blind."""
-    return _alert_create(
+    """Raise a `source_down` alert at once: the team must know when CrisisCenter goes blind."""
+    alert = Alert.objects.create(
         workspace_id=source.workspace_id,
         rule=None,
-        kind=Alert.Kind.SOURCE_DOWN,
+        rule_kind=Alert.Kind.SOURCE_DOWN,
         severity=3,
         details={
             "source_id": source.pk,
@@ -92,7 +158,10 @@ def source_down_alert_raise(
         },
         mention_ids=[],
         created_at=now,
+        last_seen_at=now,
     )
+    publish_on_commit(workspace_id=source.workspace_id, event=events.alert_created(alert))
+    return alert
 
 
 @transaction.atomic

@@ -1,0 +1,176 @@
+"""Writes for incidents: routing new alerts, triage decisions, opening incidents."""
+
+import logging
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.exceptions import AlertNotTriageable, IncidentNotFound, TriageInvalid
+from incidents.models import Incident, TriageDecision
+from incidents.selectors import OPEN_STATUSES
+from monitoring.models import Alert, Mention
+from monitoring.selectors import severity_input_for
+from monitoring.severity import severity_compute
+from realtime import events
+from realtime.publisher import publish_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+def _publish_incident(incident: Incident) -> None:
+    publish_on_commit(
+        workspace_id=incident.workspace_id,
+        event=events.incident_updated(incident, alert_count=incident.alerts.count()),
+    )
+
+
+def _incident_refresh(incident: Incident) -> None:
+    """Recompute the incident's clocks and severity from all its alerts' mentions."""
+    mention_ids = sorted(
+        {pk for ids in incident.alerts.values_list("mention_ids", flat=True) for pk in ids or []}
+    )
+    first_alert = incident.alerts.aggregate(first=Min("created_at"))["first"]
+    first_mention = Mention.objects.filter(pk__in=mention_ids).aggregate(first=Min("posted_at"))[
+        "first"
+    ]
+    if first_mention and first_alert:
+        minutes = max(1.0, (first_alert - first_mention).total_seconds() / 60)
+    else:
+        minutes = 60.0
+    severity = severity_compute(severity_input_for(mention_ids=mention_ids, window_minutes=minutes))
+    incident.first_alert_at = first_alert
+    incident.first_mention_at = first_mention
+    # Severity only rises on its own; people may lower it explicitly.
+    incident.severity = max(incident.severity, severity.level)
+    incident.save(update_fields=["first_alert_at", "first_mention_at", "severity"])
+
+
+@transaction.atomic
+def alerts_route(*, alert_ids: list[int]) -> None:
+    """Route new alerts: attach quietly to the workspace's open incident if there is one,
+    otherwise publish them into the triage queue (`alert.created`). Idempotent."""
+    for alert in Alert.objects.select_for_update().filter(
+        pk__in=alert_ids, status=Alert.Status.NEW
+    ):
+        incident = (
+            Incident.objects.filter(
+                workspace_id=alert.workspace_id,
+                status__in=OPEN_STATUSES,
+            )
+            .order_by("-opened_at")
+            .first()
+        )
+        if incident is None:
+            publish_on_commit(workspace_id=alert.workspace_id, event=events.alert_created(alert))
+            continue
+        alert.status = Alert.Status.ATTACHED
+        alert.save(update_fields=["status"])
+        incident.alerts.add(alert)
+        _incident_refresh(incident)
+        publish_on_commit(
+            workspace_id=alert.workspace_id,
+            event=events.alert_updated(alert, incident_id=incident.pk),
+        )
+        _publish_incident(incident)
+        logger.info(
+            "incidents.alert.attached", extra={"alert_id": alert.pk, "incident_id": incident.pk}
+        )
+
+
+def _incident_for_crisis(
+    *,
+    alert: Alert,
+    by: AbstractBaseUser,
+    incident_id: int | None,
+    title: str,
+    severity: int | None,
+    now: datetime,
+) -> Incident:
+    if incident_id is not None:
+        incident = Incident.objects.filter(
+            pk=incident_id, workspace_id=alert.workspace_id, status__in=OPEN_STATUSES
+        ).first()
+        if incident is None:
+            raise IncidentNotFound(_("No open incident with this id in the workspace."))
+        return incident
+    return Incident.objects.create(
+        workspace_id=alert.workspace_id,
+        title=title or alert.title,
+        severity=severity or alert.severity,
+        status=Incident.Status.ACTIVE,
+        opened_at=now,
+        triaged_at=now,
+        created_by=by,
+    )
+
+
+@transaction.atomic(durable=True)
+def alert_triage(
+    *,
+    alert: Alert,
+    by: AbstractBaseUser,
+    decision: str,
+    reason: str = "",
+    incident_id: int | None = None,
+    title: str = "",
+    severity: int | None = None,
+) -> TriageDecision:
+    """Record a triage decision on a new (or re-alerted) alert.
+
+    crisis: create an incident (or join `incident_id`) and link the alert; monitor: keep
+    watching, re-alert if it grows; dismissed: not a crisis, reason required.
+    Raises AlertNotTriageable (409) if already decided, TriageInvalid (400) for bad input.
+    Publishes `alert.updated` and, for crisis, `incident.updated`.
+    """
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.status not in (Alert.Status.NEW, Alert.Status.MONITOR):
+        raise AlertNotTriageable(
+            _("This alert was already triaged (%(status)s).")
+            % {"status": alert.get_status_display()}
+        )
+    if decision not in TriageDecision.Decision.values:
+        raise TriageInvalid(_("Decision must be crisis, monitor or dismissed."))
+    if decision == TriageDecision.Decision.DISMISSED and not reason.strip():
+        raise TriageInvalid(_("Say why this is not a crisis."))
+    if severity is not None and not 1 <= severity <= 4:
+        raise TriageInvalid(_("Severity must be 1 to 4."))
+    now = timezone.now()
+    incident = None
+    if decision == TriageDecision.Decision.CRISIS:
+        incident = _incident_for_crisis(
+            alert=alert, by=by, incident_id=incident_id, title=title, severity=severity, now=now
+        )
+        incident.alerts.add(alert)
+        _incident_refresh(incident)
+        if severity is not None:
+            incident.severity = severity
+            incident.save(update_fields=["severity"])
+    alert.status = decision
+    alert.triaged_at = now
+    alert.triaged_by = by
+    if decision == TriageDecision.Decision.MONITOR:
+        alert.details = {**alert.details, "observed_at_triage": alert.details.get("observed", 0)}
+    alert.save(update_fields=["status", "triaged_at", "triaged_by", "details"])
+    record = TriageDecision.objects.create(
+        alert=alert,
+        decision=decision,
+        reason=reason.strip(),
+        incident=incident,
+        decided_by=by,
+        decided_at=now,
+    )
+    publish_on_commit(
+        workspace_id=alert.workspace_id,
+        event=events.alert_updated(alert, incident_id=incident.pk if incident else None),
+    )
+    if incident is not None:
+        _publish_incident(incident)
+    logger.info(
+        "incidents.alert.triaged",
+        extra={"alert_id": alert.pk, "decision": decision, "incident_id": incident and incident.pk},
+    )
+    return record

@@ -1,0 +1,147 @@
+"""Triage: crisis opens or joins an incident, monitor re-alerts on growth, dismissed needs a
+reason; roles and workspaces are enforced; every decision is recorded."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Incident, TriageDecision
+from incidents.services import alerts_route
+from monitoring.models import Alert
+from monitoring.services.rules import alert_raise
+from tests.factories import AlertFactory, IncidentFactory, MentionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alpha(make_workspace):
+    return make_workspace(slug="alpha")
+
+
+@pytest.fixture
+def alert(alpha):
+    mentions = [
+        MentionFactory(workspace=alpha, posted_at=timezone.now() - timedelta(minutes=m))
+        for m in (9, 5, 1)
+    ]
+    return AlertFactory(
+        workspace=alpha,
+        severity=2,
+        mention_ids=[m.pk for m in mentions],
+        created_at=timezone.now() - timedelta(minutes=1),
+    )
+
+
+def _triage(client, alert_id: int, **payload):
+    return client.post(f"/api/alerts/{alert_id}/triage/", payload, format="json")
+
+
+def test_triage_crisis_opens_incident_with_clocks(alpha, alert, make_member, api_client_for):
+    user = make_member(alpha, role="crisis_team")
+    response = _triage(api_client_for(user), alert.pk, decision="crisis", title="App down")
+    assert response.status_code == 201, response.content
+    incident = Incident.objects.get(workspace=alpha)
+    assert incident.title == "App down"
+    assert incident.status == Incident.Status.ACTIVE
+    assert list(incident.alerts.all()) == [alert]
+    assert incident.first_alert_at == alert.created_at
+    assert incident.time_to_detect > timedelta(minutes=7)  # first mention 9 min ago
+    assert incident.time_to_triage >= timedelta(0)
+    record = TriageDecision.objects.get()
+    assert (record.decision, record.decided_by, record.incident) == ("crisis", user, incident)
+    alert.refresh_from_db()
+    assert (alert.status, alert.triaged_by) == ("crisis", user)
+
+
+def test_triage_crisis_can_join_an_open_incident(alpha, alert, make_member, api_client_for):
+    incident = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE)
+    client = api_client_for(make_member(alpha, role="admin"))
+    assert _triage(client, alert.pk, decision="crisis", incident=incident.pk).status_code == 201
+    assert Incident.objects.count() == 1
+    assert list(incident.alerts.all()) == [alert]
+
+
+def test_triage_dismissed_needs_a_reason(alpha, alert, make_member, api_client_for):
+    client = api_client_for(make_member(alpha))
+    response = _triage(client, alert.pk, decision="dismissed", reason=" ")
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    ok = _triage(client, alert.pk, decision="dismissed", reason="Vacature-advertentie")
+    assert ok.status_code == 201
+    assert TriageDecision.objects.get().reason == "Vacature-advertentie"
+
+
+def test_triage_twice_is_409(alpha, alert, make_member, api_client_for):
+    client = api_client_for(make_member(alpha))
+    assert _triage(client, alert.pk, decision="dismissed", reason="ruis").status_code == 201
+    assert _triage(client, alert.pk, decision="crisis").status_code == 409
+    assert TriageDecision.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"decision": "panic"}, {"decision": "crisis", "severity": 9}, {}],
+)
+def test_triage_bad_payload_is_400(alpha, alert, make_member, api_client_for, payload):
+    client = api_client_for(make_member(alpha))
+    assert _triage(client, alert.pk, **payload).status_code == 400
+
+
+def test_triage_needs_crisis_team_or_admin_role(alpha, alert, make_member, api_client_for):
+    client = api_client_for(make_member(alpha, role="communications"))
+    assert _triage(client, alert.pk, decision="monitor").status_code == 403
+    assert not TriageDecision.objects.exists()
+
+
+def test_triage_other_workspace_is_404(alert, make_workspace, make_member, api_client_for):
+    client = api_client_for(make_member(make_workspace(slug="beta"), role="admin"))
+    assert _triage(client, alert.pk, decision="monitor").status_code == 404
+
+
+def test_triage_join_closed_incident_is_404(alpha, alert, make_member, api_client_for):
+    closed = IncidentFactory(workspace=alpha, status=Incident.Status.RESOLVED)
+    client = api_client_for(make_member(alpha))
+    response = _triage(client, alert.pk, decision="crisis", incident=closed.pk)
+    assert response.status_code == 404
+
+
+def test_monitored_alert_re_alerts_only_when_it_grows(alpha, alert, make_member, api_client_for):
+    alert.details = {"observed": 10, "threshold": 5, "window_minutes": 5}
+    alert.save()
+    _triage(api_client_for(make_member(alpha)), alert.pk, decision="monitor")
+    now = timezone.now()
+    same = alert_raise(
+        workspace_id=alpha.pk, rule=None, kind=alert.rule_kind,
+        details={"observed": 12, "threshold": 5, "window_minutes": 5}, mention_ids=[], now=now,
+    )  # fmt: skip
+    assert not same.created
+    alert.refresh_from_db()
+    assert (alert.status, alert.occurrences) == ("monitor", 2)
+    grown = alert_raise(
+        workspace_id=alpha.pk, rule=None, kind=alert.rule_kind,
+        details={"observed": 16, "threshold": 5, "window_minutes": 5}, mention_ids=[], now=now,
+    )  # fmt: skip
+    assert grown.alert.pk == alert.pk
+    alert.refresh_from_db()
+    assert alert.status == "new"  # back in the triage queue
+
+
+def test_alerts_route_attaches_new_alert_to_open_incident(alpha, alert):
+    incident = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE, severity=1)
+    alerts_route(alert_ids=[alert.pk])
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.ATTACHED
+    assert list(incident.alerts.all()) == [alert]
+    incident.refresh_from_db()
+    assert incident.first_mention_at is not None
+    alerts_route(alert_ids=[alert.pk])  # idempotent
+    assert incident.alerts.count() == 1
+
+
+def test_alerts_route_leaves_alert_in_queue_without_open_incident(alpha, alert):
+    IncidentFactory(workspace=alpha, status=Incident.Status.RESOLVED)
+    alerts_route(alert_ids=[alert.pk])
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.NEW
