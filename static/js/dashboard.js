@@ -96,18 +96,139 @@
     return value || "";
   }
 
+  const canTriage = root.dataset.canTriage === "1";
+  const alertNodes = new Map();
+
+  function statusLabel(status) {
+    return str("status" + status.charAt(0).toUpperCase() + status.slice(1));
+  }
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  async function triage(alertId, body, li) {
+    li.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    try {
+      const response = await fetch("/api/alerts/" + alertId + "/triage/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(data.detail || JSON.stringify(data));
+      updateAlert({ id: alertId, status: body.decision });
+      if (body.decision === "crisis") loadIncidents().catch(() => {});
+    } catch (error) {
+      showToast(str("triageFailed") + ": " + error.message);
+      li.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+    }
+  }
+
+  function triageControls(a, li) {
+    const box = el("div", "triage");
+    const crisis = el("button", "btn btn-crisis", str("crisis"));
+    crisis.type = "button";
+    crisis.addEventListener("click", () => triage(a.id, { decision: "crisis" }, li));
+    const monitor = el("button", "btn", str("monitor"));
+    monitor.type = "button";
+    monitor.addEventListener("click", () => triage(a.id, { decision: "monitor" }, li));
+    const dismiss = el("button", "btn", str("dismiss"));
+    dismiss.type = "button";
+    const form = el("form", "dismiss-form");
+    form.hidden = true;
+    const label = el("label", "", str("reason"));
+    const input = el("input");
+    input.type = "text";
+    input.required = true;
+    input.maxLength = 2000;
+    label.append(input);
+    const confirm = el("button", "btn", str("confirm"));
+    confirm.type = "submit";
+    form.append(label, confirm);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (input.value.trim()) triage(a.id, { decision: "dismissed", reason: input.value.trim() }, li);
+    });
+    dismiss.addEventListener("click", () => { form.hidden = false; input.focus(); });
+    box.append(crisis, monitor, dismiss, form);
+    return box;
+  }
+
   function renderAlert(a) {
     const li = el("li", "alert severity-" + a.severity);
     li.dataset.id = a.id;
+    li.dataset.status = a.status || "new";
     const head = el("div", "alert-head");
     head.append(el("span", "severity", str("severity") + " " + a.severity));
     head.append(el("strong", "alert-title", localised(a.title)));
     const time = el("time", "", timeFmt.format(new Date(a.created_at)));
     time.dateTime = a.created_at;
     head.append(time);
+    head.append(el("span", "alert-status", statusLabel(a.status || "new")));
+    const count = el("span", "occurrences", a.occurrences > 1 ? "×" + a.occurrences : "");
+    head.append(count);
     li.append(head);
     li.append(el("p", "alert-explanation", localised(a.explanation)));
+    if (canTriage && (a.status || "new") === "new" && a.rule !== "source_down") li.append(triageControls(a, li));
+    alertNodes.set(a.id, li);
     return li;
+  }
+
+  function updateAlert(a) {
+    const li = alertNodes.get(a.id);
+    if (!li) return;
+    if (a.status) {
+      li.dataset.status = a.status;
+      li.querySelector(".alert-status").textContent = statusLabel(a.status);
+      const box = li.querySelector(".triage");
+      if (box && a.status !== "new") box.remove();
+    }
+    if (a.severity) li.className = "alert severity-" + a.severity;
+    if (a.occurrences > 1) li.querySelector(".occurrences").textContent = "×" + a.occurrences;
+    if (a.explanation) li.querySelector(".alert-explanation").textContent = localised(a.explanation);
+  }
+
+  /* ---- incidents board: open incidents with their clocks ---- */
+  const incidentsEl = document.getElementById("incident-board");
+  const incidents = new Map();
+  const OPEN = new Set(["triage", "active", "monitoring"]);
+  const RESPONSE_MINUTES = 60;
+
+  function durationText(ms) {
+    const minutes = Math.max(0, Math.floor(ms / 60000));
+    return Math.floor(minutes / 60) + "h " + String(minutes % 60).padStart(2, "0") + "m";
+  }
+
+  function renderIncidents() {
+    incidentsEl.replaceChildren();
+    const open = [...incidents.values()].filter((i) => OPEN.has(i.status)).sort((a, b) => b.severity - a.severity);
+    for (const i of open) {
+      const li = el("li", "incident severity-" + i.severity);
+      const head = el("div", "alert-head");
+      head.append(el("span", "severity", str("severity") + " " + i.severity));
+      head.append(el("strong", "", i.title));
+      head.append(el("span", "alert-status", i.status));
+      li.append(head);
+      const discovered = new Date(i.first_mention_at || i.opened_at);
+      const now = Date.now();
+      li.append(el("p", "clock", durationText(now - discovered.getTime()) + " " + str("since")));
+      const deadline = new Date(i.first_alert_at || i.opened_at).getTime() + RESPONSE_MINUTES * 60000;
+      const left = deadline - now;
+      li.append(el("p", left >= 0 ? "clock" : "clock overdue",
+        left >= 0 ? durationText(left) + " " + str("responseLeft") : "⚠ " + str("responseOverdue")));
+      incidentsEl.append(li);
+    }
+    document.getElementById("incidents-empty").hidden = open.length > 0;
+  }
+
+  async function loadIncidents() {
+    const data = await getJson("/api/incidents/?" + q({ workspace: slug, page_size: 50 }));
+    incidents.clear();
+    for (const i of data.results) incidents.set(i.id, i);
+    renderIncidents();
   }
 
   function addAlerts(alerts, { prepend, announce }) {
@@ -205,6 +326,7 @@
     buckets.clear();
     for (const row of volume.series) bucketAdd(new Date(row.minute).getTime(), row.platform, row.count, row.sentiment_sum);
     renderChart();
+    await loadIncidents();
   }
 
   /* ---- websocket with reconnect and catch-up ---- */
@@ -223,6 +345,12 @@
       if (fresh.length) renderChart();
     } else if (event.type === "alert.created") {
       addAlerts([event], { prepend: true, announce: true });
+    } else if (event.type === "alert.updated") {
+      if (alertNodes.has(event.id)) updateAlert(event);
+      else if (event.status === "new") loadInitial().catch(() => {});
+    } else if (event.type === "incident.updated") {
+      incidents.set(event.id, { ...(incidents.get(event.id) || {}), ...event });
+      renderIncidents();
     }
   }
 
@@ -249,5 +377,6 @@
   }
 
   setInterval(renderChart, 15000); // keep the time axis moving when nothing arrives
+  setInterval(renderIncidents, 30000); // the clocks
   loadInitial().catch((e) => console.error(e)).finally(connect);
 })();
