@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import AlertTriageApi, IncidentViewSet
-from monitoring.api.config import SourceViewSet, WatchTermViewSet
+from monitoring.api.config import AlertRuleViewSet, SourceViewSet, WatchTermViewSet
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
 from monitoring.api.mentions import AlertViewSet, MentionViewSet
 from workspaces.api import WorkspaceViewSet
@@ -14,6 +14,7 @@ router.register("alerts", AlertViewSet, basename="alert")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("sources", SourceViewSet, basename="source")
 router.register("watch-terms", WatchTermViewSet, basename="watch-term")
+router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
 router.register("imports", ImportJobViewSet, basename="import")
 router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
 

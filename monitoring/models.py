@@ -1,5 +1,7 @@
 """Sources, watch terms, mentions, alert rules and alerts (one workspace owns each)."""
 
+from collections import defaultdict
+
 from django.conf import settings as django_settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -142,6 +144,11 @@ class Mention(models.Model):
 class AlertRule(models.Model):
     class Kind(models.TextChoices):
         NEGATIVE_BURST = "negative_burst", _("Negative burst")
+        RISK_TERMS = "risk_terms", _("Risk terms")
+        HIGH_REACH = "high_reach", _("High reach")
+        VIRALITY = "virality", _("Viral post")
+        VOLUME_SPIKE = "volume_spike", _("Volume spike")
+        NEGATIVITY_SURGE = "negativity_surge", _("Negativity surge")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alert_rules")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -205,6 +212,11 @@ class Alert(models.Model):
 
     class Kind(models.TextChoices):
         NEGATIVE_BURST = "negative_burst", _("Negative burst")
+        RISK_TERMS = "risk_terms", _("Risk terms")
+        HIGH_REACH = "high_reach", _("High reach")
+        VIRALITY = "virality", _("Viral post")
+        VOLUME_SPIKE = "volume_spike", _("Volume spike")
+        NEGATIVITY_SURGE = "negativity_surge", _("Negativity surge")
         SOURCE_DOWN = "source_down", _("Source down")
 
     @property
@@ -216,27 +228,44 @@ class Alert(models.Model):
 
     @property
     def explanation(self) -> str:
+        """The numbers behind the alert, in the active language."""
         d = self.details
-        if self.rule_kind == Alert.Kind.SOURCE_DOWN:
-            return str(
-                _("Source %(source)s failed %(failures)s polls in a row: %(error)s")
-                % {
-                    "source": d.get("source"),
-                    "failures": d.get("failures"),
-                    "error": d.get("error"),
-                }
-            )
-        return str(
-            _(
-                "%(observed)s negative mentions in the last %(window)s minutes "
+        templates = {
+            Alert.Kind.SOURCE_DOWN: _(
+                "Source %(source)s failed %(failures)s polls in a row: %(error)s"
+            ),
+            Alert.Kind.NEGATIVE_BURST: _(
+                "%(observed)s negative mentions in the last %(window_minutes)s minutes "
                 "(threshold %(threshold)s)."
-            )
-            % {
-                "observed": d.get("observed"),
-                "window": d.get("window_minutes"),
-                "threshold": d.get("threshold"),
-            }
-        )
+            ),
+            Alert.Kind.RISK_TERMS: _(
+                "%(observed)s mentions with risk terms (%(terms)s) in the last "
+                "%(window_minutes)s minutes."
+            ),
+            Alert.Kind.HIGH_REACH: _(
+                "%(author)s (%(followers)s followers%(why)s) mentioned you: %(observed)s "
+                "high-reach mention(s) in the last %(window_minutes)s minutes."
+            ),
+            Alert.Kind.VIRALITY: _(
+                "A post by %(author)s gets %(observed)s reposts and replies per minute "
+                "(threshold %(threshold)s)."
+            ),
+            Alert.Kind.VOLUME_SPIKE: _(
+                "%(observed)s mentions in %(window_minutes)s minutes where about %(expected)s "
+                "were expected (score %(score)s)."
+            ),
+            Alert.Kind.NEGATIVITY_SURGE: _(
+                "%(observed)s%% negative in %(window_minutes)s minutes where about "
+                "%(expected)s%% was expected (score %(score)s)."
+            ),
+        }
+        template = templates.get(self.rule_kind)
+        if template is None:
+            return ""
+        values = defaultdict(lambda: "?", {k: v for k, v in d.items() if not isinstance(v, dict)})
+        if isinstance(d.get("terms"), list):
+            values["terms"] = ", ".join(d["terms"])
+        return str(template) % values
 
 
 class DeadLetter(models.Model):

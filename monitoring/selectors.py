@@ -11,8 +11,17 @@ from django.utils.translation import gettext as _
 
 from monitoring.credentials import credentials_decrypt
 from monitoring.exceptions import AlertNotFound, SourceNotFound
-from monitoring.models import Alert, DeadLetter, ImportJob, Mention, Source, WatchTerm
+from monitoring.models import (
+    Alert,
+    AlertRule,
+    DeadLetter,
+    ImportJob,
+    Mention,
+    Source,
+    WatchTerm,
+)
 from monitoring.query import Query, QuerySyntaxError, parse_query
+from monitoring.risk import risk_terms_found
 from monitoring.sentiment import NEGATIVE_THRESHOLD
 from monitoring.severity import OUTLET_MIN_REACH, SeverityInput
 from workspaces.models import Workspace
@@ -194,7 +203,9 @@ def severity_input_for(*, mention_ids: list[int], window_minutes: float) -> Seve
         unique_authors=len(per_author),
         negative_share=(agg["negative"] / n) if n else 0.0,
         mentions_per_minute=n / max(window_minutes, 1.0),
-        has_risk_term=False,
+        has_risk_term=any(
+            risk_terms_found(text) for text in rows.values_list("text", flat=True)[:200]
+        ),
     )
 
 
@@ -204,3 +215,11 @@ def alert_get(*, user: User, alert_id: int) -> Alert:
     if alert is None:
         raise AlertNotFound(_("Alert not found."))
     return alert
+
+
+def alert_rule_list(*, user: User, workspace: str | None = None) -> QuerySet[AlertRule]:
+    """Alert rules in the user's workspaces (optionally one, by slug)."""
+    qs = AlertRule.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    return qs.select_related("workspace").order_by("name")

@@ -1,4 +1,4 @@
-"""Admin-edited configuration over the API: sources and watch terms.
+"""Admin-edited configuration over the API: sources, watch terms and alert rules.
 
 Members of a workspace read; only its admins create, change and delete. Credentials are
 write-only: the API says which keys are set, never their values.
@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from monitoring import selectors, services
 from monitoring.credentials import credentials_decrypt
-from monitoring.models import Platform, Source, WatchTerm
+from monitoring.models import AlertRule, Platform, Source, WatchTerm
 from workspaces.api_permissions import workspace_for_write
 
 
@@ -162,4 +162,103 @@ class WatchTermViewSet(viewsets.ModelViewSet):
         term = self.get_object()
         workspace_for_write(user=request.user, slug=term.workspace.slug)
         services.watch_term_delete(term=term)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AlertRuleOutputSerializer(serializers.ModelSerializer):
+    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = AlertRule
+        fields = [
+            "id", "workspace", "name", "kind", "params", "cooldown_minutes", "is_enabled",
+            "last_fired_at",
+        ]  # fmt: skip
+
+
+# Numeric parameters each kind understands, with their allowed range.
+RULE_PARAMS = {
+    "threshold": (1, 100_000),
+    "window_minutes": (1, 7 * 24 * 60),
+    "min_mentions": (1, 10_000),
+    "min_followers": (1, 10**10),
+    "min_per_minute": (0.1, 100_000),
+}
+
+
+class AlertRuleInputSerializer(serializers.Serializer):
+    workspace = serializers.SlugField()
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=AlertRule.Kind.choices)
+    params = serializers.DictField(required=False, default=dict)
+    cooldown_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, default=10)
+
+    def validate_params(self, params: dict) -> dict:
+        return validate_rule_params(params)
+
+
+def validate_rule_params(params: dict) -> dict:
+    """Known numeric params must be numbers in range; `terms` a list of strings."""
+    for key, value in params.items():
+        if key in RULE_PARAMS:
+            low, high = RULE_PARAMS[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise serializers.ValidationError(f"{key}: must be a number")
+            if not low <= value <= high:
+                raise serializers.ValidationError(f"{key}: must be between {low} and {high}")
+        elif key == "terms":
+            if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+                raise serializers.ValidationError("terms: must be a list of strings")
+        elif key == "verified":
+            if not isinstance(value, bool):
+                raise serializers.ValidationError("verified: must be true or false")
+        elif key != "detector":
+            raise serializers.ValidationError(f"{key}: unknown parameter")
+    return params
+
+
+class AlertRuleUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    params = serializers.DictField(required=False)
+    cooldown_minutes = serializers.IntegerField(min_value=0, max_value=7 * 24 * 60, required=False)
+    is_enabled = serializers.BooleanField(required=False)
+
+    def validate_params(self, params: dict) -> dict:
+        return validate_rule_params(params)
+
+
+@extend_schema(parameters=[WorkspaceFilterSerializer])
+class AlertRuleViewSet(viewsets.ModelViewSet):
+    serializer_class = AlertRuleOutputSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        params = WorkspaceFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.alert_rule_list(
+            user=self.request.user, workspace=params.validated_data.get("workspace")
+        )
+
+    @extend_schema(request=AlertRuleInputSerializer, responses=AlertRuleOutputSerializer)
+    def create(self, request, *args, **kwargs):
+        data = AlertRuleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        workspace = workspace_for_write(user=request.user, slug=values.pop("workspace"))
+        rule = services.alert_rule_create(workspace_id=workspace.pk, **values)
+        return Response(AlertRuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AlertRuleUpdateSerializer, responses=AlertRuleOutputSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        rule = self.get_object()
+        workspace_for_write(user=request.user, slug=rule.workspace.slug)
+        data = AlertRuleUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = services.alert_rule_update(rule=rule, **data.validated_data)
+        return Response(AlertRuleOutputSerializer(rule).data)
+
+    def destroy(self, request, *args, **kwargs):
+        rule = self.get_object()
+        workspace_for_write(user=request.user, slug=rule.workspace.slug)
+        services.alert_rule_delete(rule=rule)
         return Response(status=status.HTTP_204_NO_CONTENT)

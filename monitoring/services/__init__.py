@@ -28,7 +28,9 @@ from monitoring.services.ingest import StoreResult, mention_import_batch, mentio
 from monitoring.services.polling import PollResult, source_lease_acquire, source_poll
 from monitoring.services.rules import (
     alert_rule_create,
+    alert_rule_delete,
     alert_rule_evaluate,
+    alert_rule_update,
     alert_rules_evaluate,
 )
 
@@ -36,7 +38,9 @@ __all__ = [
     "PollResult",
     "StoreResult",
     "alert_rule_create",
+    "alert_rule_delete",
     "alert_rule_evaluate",
+    "alert_rule_update",
     "alert_rules_evaluate",
     "import_job_create",
     "import_job_run",

@@ -13,16 +13,15 @@ from typing import Any
 
 from django.db import transaction
 
-from monitoring.models import Alert, AlertRule, Mention, Source
+from monitoring.models import Alert, AlertRule, Source
 from monitoring.selectors import severity_input_for
-from monitoring.sentiment import NEGATIVE_THRESHOLD
+from monitoring.services.rule_checks import CHECKS
 from monitoring.severity import severity_compute
 from realtime import events
 from realtime.publisher import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
-ALERT_MENTION_LIMIT = 50
 MAX_GROUPED_MENTIONS = 200
 GROUP_WINDOW = timedelta(minutes=60)
 # A monitored alert comes back to the triage queue when its numbers grow this much.
@@ -102,29 +101,23 @@ def alert_rule_evaluate(*, rule: AlertRule, now: datetime) -> Raised | None:
 
     Locks the rule row, so concurrent evaluations fire at most once.
     """
+    check = CHECKS.get(rule.kind)
+    if check is None:
+        return None
     with transaction.atomic():
         rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
         cooldown = timedelta(minutes=rule.cooldown_minutes)
         if rule.last_fired_at and now - rule.last_fired_at < cooldown:
             return None
-        threshold = int(rule.params.get("threshold", 5))
-        window = int(rule.params.get("window_minutes", 5))
-        negatives = Mention.objects.filter(
-            workspace_id=rule.workspace_id,
-            posted_at__gt=now - timedelta(minutes=window),
-            posted_at__lte=now,
-            sentiment_compound__lte=NEGATIVE_THRESHOLD,
-        ).order_by("-posted_at")
-        found = list(negatives.values_list("id", flat=True)[:ALERT_MENTION_LIMIT])
-        observed = negatives.count() if len(found) == ALERT_MENTION_LIMIT else len(found)
-        if observed < threshold:
+        finding = check(rule, now)
+        if finding is None:
             return None
         raised = alert_raise(
             workspace_id=rule.workspace_id,
             rule=rule,
             kind=rule.kind,
-            details={"observed": observed, "threshold": threshold, "window_minutes": window},
-            mention_ids=found,
+            details=finding.details,
+            mention_ids=finding.mention_ids,
             now=now,
         )
         rule.last_fired_at = now
@@ -176,3 +169,23 @@ def alert_rule_create(
         params=params,
         cooldown_minutes=cooldown_minutes,
     )
+
+
+ALERT_RULE_EDITABLE = {"name", "params", "cooldown_minutes", "is_enabled"}
+
+
+@transaction.atomic
+def alert_rule_update(*, rule: AlertRule, **fields: Any) -> AlertRule:
+    """Change name, params, cooldown or enabled flag. New params reset the detector state."""
+    for key, value in fields.items():
+        if key not in ALERT_RULE_EDITABLE:
+            raise ValueError(f"alert_rule_update: {key} is not editable")
+        setattr(rule, key, value)
+    rule.save(update_fields=list(fields))
+    return rule
+
+
+@transaction.atomic
+def alert_rule_delete(*, rule: AlertRule) -> None:
+    """Delete the rule; its alerts stay (their rule becomes empty)."""
+    rule.delete()

@@ -137,3 +137,46 @@ def test_config_endpoints_return_404_for_other_workspace(
     assert client.get(f"/api/{endpoint}/{other.pk}/").status_code == 404
     ids = [row["id"] for row in client.get(f"/api/{endpoint}/").json()["results"]]
     assert ids == [own.pk]
+
+
+RULE = {
+    "workspace": "alpha",
+    "name": "Datalek",
+    "kind": "risk_terms",
+    "params": {"terms": ["datalek", "hack"], "window_minutes": 15},
+    "cooldown_minutes": 30,
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), [("admin", 201), ("crisis_team", 403)])
+def test_alert_rule_create_by_role(alpha, make_member, api_client_for, role, expected):
+    client = api_client_for(make_member(alpha, role=role))
+    response = client.post("/api/alert-rules/", RULE, format="json")
+    assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"threshold": -1},
+        {"threshold": "many"},
+        {"terms": "datalek"},
+        {"shoe_size": 42},
+    ],
+)
+def test_alert_rule_bad_params_are_400(alpha, make_member, api_client_for, params):
+    client = api_client_for(make_member(alpha, role="admin"))
+    response = client.post("/api/alert-rules/", {**RULE, "params": params}, format="json")
+    assert response.status_code == 400
+    assert "params" in response.json()
+
+
+def test_alert_rule_update_and_scoping(alpha, make_workspace, make_member, api_client_for):
+    admin = api_client_for(make_member(alpha, role="admin"))
+    pk = admin.post("/api/alert-rules/", RULE, format="json").json()["id"]
+    response = admin.patch(f"/api/alert-rules/{pk}/", {"is_enabled": False}, format="json")
+    assert response.json()["is_enabled"] is False
+    outsider = api_client_for(make_member(make_workspace(slug="beta"), role="admin"))
+    assert outsider.get(f"/api/alert-rules/{pk}/").status_code == 404
+    assert outsider.delete(f"/api/alert-rules/{pk}/").status_code == 404
+    assert admin.delete(f"/api/alert-rules/{pk}/").status_code == 204

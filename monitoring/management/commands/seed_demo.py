@@ -12,6 +12,13 @@ from workspaces.services import membership_set, workspace_create
 DEMO_SLUG = "bank-noord"
 DEMO_PASSWORD = "crisis-demo-2026"  # noqa: S105 (public demo accounts, local only)
 DEMO_TERMS = ['"Bank Noord" OR banknoord', '"North Bank" OR northbank']
+DEMO_RULES = [
+    (AlertRule.Kind.NEGATIVE_BURST, "Negatieve golf / negative burst",
+     {"threshold": 8, "window_minutes": 2}, 3),
+    (AlertRule.Kind.RISK_TERMS, "Risicotermen / risk terms", {"window_minutes": 10}, 5),
+    (AlertRule.Kind.HIGH_REACH, "Groot bereik / high reach",
+     {"min_followers": 50_000, "window_minutes": 10}, 5),
+]  # fmt: skip
 DEMO_USERS = {
     "team": Membership.Role.CRISIS_TEAM,
     "comms": Membership.Role.COMMUNICATIONS,
@@ -48,14 +55,15 @@ class Command(BaseCommand):
         for query in DEMO_TERMS:
             if not WatchTerm.objects.filter(workspace=workspace, query=query).exists():
                 watch_term_create(workspace_id=workspace.pk, query=query)
-        if not AlertRule.objects.filter(workspace=workspace).exists():
-            alert_rule_create(
-                workspace_id=workspace.pk,
-                name="Negatieve golf / negative burst",
-                kind=AlertRule.Kind.NEGATIVE_BURST,
-                params={"threshold": 8, "window_minutes": 2},
-                cooldown_minutes=3,
-            )
+        for kind, name, params, cooldown in DEMO_RULES:
+            if not AlertRule.objects.filter(workspace=workspace, kind=kind).exists():
+                alert_rule_create(
+                    workspace_id=workspace.pk,
+                    name=name,
+                    kind=kind,
+                    params=params,
+                    cooldown_minutes=cooldown,
+                )
         self.stdout.write(f"Demo workspace '{workspace.slug}' ready.")
         for username, role in DEMO_USERS.items():
             self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role})")
