@@ -50,6 +50,22 @@ def _incident_refresh(incident: Incident) -> None:
 
 
 @transaction.atomic
+def incidents_refresh_open(*, workspace_id: int) -> list[Incident]:
+    """Recompute clocks and severity of the workspace's open incidents (after new mentions);
+    publishes `incident.updated` for those whose severity rose. Idempotent."""
+    changed = []
+    for incident in Incident.objects.select_for_update().filter(
+        workspace_id=workspace_id, status__in=OPEN_STATUSES
+    ):
+        before = incident.severity
+        _incident_refresh(incident)
+        if incident.severity != before:
+            _publish_incident(incident)
+            changed.append(incident)
+    return changed
+
+
+@transaction.atomic
 def alerts_route(*, alert_ids: list[int]) -> None:
     """Route new alerts: attach quietly to the workspace's open incident if there is one,
     otherwise publish them into the triage queue (`alert.created`). Idempotent."""

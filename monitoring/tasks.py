@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from incidents.services import alerts_route
+from incidents.services import alerts_route, incidents_refresh_open
 from monitoring import selectors, services
 from monitoring.platforms.base import PlatformRateLimited, PlatformUnavailable
 
@@ -46,8 +46,11 @@ def poll_source(self, source_id: int) -> None:
     except PlatformRateLimited as exc:
         # Honour Retry-After; stays far below the broker's visibility timeout.
         raise self.retry(exc=exc, countdown=min(exc.retry_after, 900)) from exc
-    # Pipeline step two: new alerts join an open incident quietly or enter the triage queue.
+    # Pipeline step two: new alerts join an open incident quietly or enter the triage queue,
+    # and open incidents follow their growth (severity rises live).
     alerts_route(alert_ids=result.alert_ids)
+    if result.inserted:
+        incidents_refresh_open(workspace_id=source.workspace_id)
 
 
 @shared_task(name="monitoring.run_import", acks_late=True, soft_time_limit=1800, time_limit=1900)

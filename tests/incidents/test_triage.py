@@ -145,3 +145,29 @@ def test_alerts_route_leaves_alert_in_queue_without_open_incident(alpha, alert):
     alerts_route(alert_ids=[alert.pk])
     alert.refresh_from_db()
     assert alert.status == Alert.Status.NEW
+
+
+def test_incident_severity_rises_as_grouped_alert_grows(alpha, alert):
+    from incidents.services import incidents_refresh_open
+
+    incident = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE, severity=1)
+    incident.alerts.add(alert)
+    incidents_refresh_open(workspace_id=alpha.pk)  # settle on the 3 quiet mentions
+    settled = Incident.objects.get(pk=incident.pk).severity
+    assert settled <= 2
+    assert incidents_refresh_open(workspace_id=alpha.pk) == []  # nothing new: no event
+    big = [
+        MentionFactory(
+            workspace=alpha,
+            author_followers=3_000_000,
+            text="Datalek bij Bank Noord!",
+            sentiment_compound=-0.8,
+            reposts=5000,
+        )
+        for _ in range(30)
+    ]
+    Alert.objects.filter(pk=alert.pk).update(mention_ids=[m.pk for m in big])
+    [changed] = incidents_refresh_open(workspace_id=alpha.pk)
+    assert changed.pk == incident.pk
+    incident.refresh_from_db()
+    assert incident.severity >= 3 > settled
