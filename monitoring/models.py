@@ -158,6 +158,8 @@ class AlertRule(models.Model):
     cooldown_minutes = models.PositiveIntegerField(_("cooldown (minutes)"), default=10)
     is_enabled = models.BooleanField(_("enabled"), default=True)
     last_fired_at = models.DateTimeField(null=True, blank=True)
+    # Volume spike / negativity surge: the seasonal detector's state between evaluations.
+    detector_state = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -255,8 +257,8 @@ class Alert(models.Model):
                 "were expected (score %(score)s)."
             ),
             Alert.Kind.NEGATIVITY_SURGE: _(
-                "%(observed)s%% negative in %(window_minutes)s minutes where about "
-                "%(expected)s%% was expected (score %(score)s)."
+                "%(observed_pct)s%% negative in %(window_minutes)s minutes where about "
+                "%(expected_pct)s%% was expected (score %(score)s)."
             ),
         }
         template = templates.get(self.rule_kind)

@@ -6,7 +6,6 @@ state stored on the rule, so the live decision is the one the backtest makes.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,15 +14,11 @@ from django.db.models import F, Q
 from monitoring.models import AlertRule, Mention
 from monitoring.risk import DEFAULT_RISK_TERMS, risk_terms_found
 from monitoring.sentiment import NEGATIVE_THRESHOLD
+from monitoring.services.finding import Finding
+from monitoring.services.spike_checks import check_negativity_surge, check_volume_spike
 
 MENTION_LIMIT = 50
 SCAN_LIMIT = 1000
-
-
-@dataclass(frozen=True)
-class Finding:
-    details: dict[str, Any]
-    mention_ids: list[int]
 
 
 def _window(rule: AlertRule, now: datetime, default: int = 10) -> tuple[int, Any]:
@@ -132,4 +127,8 @@ CHECKS: dict[str, Callable[[AlertRule, datetime], Finding | None]] = {
     AlertRule.Kind.RISK_TERMS: check_risk_terms,
     AlertRule.Kind.HIGH_REACH: check_high_reach,
     AlertRule.Kind.VIRALITY: check_virality,
+    AlertRule.Kind.VOLUME_SPIKE: check_volume_spike,
+    AlertRule.Kind.NEGATIVITY_SURGE: check_negativity_surge,
 }
+# Kinds whose detector keeps state and its own cooldown: fed on every evaluation.
+STATEFUL_KINDS = frozenset({AlertRule.Kind.VOLUME_SPIKE, AlertRule.Kind.NEGATIVITY_SURGE})

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from monitoring.models import Alert, AlertRule, Source
 from monitoring.selectors import severity_input_for
-from monitoring.services.rule_checks import CHECKS
+from monitoring.services.rule_checks import CHECKS, STATEFUL_KINDS
 from monitoring.severity import severity_compute
 from realtime import events
 from realtime.publisher import publish_on_commit
@@ -107,9 +107,12 @@ def alert_rule_evaluate(*, rule: AlertRule, now: datetime) -> Raised | None:
     with transaction.atomic():
         rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
         cooldown = timedelta(minutes=rule.cooldown_minutes)
-        if rule.last_fired_at and now - rule.last_fired_at < cooldown:
+        stateful = rule.kind in STATEFUL_KINDS
+        if not stateful and rule.last_fired_at and now - rule.last_fired_at < cooldown:
             return None
         finding = check(rule, now)
+        if stateful:  # the detector's state moves on every evaluation, alert or not
+            rule.save(update_fields=["detector_state"])
         if finding is None:
             return None
         raised = alert_raise(
