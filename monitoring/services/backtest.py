@@ -15,7 +15,8 @@ from django.utils.crypto import get_random_string
 
 from monitoring.models import AlertRule, Mention, WatchTerm
 from monitoring.platforms.base import NormalizedPost
-from monitoring.services.ingest import mention_import_batch
+from monitoring.selectors import watch_term_queries
+from monitoring.services import ingest
 from monitoring.services.rules import alert_rule_evaluate
 from workspaces.models import Workspace
 
@@ -101,10 +102,16 @@ def rules_backtest(
 
 
 def _ingest(workspace_id: int, posts: list[NormalizedPost]) -> None:
-    # mention_import_batch is durable (outermost) in production; here we are inside the
-    # rollback transaction, so call its body through a savepoint-friendly path.
-    with transaction.atomic():
-        mention_import_batch.__wrapped__(workspace_id=workspace_id, source_id=None, posts=posts)
+    # The production import path minus its durable transaction (we are inside the rollback):
+    # the same matching, scoring and idempotent insert.
+    mentions, _not_matching, _rejects = ingest._prepare(
+        workspace_id=workspace_id,
+        source_id=None,
+        posts=posts,
+        queries=watch_term_queries(workspace_id=workspace_id),
+        require_match=False,
+    )
+    ingest._insert_and_publish(workspace_id=workspace_id, mentions=mentions)
 
 
 def _describe(raised: Any, rule: AlertRule, now: datetime) -> BacktestAlert:

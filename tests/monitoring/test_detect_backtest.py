@@ -80,8 +80,6 @@ def test_detect_backtest_rejects_irregular_series_and_bad_header(tmp_path):
         _run("--series", str(tmp_path / "missing.csv"))
 
 
-def test_detect_backtest_mentions_mode_is_not_available_yet(tmp_path):
-    with pytest.raises(CommandError, match="--mentions is not available yet"):
-        _run("--mentions", str(tmp_path / "m.jsonl"), "--workspace", "acme")
+def test_detect_backtest_needs_series_or_mentions():
     with pytest.raises(CommandError, match="--series"):
         _run()

@@ -1,7 +1,10 @@
 """python manage.py detect_backtest --series FILE.csv [--threshold X --min-count N ...]
+   python manage.py detect_backtest --mentions FILE.jsonl --workspace SLUG
 
-Runs the live spike detector (monitoring.detection, same code and cooldowns) over a series and
-prints one JSON object per detected spike per line: start, end, score, peak, observed, expected.
+--series runs the live spike detector (monitoring.detection, same code and cooldowns) over a
+series and prints one JSON object per detected spike per line: start, end, score, peak,
+observed, expected. --mentions replays historical mentions through all of a workspace's rules
+in simulated time (monitoring.services.backtest) and prints the alerts they would have raised.
 """
 
 import json
@@ -19,6 +22,9 @@ from monitoring.detection import (
     parse_series_csv,
 )
 from monitoring.detection.series import Row
+from monitoring.importing import iter_rows
+from monitoring.services.backtest import rules_backtest
+from workspaces.models import Workspace
 
 # option -> SpikeConfig field; None leaves the default (or the --config file's value) in place
 OVERRIDES = {
@@ -43,21 +49,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--series", type=Path, help="CSV file: timestamp,value[,total]")
-        # Extension point: mentions of a workspace, counted per interval (not available yet).
-        parser.add_argument("--mentions", type=Path, help="JSONL mentions (not available yet)")
+        parser.add_argument(
+            "--mentions", type=Path, help="JSONL mentions to replay through a workspace's rules"
+        )
         parser.add_argument("--workspace", help="workspace slug for --mentions")
         parser.add_argument("--config", type=Path, help="JSON file with SpikeConfig fields")
         for option, (_field, kind, text) in OVERRIDES.items():
             parser.add_argument(f"--{option.replace('_', '-')}", dest=option, type=kind, help=text)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options.get("mentions") and not options.get("series"):
+            self._backtest_mentions(options["mentions"], options.get("workspace"))
+            return
         config = self._config(options)
         if options.get("series"):
             rows = self._rows_from_series(options["series"])
-        elif options.get("mentions"):
-            rows = self._rows_from_mentions(options["mentions"], options.get("workspace"))
         else:
-            raise CommandError("Give --series FILE.csv.")
+            raise CommandError("Give --series FILE.csv, or --mentions FILE.jsonl --workspace SLUG.")
         try:
             spikes = detect_series(rows, config)
         except (SeriesInvalid, ConfigInvalid) as exc:
@@ -89,6 +97,24 @@ class Command(BaseCommand):
         except SeriesInvalid as exc:
             raise CommandError(f"{path}: {exc}") from exc
 
-    def _rows_from_mentions(self, path: Path, workspace: str | None) -> list[Row]:
-        """Count a workspace's mentions per interval (and negatives for --kind share)."""
-        raise CommandError("--mentions is not available yet; use --series FILE.csv.")
+    def _backtest_mentions(self, path: Path, slug: str | None) -> None:
+        """Replay mentions through all the workspace's enabled rules in simulated time and
+        print the alerts they would have raised (nothing is stored)."""
+        if not slug:
+            raise CommandError("--mentions needs --workspace SLUG.")
+        workspace = Workspace.objects.filter(slug=slug).first()
+        if workspace is None:
+            raise CommandError(f"No workspace with slug {slug!r}.")
+        try:
+            with path.open(encoding="utf-8-sig") as stream:
+                rows = list(iter_rows(stream, fmt="jsonl", platform="import"))
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc}") from exc
+        posts = [row.post for row in rows if row.post is not None]
+        for row in rows:
+            if row.post is None:
+                self.stderr.write(f"skipped {row.error}")
+        if not posts:
+            raise CommandError(f"{path}: no valid mentions.")
+        for alert in rules_backtest(workspace=workspace, posts=posts):
+            self.stdout.write(json.dumps(alert.as_dict(), ensure_ascii=False))
