@@ -5,7 +5,8 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from monitoring.models import Platform
+from monitoring.models import AlertRule, Platform
+from monitoring.rule_params import rule_params_validate
 
 POLLED = [c for c in Platform.choices if c[0] not in ("import",)]
 
@@ -60,3 +61,34 @@ class WatchTermForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File (JSONL or CSV)"))
     platform = forms.ChoiceField(label=_("Platform of rows without one"), choices=Platform.choices)
+
+
+class AlertRuleForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AlertRule.Kind.choices)
+    params = forms.CharField(
+        label=_("Parameters (JSON)"),
+        required=False,
+        initial="{}",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            'e.g. {"threshold": 8, "window_minutes": 5}, {"terms": ["datalek", "hack"]}, '
+            '{"min_followers": 50000}, {"detector": {"interval_minutes": 10}}'
+        ),
+    )
+    cooldown_minutes = forms.IntegerField(
+        label=_("Cooldown (minutes)"), min_value=0, max_value=10080, initial=10
+    )
+
+    def clean_params(self) -> dict:
+        raw = self.cleaned_data["params"].strip() or "{}"
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("Not valid JSON: %(e)s") % {"e": exc.msg}) from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("Parameters must be a JSON object."))
+        try:
+            return rule_params_validate(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc

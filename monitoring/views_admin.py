@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from crisiscenter.exceptions import CrisisCenterError
 from monitoring import selectors, services
-from monitoring.forms import ImportForm, SourceForm, WatchTermForm
+from monitoring.forms import AlertRuleForm, ImportForm, SourceForm, WatchTermForm
 from monitoring.importing import detect_format
-from monitoring.models import Source, WatchTerm
+from monitoring.models import AlertRule, Source, WatchTerm
 from workspaces.exceptions import WorkspaceNotFound
 from workspaces.models import Membership, Workspace
 from workspaces.selectors import membership_role_get, workspace_get_for_user
@@ -46,6 +46,8 @@ def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
             "source_form": SourceForm(),
             "term_form": WatchTermForm(),
             "import_form": ImportForm(initial={"platform": "import"}),
+            "rules": selectors.alert_rule_list(user=request.user, workspace=slug),
+            "rule_form": AlertRuleForm(),
         },
     )
 
@@ -135,4 +137,28 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
         platform=form.cleaned_data["platform"],
     )
     messages.success(request, _("Import started."))
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def rule_add(request: HttpRequest, slug: str) -> HttpResponse:
+    workspace, _role = _workspace(request, slug, admin=True)
+    form = AlertRuleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors.as_text())
+        return _back(slug)
+    services.alert_rule_create(workspace_id=workspace.pk, **form.cleaned_data)
+    messages.success(request, _("Alert rule added."))
+    return _back(slug)
+
+
+@login_required
+@require_POST
+def rule_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    workspace, _role = _workspace(request, slug, admin=True)
+    rule = AlertRule.objects.filter(workspace=workspace, pk=pk).first()
+    if rule is None:
+        raise Http404
+    services.alert_rule_update(rule=rule, is_enabled=not rule.is_enabled)
     return _back(slug)

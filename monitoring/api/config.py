@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from monitoring import selectors, services
 from monitoring.credentials import credentials_decrypt
 from monitoring.models import AlertRule, Platform, Source, WatchTerm
+from monitoring.rule_params import rule_params_validate
 from workspaces.api_permissions import workspace_for_write
 
 
@@ -176,16 +177,6 @@ class AlertRuleOutputSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-# Numeric parameters each kind understands, with their allowed range.
-RULE_PARAMS = {
-    "threshold": (1, 100_000),
-    "window_minutes": (1, 7 * 24 * 60),
-    "min_mentions": (1, 10_000),
-    "min_followers": (1, 10**10),
-    "min_per_minute": (0.1, 100_000),
-}
-
-
 class AlertRuleInputSerializer(serializers.Serializer):
     workspace = serializers.SlugField()
     name = serializers.CharField(max_length=200)
@@ -198,23 +189,10 @@ class AlertRuleInputSerializer(serializers.Serializer):
 
 
 def validate_rule_params(params: dict) -> dict:
-    """Known numeric params must be numbers in range; `terms` a list of strings."""
-    for key, value in params.items():
-        if key in RULE_PARAMS:
-            low, high = RULE_PARAMS[key]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise serializers.ValidationError(f"{key}: must be a number")
-            if not low <= value <= high:
-                raise serializers.ValidationError(f"{key}: must be between {low} and {high}")
-        elif key == "terms":
-            if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-                raise serializers.ValidationError("terms: must be a list of strings")
-        elif key == "verified":
-            if not isinstance(value, bool):
-                raise serializers.ValidationError("verified: must be true or false")
-        elif key != "detector":
-            raise serializers.ValidationError(f"{key}: unknown parameter")
-    return params
+    try:
+        return rule_params_validate(params)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from exc
 
 
 class AlertRuleUpdateSerializer(serializers.Serializer):

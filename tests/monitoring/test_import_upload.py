@@ -66,3 +66,23 @@ def test_import_job_api_reports_progress(client, make_workspace, make_member):
     assert body["status"] == "done"
     assert (body["total"], body["processed"], body["new"], body["failed"]) == (3, 3, 2, 1)
     assert "content" not in body
+
+
+def test_sources_page_rule_form_adds_validated_rules(client, make_workspace, make_member):
+    from monitoring.models import AlertRule
+
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    ok = {"name": "Datalek", "kind": "risk_terms", "params": '{"terms": ["datalek"]}',
+          "cooldown_minutes": 5}  # fmt: skip
+    assert client.post("/w/bank/rules/add/", ok).status_code == 302
+    rule = AlertRule.objects.get(workspace=ws)
+    assert rule.params == {"terms": ["datalek"]}
+    bad = {**ok, "params": '{"threshold": -3}'}
+    response = client.post("/w/bank/rules/add/", bad, follow=True)
+    assert AlertRule.objects.count() == 1
+    assert "threshold" in response.content.decode()
+    client.post(f"/w/bank/rules/{rule.pk}/toggle/")
+    assert AlertRule.objects.get(pk=rule.pk).is_enabled is False
+    page = client.get("/w/bank/sources/").content.decode()
+    assert "Datalek" in page
