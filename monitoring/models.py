@@ -267,6 +267,9 @@ class Alert(models.Model):
         values = defaultdict(lambda: "?", {k: v for k, v in d.items() if not isinstance(v, dict)})
         if isinstance(d.get("terms"), list):
             values["terms"] = ", ".join(d["terms"])
+        values["why"] = (
+            _(", news outlet") if d.get("outlet") else _(", verified") if d.get("verified") else ""
+        )
         return str(template) % values
 
 

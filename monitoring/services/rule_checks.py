@@ -80,18 +80,12 @@ def check_high_reach(rule: AlertRule, now: datetime) -> Finding | None:
     if not hits:
         return None
     top = hits[0]
-    why = (
-        ", news outlet"
-        if top["author_is_outlet"]
-        else ", verified"
-        if top["author_verified"]
-        else ""
-    )
     details = {
         "observed": len(hits),
         "author": top["author_handle"],
         "followers": top["author_followers"],
-        "why": why,
+        "outlet": top["author_is_outlet"],
+        "verified": top["author_verified"],
         "threshold": min_followers,
         "window_minutes": window,
     }
