@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from django.conf import settings as django_settings
 from django.db import models
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.sentiment import sentiment_label
@@ -267,6 +268,8 @@ class Alert(models.Model):
         values = defaultdict(lambda: "?", {k: v for k, v in d.items() if not isinstance(v, dict)})
         if isinstance(d.get("terms"), list):
             values["terms"] = ", ".join(d["terms"])
+        if isinstance(d.get("followers"), int):
+            values["followers"] = number_format(d["followers"], force_grouping=True)
         values["why"] = (
             _(", news outlet") if d.get("outlet") else _(", verified") if d.get("verified") else ""
         )
