@@ -1,4 +1,6 @@
-"""Admin pages of a workspace: sources with their health, watch terms, imports."""
+"""Admin pages of a workspace: sources with their health, watch terms, rules, imports."""
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -76,15 +78,22 @@ def source_add(request: HttpRequest, slug: str) -> HttpResponse:
     return _back(slug)
 
 
+def _toggle(request: HttpRequest, slug: str, model: type, pk: int, update: Any) -> HttpResponse:
+    """Flip `is_enabled` of one of the workspace's sources or rules through its service."""
+    workspace, _role = _workspace(request, slug, admin=True)
+    obj = model.objects.filter(workspace=workspace, pk=pk).first()
+    if obj is None:
+        raise Http404
+    update(obj, is_enabled=not obj.is_enabled)
+    return _back(slug)
+
+
 @login_required
 @require_POST
 def source_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
-    source = Source.objects.filter(workspace=workspace, pk=pk).first()
-    if source is None:
-        raise Http404
-    services.source_update(source=source, is_enabled=not source.is_enabled)
-    return _back(slug)
+    return _toggle(
+        request, slug, Source, pk, lambda s, **kw: services.source_update(source=s, **kw)
+    )
 
 
 @login_required
@@ -156,9 +165,6 @@ def rule_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def rule_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
-    rule = AlertRule.objects.filter(workspace=workspace, pk=pk).first()
-    if rule is None:
-        raise Http404
-    services.alert_rule_update(rule=rule, is_enabled=not rule.is_enabled)
-    return _back(slug)
+    return _toggle(
+        request, slug, AlertRule, pk, lambda r, **kw: services.alert_rule_update(rule=r, **kw)
+    )

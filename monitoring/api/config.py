@@ -4,7 +4,9 @@ Members of a workspace read; only its admins create, change and delete. Credenti
 write-only: the API says which keys are set, never their values.
 """
 
-from drf_spectacular.utils import extend_schema
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
@@ -17,6 +19,57 @@ from workspaces.api_permissions import workspace_for_write
 
 class WorkspaceFilterSerializer(serializers.Serializer):
     workspace = serializers.SlugField(required=False)
+
+
+class AdminConfigViewSet(viewsets.ModelViewSet):
+    """CRUD of admin-edited configuration: members of a workspace read, its admins write.
+
+    Subclasses name a scoped `selector`, the serializers, and the services in `create_object`,
+    `update_object` and `delete_object`.
+    """
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    selector: Any = None
+    input_serializer: type[serializers.Serializer]
+    update_serializer: type[serializers.Serializer]
+
+    def get_queryset(self):
+        params = WorkspaceFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return type(self).selector(
+            user=self.request.user, workspace=params.validated_data.get("workspace")
+        )
+
+    def create_object(self, workspace_id: int, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update_object(self, obj: Any, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def delete_object(self, obj: Any) -> None:
+        raise NotImplementedError
+
+    def create(self, request, *args, **kwargs):
+        data = self.input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        workspace = workspace_for_write(user=request.user, slug=values.pop("workspace"))
+        obj = self.create_object(workspace.pk, values)
+        return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        obj = self.get_object()
+        workspace_for_write(user=request.user, slug=obj.workspace.slug)
+        data = self.update_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        obj = self.update_object(obj, dict(data.validated_data))
+        return Response(self.get_serializer(obj).data)
+
+    def destroy(self, request, *args, **kwargs):
+        obj = self.get_object()
+        workspace_for_write(user=request.user, slug=obj.workspace.slug)
+        self.delete_object(obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SourceOutputSerializer(serializers.ModelSerializer):
@@ -62,52 +115,36 @@ class SourceUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[WorkspaceFilterSerializer])
-class SourceViewSet(viewsets.ModelViewSet):
+@extend_schema_view(
+    create=extend_schema(request=SourceInputSerializer),
+    partial_update=extend_schema(request=SourceUpdateSerializer),
+)
+class SourceViewSet(AdminConfigViewSet):
     serializer_class = SourceOutputSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    selector = selectors.source_list
+    input_serializer = SourceInputSerializer
+    update_serializer = SourceUpdateSerializer
 
-    def get_queryset(self):
-        params = WorkspaceFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return selectors.source_list(
-            user=self.request.user, workspace=params.validated_data.get("workspace")
-        )
-
-    @extend_schema(request=SourceInputSerializer, responses=SourceOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = SourceInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        workspace = workspace_for_write(user=request.user, slug=values.pop("workspace"))
-        source = services.source_create(
-            workspace_id=workspace.pk,
+    def create_object(self, workspace_id: int, values: dict[str, Any]) -> Source:
+        return services.source_create(
+            workspace_id=workspace_id,
             name=values["name"],
             platform=values["platform"],
             settings=values["settings"],
             interval=values["poll_interval_seconds"],
             credentials=values.get("credentials"),
         )
-        return Response(SourceOutputSerializer(source).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=SourceUpdateSerializer, responses=SourceOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        source = self.get_object()
-        workspace_for_write(user=request.user, slug=source.workspace.slug)
-        data = SourceUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+    def update_object(self, obj: Source, values: dict[str, Any]) -> Source:
         credentials = values.pop("credentials", None)
         if values:
-            services.source_update(source=source, **values)
+            services.source_update(source=obj, **values)
         if credentials is not None:
-            services.source_credentials_set(source=source, credentials=credentials)
-        return Response(SourceOutputSerializer(source).data)
+            services.source_credentials_set(source=obj, credentials=credentials)
+        return obj
 
-    def destroy(self, request, *args, **kwargs):
-        source = self.get_object()
-        workspace_for_write(user=request.user, slug=source.workspace.slug)
-        services.source_delete(source=source)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj: Source) -> None:
+        services.source_delete(source=obj)
 
 
 class WatchTermOutputSerializer(serializers.ModelSerializer):
@@ -129,41 +166,24 @@ class WatchTermUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[WorkspaceFilterSerializer])
-class WatchTermViewSet(viewsets.ModelViewSet):
+@extend_schema_view(
+    create=extend_schema(request=WatchTermInputSerializer),
+    partial_update=extend_schema(request=WatchTermUpdateSerializer),
+)
+class WatchTermViewSet(AdminConfigViewSet):
     serializer_class = WatchTermOutputSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    selector = selectors.watch_term_list
+    input_serializer = WatchTermInputSerializer
+    update_serializer = WatchTermUpdateSerializer
 
-    def get_queryset(self):
-        params = WorkspaceFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return selectors.watch_term_list(
-            user=self.request.user, workspace=params.validated_data.get("workspace")
-        )
+    def create_object(self, workspace_id: int, values: dict[str, Any]) -> WatchTerm:
+        return services.watch_term_create(workspace_id=workspace_id, query=values["query"])
 
-    @extend_schema(request=WatchTermInputSerializer, responses=WatchTermOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = WatchTermInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        workspace = workspace_for_write(user=request.user, slug=data.validated_data["workspace"])
-        term = services.watch_term_create(
-            workspace_id=workspace.pk, query=data.validated_data["query"]
-        )
-        return Response(WatchTermOutputSerializer(term).data, status=status.HTTP_201_CREATED)
+    def update_object(self, obj: WatchTerm, values: dict[str, Any]) -> WatchTerm:
+        return services.watch_term_update(term=obj, **values)
 
-    @extend_schema(request=WatchTermUpdateSerializer, responses=WatchTermOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        term = self.get_object()
-        workspace_for_write(user=request.user, slug=term.workspace.slug)
-        data = WatchTermUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        term = services.watch_term_update(term=term, **data.validated_data)
-        return Response(WatchTermOutputSerializer(term).data)
-
-    def destroy(self, request, *args, **kwargs):
-        term = self.get_object()
-        workspace_for_write(user=request.user, slug=term.workspace.slug)
-        services.watch_term_delete(term=term)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj: WatchTerm) -> None:
+        services.watch_term_delete(term=obj)
 
 
 class AlertRuleOutputSerializer(serializers.ModelSerializer):
@@ -206,37 +226,21 @@ class AlertRuleUpdateSerializer(serializers.Serializer):
 
 
 @extend_schema(parameters=[WorkspaceFilterSerializer])
-class AlertRuleViewSet(viewsets.ModelViewSet):
+@extend_schema_view(
+    create=extend_schema(request=AlertRuleInputSerializer),
+    partial_update=extend_schema(request=AlertRuleUpdateSerializer),
+)
+class AlertRuleViewSet(AdminConfigViewSet):
     serializer_class = AlertRuleOutputSerializer
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    selector = selectors.alert_rule_list
+    input_serializer = AlertRuleInputSerializer
+    update_serializer = AlertRuleUpdateSerializer
 
-    def get_queryset(self):
-        params = WorkspaceFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return selectors.alert_rule_list(
-            user=self.request.user, workspace=params.validated_data.get("workspace")
-        )
+    def create_object(self, workspace_id: int, values: dict[str, Any]) -> AlertRule:
+        return services.alert_rule_create(workspace_id=workspace_id, **values)
 
-    @extend_schema(request=AlertRuleInputSerializer, responses=AlertRuleOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = AlertRuleInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        workspace = workspace_for_write(user=request.user, slug=values.pop("workspace"))
-        rule = services.alert_rule_create(workspace_id=workspace.pk, **values)
-        return Response(AlertRuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
+    def update_object(self, obj: AlertRule, values: dict[str, Any]) -> AlertRule:
+        return services.alert_rule_update(rule=obj, **values)
 
-    @extend_schema(request=AlertRuleUpdateSerializer, responses=AlertRuleOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        rule = self.get_object()
-        workspace_for_write(user=request.user, slug=rule.workspace.slug)
-        data = AlertRuleUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        rule = services.alert_rule_update(rule=rule, **data.validated_data)
-        return Response(AlertRuleOutputSerializer(rule).data)
-
-    def destroy(self, request, *args, **kwargs):
-        rule = self.get_object()
-        workspace_for_write(user=request.user, slug=rule.workspace.slug)
-        services.alert_rule_delete(rule=rule)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj: AlertRule) -> None:
+        services.alert_rule_delete(rule=obj)

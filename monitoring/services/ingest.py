@@ -127,17 +127,26 @@ def _word_sets(query: Query) -> list[frozenset[str]]:
 
 
 def _matcher(queries: dict[int, Query]) -> Callable[[str], list[int]]:
-    """`matching_terms(queries, text)`, the same result, with a word-set pre-check per query."""
-    needs = [(pk, query, _word_sets(query)) for pk, query in queries.items()]
+    """`matching_terms(queries, text)`, the same result, running the regexes only of queries
+    whose words the text has (each word set indexed under one of its words)."""
+    always: list[tuple[int, Query]] = []
+    index: dict[str, list[tuple[int, Query, frozenset[str]]]] = {}
+    for pk, query in queries.items():
+        for words in _word_sets(query):
+            if not words:
+                always.append((pk, query))
+                break
+            index.setdefault(min(words), []).append((pk, query, words))
 
     def matching(text: str) -> list[int]:
         folded = fold(text)
         words = set(_WORD.findall(folded))
-        return sorted(
-            pk
-            for pk, query, sets in needs
-            if any(s <= words for s in sets) and query.matches_folded(folded)
-        )
+        candidates = dict(always)
+        for word in words & index.keys():
+            for pk, query, needed in index[word]:
+                if pk not in candidates and needed <= words:
+                    candidates[pk] = query
+        return sorted(pk for pk, query in candidates.items() if query.matches_folded(folded))
 
     return matching
 
