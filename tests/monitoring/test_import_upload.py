@@ -86,3 +86,18 @@ def test_sources_page_rule_form_adds_validated_rules(client, make_workspace, mak
     assert AlertRule.objects.get(pk=rule.pk).is_enabled is False
     page = client.get("/w/bank/sources/").content.decode()
     assert "Datalek" in page
+
+
+def test_sources_page_source_toggle_needs_admin(client, make_workspace, make_member):
+    from tests.factories import SourceFactory
+
+    ws = make_workspace(slug="bank")
+    source = SourceFactory(workspace=ws)
+    client.force_login(make_member(ws, role="crisis_team"))
+    assert client.post(f"/w/bank/sources/{source.pk}/toggle/").status_code == 403
+    client.force_login(make_member(ws, role="admin"))
+    assert client.post(f"/w/bank/sources/{source.pk}/toggle/").status_code == 302
+    source.refresh_from_db()
+    assert source.is_enabled is False
+    other = SourceFactory()
+    assert client.post(f"/w/bank/sources/{other.pk}/toggle/").status_code == 404
