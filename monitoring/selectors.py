@@ -39,6 +39,8 @@ class MentionFilters:
     since: datetime | None = None
     until: datetime | None = None
     text: str | None = None
+    language: str | None = None
+    min_followers: int | None = None
 
 
 def source_get_for_poll(*, source_id: int) -> Source | None:
@@ -120,6 +122,10 @@ def mention_list(*, user: User, filters: MentionFilters) -> QuerySet[Mention]:
         qs = qs.filter(posted_at__lt=filters.until)
     if filters.text:
         qs = qs.filter(text__icontains=filters.text)
+    if filters.language:
+        qs = qs.filter(language=filters.language)
+    if filters.min_followers is not None:
+        qs = qs.filter(author_followers__gte=filters.min_followers)
     return qs.order_by("-posted_at", "-id")
 
 

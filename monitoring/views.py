@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from monitoring.models import Platform
+from monitoring.selectors import watch_term_list
 from workspaces.exceptions import WorkspaceNotFound
 from workspaces.selectors import (
     membership_role_get,
@@ -33,5 +35,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "workspace": workspace,
             "workspaces": workspace_list_for_user(user=request.user),
             "role": membership_role_get(user=request.user, workspace=workspace),
+            "terms": watch_term_list(user=request.user, workspace=workspace.slug),
+            "platforms": Platform.choices,
         },
     )

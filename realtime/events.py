@@ -29,6 +29,7 @@ class MentionItem:
     posted_at: str
     sentiment: dict[str, float]
     sentiment_label: str
+    matched_terms: list[int]
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ def mention_item(mention: Any) -> MentionItem:
             "neg": mention.sentiment_neg,
         },
         sentiment_label=mention.sentiment_label,
+        matched_terms=list(mention.matched_terms or []),
     )
 
 

@@ -19,6 +19,8 @@ class MentionFilterSerializer(serializers.Serializer):
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
     text = serializers.CharField(required=False, max_length=200)
+    language = serializers.CharField(required=False, max_length=10)
+    min_followers = serializers.IntegerField(required=False, min_value=0)
 
     def validate(self, attrs: dict) -> dict:
         lo, hi = attrs.get("sentiment_min"), attrs.get("sentiment_max")
@@ -39,7 +41,7 @@ class MentionOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id", "workspace", "platform", "external_id", "url", "author", "author_name",
             "author_followers", "text", "language", "posted_at", "fetched_at", "sentiment",
-            "likes", "reposts", "replies", "quotes", "views",
+            "likes", "reposts", "replies", "quotes", "views", "matched_terms", "hashtags",
         ]  # fmt: skip
 
     def get_sentiment(self, obj: Mention) -> dict:

@@ -75,18 +75,82 @@
     return li;
   }
 
+  /* ---- filters and pause: applied to what is shown, never to what is kept ---- */
+  const filterForm = document.getElementById("stream-filters");
+  const pauseButton = document.getElementById("pause-toggle");
+  const pausedCount = document.getElementById("paused-count");
+  const mentionData = new Map();
+  let paused = false;
+  let waiting = [];
+
+  function currentFilters() {
+    const data = new FormData(filterForm);
+    return {
+      platform: data.get("platform"), sentiment: data.get("sentiment"), language: data.get("language"),
+      term: data.get("term") ? Number(data.get("term")) : null,
+      minFollowers: data.get("min_followers") ? Number(data.get("min_followers")) : 0,
+      text: (data.get("text") || "").toLowerCase(),
+    };
+  }
+
+  function passes(m, f) {
+    if (f.platform && m.platform !== f.platform) return false;
+    if (f.sentiment && sentimentLabel(m.sentiment ? m.sentiment.compound : 0) !== f.sentiment) return false;
+    if (f.language && (m.language || "und") !== f.language) return false;
+    if (f.term && !(m.matched_terms || []).includes(f.term)) return false;
+    if (f.minFollowers && (m.author_followers || 0) < f.minFollowers) return false;
+    if (f.text && !String(m.text).toLowerCase().includes(f.text) && !String(m.author).toLowerCase().includes(f.text)) return false;
+    return true;
+  }
+
+  function applyFilters() {
+    const f = currentFilters();
+    let hidden = 0;
+    for (const node of streamEl.children) {
+      const ok = passes(mentionData.get(Number(node.dataset.id)), f);
+      node.hidden = !ok;
+      if (!ok) hidden += 1;
+    }
+    const shown = streamEl.children.length - hidden;
+    document.getElementById("mention-count").textContent = streamEl.children.length
+      ? "(" + numFmt.format(shown) + (hidden ? " · " + numFmt.format(hidden) + " " + str("hidden") : "") + ")" : "";
+  }
+
+  filterForm.addEventListener("input", applyFilters);
+  filterForm.addEventListener("submit", (event) => event.preventDefault());
+  pauseButton.addEventListener("click", () => {
+    paused = !paused;
+    pauseButton.setAttribute("aria-pressed", String(paused));
+    pauseButton.textContent = paused ? str("resume") : str("pause");
+    if (!paused && waiting.length) {
+      const queued = waiting;
+      waiting = [];
+      addMentions(queued, { prepend: true });
+    }
+    pausedCount.textContent = "";
+  });
+
   function addMentions(mentions, { prepend }) {
+    if (paused && prepend) {
+      // Keep everything that arrives while paused; show it on resume.
+      waiting.push(...mentions.filter((m) => !seenMentions.has(m.id)));
+      pausedCount.textContent = numFmt.format(waiting.length) + " " + str("waiting");
+      return [];
+    }
     const fresh = mentions.filter((m) => !seenMentions.has(m.id));
-    fresh.forEach((m) => seenMentions.add(m.id));
+    fresh.forEach((m) => { seenMentions.add(m.id); mentionData.set(m.id, m); });
     // Newest first: incoming batches are in posting order, so insert in reverse at the top.
     const ordered = prepend ? fresh.slice().sort((a, b) => a.posted_at.localeCompare(b.posted_at)) : fresh;
     for (const m of ordered) {
       const node = renderMention(m);
       if (prepend) streamEl.prepend(node); else streamEl.append(node);
     }
-    while (streamEl.children.length > MAX_MENTIONS) streamEl.lastElementChild.remove();
+    while (streamEl.children.length > MAX_MENTIONS) {
+      mentionData.delete(Number(streamEl.lastElementChild.dataset.id));
+      streamEl.lastElementChild.remove();
+    }
     document.getElementById("stream-empty").hidden = streamEl.children.length > 0;
-    document.getElementById("mention-count").textContent = streamEl.children.length ? "(" + numFmt.format(streamEl.children.length) + ")" : "";
+    applyFilters();
     return fresh;
   }
 
@@ -340,9 +404,11 @@
 
   function handleEvent(event) {
     if (event.type === "mention.batch") {
-      const fresh = addMentions(event.mentions, { prepend: true });
-      for (const m of fresh) bucketAdd(minuteKey(m.posted_at), m.platform, 1, m.sentiment.compound);
-      if (fresh.length) renderChart();
+      // The chart counts every new mention, paused or not; the stream may hold them back.
+      const news = event.mentions.filter((m) => !seenMentions.has(m.id) && !waiting.some((w) => w.id === m.id));
+      for (const m of news) bucketAdd(minuteKey(m.posted_at), m.platform, 1, m.sentiment.compound);
+      addMentions(event.mentions, { prepend: true });
+      if (news.length) renderChart();
     } else if (event.type === "alert.created") {
       addAlerts([event], { prepend: true, announce: true });
     } else if (event.type === "alert.updated") {

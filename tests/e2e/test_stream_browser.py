@@ -1,0 +1,68 @@
+"""The mention stream in Chromium: filters hide without losing, pause keeps what arrives."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from monitoring.models import WatchTerm
+from monitoring.platforms.base import NormalizedPost
+from monitoring.services import mention_ingest_batch
+from realtime import publisher
+from tests import factories
+from tests.e2e.conftest import AsgiServer
+from tests.e2e.test_pipeline_browser import _crisis_team_member, _open_dashboard
+
+pytestmark = pytest.mark.e2e
+
+
+def _post(external_id: str, text: str, platform: str, followers: int = 10) -> NormalizedPost:
+    return NormalizedPost(
+        platform=platform,
+        external_id=external_id,
+        text=text,
+        posted_at=timezone.now() - timedelta(seconds=5),
+        author_handle=f"user_{external_id}",
+        author_followers=followers,
+        language="nl",
+    )
+
+
+def test_stream_filters_and_pause_lose_nothing(asgi_server: AsgiServer, page: Page) -> None:
+    workspace = factories.WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
+    source = factories.SourceFactory(workspace=workspace, platform="webhook")
+    user = _crisis_team_member(workspace)
+    mention_ingest_batch(
+        source=source,
+        posts=[
+            _post("a", "Bank Noord app ligt eruit, slecht!", "x", followers=90_000),
+            _post("b", "Bank Noord heeft goede service", "reddit"),
+        ],
+        cursor={},
+    )
+    _open_dashboard(page, asgi_server, user.username, workspace.slug)
+    stream = page.locator("#mention-stream li:not([hidden])")
+    expect(stream).to_have_count(2)
+
+    page.select_option("#stream-filters select[name=platform]", "reddit")
+    expect(stream).to_have_count(1)
+    expect(stream.first).to_contain_text("goede service")
+    page.select_option("#stream-filters select[name=platform]", "")
+    page.fill("#stream-filters input[name=min_followers]", "50000")
+    expect(stream).to_have_count(1)
+    expect(stream.first).to_contain_text("ligt eruit")
+    page.fill("#stream-filters input[name=min_followers]", "")
+    expect(stream).to_have_count(2)
+
+    page.click("#pause-toggle")
+    mention_ingest_batch(
+        source=source, posts=[_post("c", "Nog steeds storing bij Bank Noord", "x")], cursor={}
+    )
+    publisher.drain()
+    expect(page.locator("#paused-count")).to_contain_text("1")
+    expect(stream).to_have_count(2)  # held back while paused...
+    page.click("#pause-toggle")
+    expect(stream).to_have_count(3)  # ...and shown, once, on resume
+    expect(stream.first).to_contain_text("Nog steeds storing")
