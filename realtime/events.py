@@ -102,6 +102,23 @@ class IncidentUpdated:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class SourceHealthChanged:
+    """A source went live, lagging or down (the team must see when we go blind)."""
+
+    workspace_id: int
+    id: int
+    name: str
+    platform: str
+    health: str
+    last_success_at: str | None
+    last_error: str
+    type: str = field(default="source.health_changed", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def mention_item(mention: Any) -> MentionItem:
     """Build the event item for a stored Mention row."""
     return MentionItem(
@@ -175,4 +192,17 @@ def incident_updated(incident: Any, *, alert_count: int) -> IncidentUpdated:
         first_mention_at=_iso(incident.first_mention_at),
         first_alert_at=_iso(incident.first_alert_at),
         triaged_at=_iso(incident.triaged_at),
+    )
+
+
+def source_health_changed(source: Any) -> SourceHealthChanged:
+    """Build `source.health_changed` for a stored Source row (no settings, no credentials)."""
+    return SourceHealthChanged(
+        workspace_id=source.workspace_id,
+        id=source.pk,
+        name=source.name,
+        platform=source.platform,
+        health=source.health,
+        last_success_at=_iso(source.last_success_at),
+        last_error=source.last_error[:300],
     )

@@ -19,6 +19,8 @@ from monitoring.query import compile_terms
 from monitoring.selectors import source_credentials, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
 from monitoring.services.rules import alert_rules_evaluate, source_down_alert_raise
+from realtime import events
+from realtime.publisher import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,7 @@ def source_poll(
     Re-raises PlatformError after recording it (the task decides whether to retry).
     """
     now = now or timezone.now()
+    health_before = source.health
     if not source_lease_acquire(source=source, now=now, owner=owner):
         logger.info("monitoring.source_poll.leased", extra={"source_id": source.pk})
         return PollResult(fetched=0, inserted=0, alert_ids=[], skipped=True)
@@ -107,6 +110,8 @@ def source_poll(
         raise
     finally:
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
+    if health_before != Source.Health.OK:
+        _publish_health(source.pk)
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
     return PollResult(fetched=fetched, inserted=inserted, alert_ids=[a.pk for a in alerts])
 
@@ -130,5 +135,12 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
         "monitoring.source_poll.failed",
         extra={"source_id": source.pk, "error": type(error).__name__, "failures": failures},
     )
+    if health != source.health:
+        _publish_health(source.pk)
     if failures == DOWN_AFTER_FAILURES:
         source_down_alert_raise(source=source, failures=failures, error=error, now=now)
+
+
+def _publish_health(source_id: int) -> None:
+    source = Source.objects.get(pk=source_id)
+    publish_on_commit(workspace_id=source.workspace_id, event=events.source_health_changed(source))

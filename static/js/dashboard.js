@@ -255,6 +255,35 @@
     if (a.explanation) li.querySelector(".alert-explanation").textContent = localised(a.explanation);
   }
 
+  /* ---- source health: live, lagging, down, and when each last delivered ---- */
+  const sourcesEl = document.getElementById("source-health");
+  const sources = new Map();
+  const HEALTH_SYMBOL = { ok: "●", lagging: "▲", down: "✖", unknown: "○" };
+
+  function renderSources() {
+    sourcesEl.replaceChildren();
+    for (const src of [...sources.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const li = el("li", "health-" + src.health);
+      li.dataset.id = src.id;
+      li.append(el("span", "health", (HEALTH_SYMBOL[src.health] || "○") + " " + str("health" + src.health.charAt(0).toUpperCase() + src.health.slice(1))));
+      li.append(el("strong", "", " " + src.name + " "));
+      if (src.last_success_at) {
+        const ago = durationText(Date.now() - new Date(src.last_success_at).getTime());
+        li.append(el("span", "muted", str("lastDelivered") + " " + ago));
+      }
+      if (src.health !== "ok" && src.last_error) li.append(el("span", "error-cell", " " + src.last_error));
+      sourcesEl.append(li);
+    }
+    document.getElementById("sources-empty").hidden = sources.size > 0;
+  }
+
+  async function loadSources() {
+    const data = await getJson("/api/sources/?" + q({ workspace: slug, page_size: 100 }));
+    sources.clear();
+    for (const src of data.results) if (src.platform !== "import") sources.set(src.id, src);
+    renderSources();
+  }
+
   /* ---- incidents board: open incidents with their clocks ---- */
   const incidentsEl = document.getElementById("incident-board");
   const incidents = new Map();
@@ -390,7 +419,7 @@
     buckets.clear();
     for (const row of volume.series) bucketAdd(new Date(row.minute).getTime(), row.platform, row.count, row.sentiment_sum);
     renderChart();
-    await loadIncidents();
+    await Promise.all([loadIncidents(), loadSources()]);
   }
 
   /* ---- websocket with reconnect and catch-up ---- */
@@ -414,6 +443,9 @@
     } else if (event.type === "alert.updated") {
       if (alertNodes.has(event.id)) updateAlert(event);
       else if (event.status === "new") loadInitial().catch(() => {});
+    } else if (event.type === "source.health_changed") {
+      sources.set(event.id, { ...(sources.get(event.id) || {}), ...event });
+      renderSources();
     } else if (event.type === "incident.updated") {
       incidents.set(event.id, { ...(incidents.get(event.id) || {}), ...event });
       renderIncidents();
@@ -443,6 +475,6 @@
   }
 
   setInterval(renderChart, 15000); // keep the time axis moving when nothing arrives
-  setInterval(renderIncidents, 30000); // the clocks
+  setInterval(() => { renderIncidents(); renderSources(); }, 30000); // the clocks
   loadInitial().catch((e) => console.error(e)).finally(connect);
 })();

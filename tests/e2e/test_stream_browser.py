@@ -66,3 +66,40 @@ def test_stream_filters_and_pause_lose_nothing(asgi_server: AsgiServer, page: Pa
     page.click("#pause-toggle")
     expect(stream).to_have_count(3)  # ...and shown, once, on resume
     expect(stream.first).to_contain_text("Nog steeds storing")
+
+
+def test_source_health_panel_shows_a_failing_source_live(asgi_server: AsgiServer, page: Page):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from monitoring.platforms.base import PlatformUnavailable
+    from monitoring.services import source_poll
+
+    class Down(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(503)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Down)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        workspace = factories.WorkspaceFactory()
+        WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
+        feed = f"http://127.0.0.1:{server.server_address[1]}/rss"
+        source = factories.SourceFactory(
+            workspace=workspace, name="Nieuwsfeed", platform="news", settings={"feeds": [feed]}
+        )
+        _open_dashboard(page, asgi_server, _crisis_team_member(workspace).username, workspace.slug)
+        item = page.locator(f'#source-health li[data-id="{source.pk}"]')
+        expect(item).to_contain_text("Unknown")
+        with pytest.raises(PlatformUnavailable):
+            source_poll(source=source)
+        publisher.drain()
+        expect(item).to_contain_text("Lagging")
+        expect(item).to_have_class("health-lagging")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -47,3 +47,19 @@ def test_workspace_group_is_a_valid_channels_group_name(workspace_id):
     assert name == f"workspace.{workspace_id}"
     assert len(name) < 100
     assert all(c.isalnum() or c in "._-" for c in name)
+
+
+def test_source_health_changed_event_keys_carry_no_secrets():
+    from monitoring.services import source_create
+
+    source = source_create(
+        workspace_id=MentionFactory().workspace_id, name="X", platform="x",
+        settings={"query_suffix": "lang:nl"}, interval=60, credentials={"bearer_token": "s3cr3t"},
+    )  # fmt: skip
+    event = events.source_health_changed(source).as_dict()
+    assert set(event) == {
+        "type", "workspace_id", "id", "name", "platform", "health", "last_success_at",
+        "last_error",
+    }  # fmt: skip
+    assert event["type"] == "source.health_changed"
+    assert "s3cr3t" not in json.dumps(event)
