@@ -47,4 +47,4 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def workspace_event(self, message: dict[str, Any]) -> None:
-        await self.send_json({"events": message["events"]})
+        await self.send_json({"seq": message.get("seq"), "events": message["events"]})

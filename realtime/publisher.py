@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any, Protocol
 
+import redis.asyncio
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -40,6 +41,8 @@ class _Coalescer:
         self._last_sent: dict[int, float] = {}
         self._in_flight = 0
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._seq: dict[int, int] = {}
+        self._redis: dict[asyncio.AbstractEventLoop, Any] = {}
 
     def reset(self) -> None:
         """Forget loop and buffer (after fork: the parent's thread does not exist here)."""
@@ -81,8 +84,10 @@ class _Coalescer:
             self._last_sent[workspace_id] = time.monotonic()
         try:
             if events:
+                seq = await self._next_seq(workspace_id)
                 await get_channel_layer().group_send(
-                    workspace_group(workspace_id), {"type": MESSAGE_TYPE, "events": events}
+                    workspace_group(workspace_id),
+                    {"type": MESSAGE_TYPE, "seq": seq, "events": events},
                 )
         except Exception:
             # Events are a live view; the dashboard re-reads state through the API.
@@ -93,6 +98,18 @@ class _Coalescer:
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    async def _next_seq(self, workspace_id: int) -> int:
+        """Per-workspace message number, shared by every process through Redis (INCR), so a
+        browser that sees a gap knows it missed something and re-reads through the API."""
+        if not settings.REDIS_URL:
+            self._seq[workspace_id] = self._seq.get(workspace_id, 0) + 1
+            return self._seq[workspace_id]
+        loop = asyncio.get_running_loop()
+        client = self._redis.get(loop)
+        if client is None:
+            client = self._redis[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL)
+        return int(await client.incr(f"crisiscenter:seq:workspace:{int(workspace_id)}"))
 
     def drain(self, timeout: float = 2.0) -> None:
         """Wait (bounded) until every queued event has been handed to the channel layer."""

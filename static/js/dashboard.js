@@ -425,6 +425,7 @@
   /* ---- websocket with reconnect and catch-up ---- */
   let socket = null;
   let attempt = 0;
+  let lastSeq = null;
   function setStatus(state) {
     statusEl.className = "live-status " + state;
     statusEl.textContent = state === "live" ? "● " + str("live") : "○ " + str("reconnecting");
@@ -464,6 +465,12 @@
     socket.onmessage = (message) => {
       let data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
+      // Messages are numbered per workspace: a gap means something was missed, so re-read
+      // through the API (ids make the re-read idempotent: nothing is shown twice).
+      if (typeof data.seq === "number") {
+        if (lastSeq !== null && data.seq > lastSeq + 1) loadInitial().catch(() => {});
+        lastSeq = Math.max(lastSeq || 0, data.seq);
+      }
       (data.events || []).forEach(handleEvent);
     };
     socket.onclose = () => {

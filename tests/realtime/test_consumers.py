@@ -55,11 +55,19 @@ def test_dashboard_consumer_member_receives_workspace_events(make_workspace, mak
         )
         message = await communicator.receive_json_from(timeout=5)
         assert [e["type"] for e in message["events"]] == ["mention.batch"]
+        first_seq = message["seq"]
+        assert isinstance(first_seq, int)
         assert message["events"][0]["mentions"][0]["text"] == "<img src=x onerror=alert(1)>"
         assert message["events"][0]["workspace_id"] == ws.pk
         assert await communicator.receive_nothing(timeout=0.5)
         await communicator.send_json_to({"type": "ping"})
         assert await communicator.receive_json_from(timeout=2) == {"type": "pong"}
+        # The next message of this workspace carries the next number: no gap, no repeat.
+        await publish(
+            workspace_id=ws.pk,
+            event=events.MentionBatch(workspace_id=ws.pk, mentions=[events.mention_item(mention)]),
+        )
+        assert (await communicator.receive_json_from(timeout=5))["seq"] == first_seq + 1
         await communicator.disconnect()
 
     asyncio.run(scenario())
