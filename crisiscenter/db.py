@@ -1,37 +1,132 @@
-"""Database helpers shared by services: batched INSERT ... ON CONFLICT DO NOTHING RETURNING."""
+"""Database helpers shared by services: bulk INSERT ... ON CONFLICT DO NOTHING RETURNING.
 
-from collections.abc import Sequence
+On PostgreSQL rows go through binary COPY into a per-session temporary staging table, then one
+INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING moves them into the real table. Multi-row
+VALUES cost 5-10x more there: psycopg parses such long statements in Python on every call (it
+caches only short ones) and the server parses them as text. Values skip get_db_prep_save
+where it would return them unchanged (see bench/README.md). The staging table needs
+session-level connections (not PgBouncer transaction pooling). Elsewhere (SQLite, `make run`):
+batched VALUES.
+"""
 
-from django.db import connection, models
+import json
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, partial
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models import fields as f
 
 BATCH_ROWS = 500
+
+# Field classes whose get_db_prep_save hands values of their own Python type over unchanged on
+# PostgreSQL (other values, such as None, lazy strings or naive datetimes, take the slow path).
+_PLAIN = frozenset(
+    {
+        f.CharField,
+        f.TextField,
+        f.URLField,
+        f.SlugField,
+        f.EmailField,
+        f.IntegerField,
+        f.BigIntegerField,
+        f.SmallIntegerField,
+        f.PositiveIntegerField,
+        f.PositiveBigIntegerField,
+        f.PositiveSmallIntegerField,
+        f.FloatField,
+        f.BooleanField,
+        f.DateTimeField,
+        models.JSONField,
+    }
+)
+_PLAIN_PRE_SAVE = {f.Field.pre_save, f.DateField.pre_save, f.DateTimeField.pre_save}
+
+# Raw psycopg connection -> staging tables known to exist in that session (created by a
+# committed transaction: a rolled-back CREATE leaves no table behind).
+_staged: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
 
 
 def insert_ignore_conflicts(
     objs: Sequence[models.Model], *, conflict_fields: Sequence[str], returning: Sequence[str]
 ) -> list[tuple]:
-    """Insert `objs` in batches, skipping rows that hit the unique `conflict_fields`.
+    """Insert `objs`, skipping rows that hit the unique `conflict_fields`.
 
-    Returns `returning` columns of the rows actually inserted (PostgreSQL and SQLite ≥ 3.35).
+    Returns `returning` columns of the rows actually inserted (PostgreSQL and SQLite ≥ 3.35);
+    when objs repeat a key, only the first is inserted. Runs in (or as) one transaction.
     Django's bulk_create(ignore_conflicts=True) cannot tell which rows were new.
     """
     if not objs:
         return []
     model = type(objs[0])
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    rows = _first_of_each_key(_raw_rows(objs, fields), fields, conflict_fields)
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
     conflict = ", ".join(qn(model._meta.get_field(name).column) for name in conflict_fields)
     ret = ", ".join(qn(model._meta.get_field(name).column) for name in returning)
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            return _copy_insert(model, fields, rows, conflict, ret)
+        return _values_insert(model, fields, rows, conflict, ret)
+
+
+def _raw_rows(objs: Sequence[models.Model], fields: list[models.Field]) -> list[list]:
+    """Each object's field values as `pre_save` gives them (one C call for the plain fields)."""
+    get = attrgetter(*(field.attname for field in fields))
+    special = [
+        (i, field)
+        for i, field in enumerate(fields)
+        if type(field).pre_save not in _PLAIN_PRE_SAVE
+        or getattr(field, "auto_now", False)
+        or getattr(field, "auto_now_add", False)
+    ]
+    rows = []
+    for obj in objs:
+        row = list(get(obj)) if len(fields) > 1 else [get(obj)]
+        for i, field in special:
+            row[i] = field.pre_save(obj, add=True)
+        rows.append(row)
+    return rows
+
+
+def _first_of_each_key(
+    rows: list[list], fields: list[models.Field], conflict_fields: Sequence[str]
+) -> list[list]:
+    """Drop rows repeating an earlier row's key, as ON CONFLICT DO NOTHING would, so the
+    first one wins whatever order the database reads them in (NULLs never conflict)."""
+    names = [field.name for field in fields]
+    key_of = itemgetter(*(names.index(name) for name in conflict_fields))
+    seen: set = set()
+    out = []
+    for row in rows:
+        key = key_of(row)
+        if key in seen:
+            continue
+        if None not in (key if isinstance(key, tuple) else (key,)):
+            seen.add(key)
+        out.append(row)
+    return out
+
+
+def _values_insert(
+    model: type[models.Model], fields: list[models.Field], rows: list[list], conflict: str, ret: str
+) -> list[tuple]:
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(field.column) for field in fields)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
     inserted: list[tuple] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), BATCH_ROWS):
-            batch = objs[start : start + BATCH_ROWS]
-            params: list = []
-            for obj in batch:
-                for f in fields:
-                    params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
+        for start in range(0, len(rows), BATCH_ROWS):
+            batch = rows[start : start + BATCH_ROWS]
+            params = [
+                field.get_db_prep_save(value, connection)
+                for row in batch
+                for field, value in zip(fields, row, strict=True)
+            ]
             sql = (
                 f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
                 f"{', '.join([row_sql] * len(batch))} "
@@ -40,3 +135,159 @@ def insert_ignore_conflicts(
             cursor.execute(sql, params)
             inserted.extend(cursor.fetchall())
     return inserted
+
+
+def _copy_insert(
+    model: type[models.Model], fields: list[models.Field], rows: list[list], conflict: str, ret: str
+) -> list[tuple]:
+    """COPY into the session's staging table, then move the rows in one statement."""
+    qn = connection.ops.quote_name
+    table = model._meta.db_table
+    plan = _copy_plan(model, tuple(field.attname for field in fields))
+    columns = ", ".join(qn(field.column) for field in fields)
+    stage = qn(f"stage_{table[:57]}")
+    with connection.cursor() as cursor:
+        known = _staged.setdefault(connection.connection, set())
+        if stage not in known:
+            # JSON travels as text (encoded here) and is cast back below. ON COMMIT DELETE
+            # ROWS: PostgreSQL empties the table at commit (only when it was used).
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} "  # noqa: S608
+                f"ON COMMIT DELETE ROWS AS SELECT {plan.stage_columns} FROM {qn(table)} "
+                "WITH NO DATA"
+            )
+            transaction.on_commit(partial(known.add, stage))
+        try:
+            rows, fmt = [_adapt(plan.adapters, row) for row in rows], plan.options
+        except _NotBinary:  # e.g. an int past bigint: let the server reject it, as ever
+            rows, fmt = [_adapt(plan.text_adapters, row) for row in rows], ""
+        # COPY bypasses CursorWrapper.execute: map psycopg errors to django.db's the same way.
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN{fmt}") as copy,
+        ):
+            if fmt:
+                copy.set_types(plan.types)
+            for row in rows:
+                copy.write_row(row)
+        # Emptying the stage in the same statement keeps a second call in this transaction clean.
+        cursor.execute(
+            f"WITH batch AS (DELETE FROM {stage} RETURNING {columns}) "  # noqa: S608
+            f"INSERT INTO {qn(table)} ({columns}) SELECT {plan.select} FROM batch "
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {ret}"
+        )
+        return cursor.fetchall()
+
+
+class _NotBinary(Exception):
+    """A value binary COPY cannot carry (the batch goes as text instead)."""
+
+
+def _adapt(adapters: list[Callable[[Any], Any]], row: list) -> list:
+    return [adapt(value) for adapt, value in zip(adapters, row, strict=True)]
+
+
+@dataclass(frozen=True)
+class _CopyPlan:
+    adapters: list[Callable[[Any], Any]]  # value -> what COPY sends for it
+    text_adapters: list[Callable[[Any], Any]]  # the same for text COPY (no range checks)
+    types: list[str]  # binary COPY types
+    options: str  # " (FORMAT BINARY)" or "" for text COPY
+    stage_columns: str  # the staging table's SELECT list (JSON as text)
+    select: str  # the INSERT's SELECT list (text back to JSON)
+
+
+@cache
+def _copy_plan(model: type[models.Model], attnames: tuple[str, ...]) -> _CopyPlan:
+    """How each column is adapted and sent. Binary COPY (no text parsing on either side) when
+    every field is one of the plain kinds below, text COPY of get_db_prep_save otherwise."""
+    qn = connection.ops.quote_name
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    kinds = [_plain_kind(field) for field in fields]
+    binary = all(kind is not None for kind in kinds)
+    adapters, text_adapters, stage, select = [], [], [], []
+    for field, kind in zip(fields, kinds, strict=True):
+        column = qn(field.column)
+        is_json = isinstance(field, models.JSONField)
+        stage.append(f"{column}::text AS {column}" if is_json else column)
+        select.append(f"{column}::jsonb" if is_json else column)
+        adapters.append(_adapter(field, kind if binary else None))
+        text_adapters.append(_adapter(field, None))
+    return _CopyPlan(
+        adapters=adapters,
+        text_adapters=text_adapters,
+        types=[kind[1] for kind in kinds if kind] if binary else [],
+        options=" (FORMAT BINARY)" if binary else "",
+        stage_columns=", ".join(stage),
+        select=", ".join(select),
+    )
+
+
+# Database types sent in binary, by the Python type get_db_prep_save hands over unchanged.
+_BINARY = {
+    "bigint": (int, "int8"),
+    "integer": (int, "int4"),
+    "smallint": (int, "int2"),
+    "double precision": (float, "float8"),
+    "boolean": (bool, "bool"),
+    "text": (str, "text"),
+    "varchar": (str, "text"),
+    "timestamp with time zone": (datetime, "timestamptz"),
+    "jsonb": (str, "text"),  # encoded here, cast back in SQL
+}
+
+
+def _plain_kind(field: models.Field) -> tuple[type, str] | None:
+    """(Python type, COPY type) for fields whose values need no conversion, else None."""
+    kind = type(field)
+    if kind is models.ForeignKey:
+        kind = type(field.target_field)
+        if kind in (f.AutoField, f.BigAutoField):
+            kind = f.BigIntegerField if kind is f.BigAutoField else f.IntegerField
+    if kind not in _PLAIN:
+        return None
+    return _BINARY.get(field.db_type(connection).split("(")[0].strip())
+
+
+_INT_BITS = {"int8": 64, "int4": 32, "int2": 16}
+
+
+def _adapter(field: models.Field, kind: tuple[type, str] | None) -> Callable[[Any], Any]:
+    """value -> what to send: what get_db_prep_save gives, without its cost for plain values.
+
+    With a binary `kind` (Python type, COPY type), raises _NotBinary for values out of range.
+    """
+
+    def slow(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    if isinstance(field, models.JSONField):
+        # The text Django's Jsonb adapter would send (json.dumps with the field's encoder).
+        dumps = partial(json.dumps, cls=field.encoder) if field.encoder else json.dumps
+
+        def json_text(value: Any) -> str | None:
+            if type(value) is dict or type(value) is list:
+                return dumps(value) if value else "[]" if type(value) is list else "{}"
+            adapted = slow(value)  # None stays SQL NULL; Value(None, JSONField()) is JSON null
+            return None if adapted is None else dumps(adapted.obj)
+
+        return json_text
+    if kind is None:
+        return slow
+    plain, copy_type = kind
+    if plain is datetime:  # aware datetimes pass; naive ones get Django's warning and zone
+        return lambda value: (
+            value if type(value) is datetime and value.utcoffset() is not None else slow(value)
+        )
+    if plain is int:
+        limit = 2 ** (_INT_BITS[copy_type] - 1)
+
+        def integer(value: Any) -> Any:
+            value = value if type(value) is int else slow(value)
+            if value is not None and not -limit <= value < limit:
+                raise _NotBinary
+            return value
+
+        return integer
+    return lambda value: value if type(value) is plain or value is None else slow(value)

@@ -28,12 +28,19 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         workspace = workspace_get_for_user(user=request.user, slug=slug)
     except WorkspaceNotFound as exc:
         raise Http404(exc.message) from exc
+    workspaces = list(workspace_list_for_user(user=request.user))
+    wall = request.GET.get("wall") == "1"
+    # Wall mode rotates through the user's workspaces: the next one after this.
+    position = next(i for i, ws in enumerate(workspaces) if ws.pk == workspace.pk)
+    next_workspace = workspaces[(position + 1) % len(workspaces)]
     return render(
         request,
         "monitoring/dashboard.html",
         {
             "workspace": workspace,
-            "workspaces": workspace_list_for_user(user=request.user),
+            "workspaces": workspaces,
+            "wall": wall,
+            "wall_next": next_workspace if wall and len(workspaces) > 1 else None,
             "role": membership_role_get(user=request.user, workspace=workspace),
             "terms": watch_term_list(user=request.user, workspace=workspace.slug),
             "platforms": Platform.choices,

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from workspaces.exceptions import WorkspaceNotFound, WorkspaceRoleRequired
-from workspaces.models import Membership, Workspace
+from workspaces.models import Membership, UserPreference, Workspace
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -58,3 +58,10 @@ def membership_require_role(*, user: User, workspace: Workspace, roles: Iterable
             {"role": role},
         )
     return role
+
+
+def user_language_get(*, user: User) -> str:
+    """The user's remembered UI language, or "" if none."""
+    if not user.is_authenticated:
+        return ""
+    return UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from workspaces.exceptions import WorkspaceSlugTaken
-from workspaces.models import Membership, Workspace
+from workspaces.models import Membership, UserPreference, Workspace
 
 
 @transaction.atomic
@@ -25,3 +25,13 @@ def membership_set(*, user: AbstractBaseUser, workspace: Workspace, role: str) -
         user=user, workspace=workspace, defaults={"role": role}
     )
     return membership
+
+
+@transaction.atomic
+def user_language_set(*, user: AbstractBaseUser, language: str) -> None:
+    """Remember the user's UI language (a code from settings.LANGUAGES). Idempotent."""
+    from django.conf import settings
+
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    UserPreference.objects.update_or_create(user=user, defaults={"language": language})

@@ -160,7 +160,8 @@
     return value || "";
   }
 
-  const canTriage = root.dataset.canTriage === "1";
+  const wall = root.dataset.wall === "1";
+  const canTriage = root.dataset.canTriage === "1" && !wall;  // the wall shows, it does not act
   const alertNodes = new Map();
 
   function statusLabel(status) {
@@ -483,5 +484,7 @@
 
   setInterval(renderChart, 15000); // keep the time axis moving when nothing arrives
   setInterval(() => { renderIncidents(); renderSources(); }, 30000); // the clocks
+  // Wall mode with several workspaces: show each for a minute, in turn.
+  if (wall && root.dataset.wallNext) setTimeout(() => { location.href = root.dataset.wallNext; }, 60000);
   loadInitial().catch((e) => console.error(e)).finally(connect);
 })();
