@@ -47,6 +47,9 @@ class Source(models.Model):
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
     # Secrets (API tokens, webhook key) as Fernet ciphertext; never shown back (credentials.py).
     credentials_encrypted = models.TextField(blank=True, editable=False)
+    # Monthly read quota where the platform has one (X): {"used", "cap", "reset_day",
+    # "checked_at"}.
+    quota = models.JSONField(_("monthly quota"), default=dict, blank=True)
     # Last rate-limit budget the platform reported: {"remaining", "limit", "reset_at"}.
     rate_limit = models.JSONField(_("rate limit"), default=dict, blank=True)
     # Poll lease: one poll per source at a time (conditional UPDATE, see services).

@@ -81,7 +81,7 @@ class SourceOutputSerializer(serializers.ModelSerializer):
         fields = [
             "id", "workspace", "name", "platform", "settings", "poll_interval_seconds",
             "is_enabled", "health", "last_polled_at", "last_success_at", "last_error_at",
-            "last_error", "last_item_count", "consecutive_failures", "rate_limit",
+            "last_error", "last_item_count", "consecutive_failures", "rate_limit", "quota",
             "credential_keys", "created_at",
         ]  # fmt: skip
 

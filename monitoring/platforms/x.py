@@ -21,6 +21,7 @@ for 10 (a page cannot be cut without losing its `next_token` position).
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -67,6 +68,15 @@ class _TimeoutSession(requests.Session):
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class MonthlyQuota:
+    """The X project's monthly post-read quota (GET /2/usage/tweets)."""
+
+    used: int
+    cap: int
+    reset_day: int
 
 
 class XClient:
@@ -147,6 +157,24 @@ class XClient:
             rejected += bad
             rate_limit = _rate_limit(response.headers)
         return Page(posts=posts, next_cursor={}, rejected=rejected, rate_limit=rate_limit)
+
+    def usage(self, *, now: datetime | None = None) -> MonthlyQuota:
+        """The monthly read quota: posts read this month, the cap, the day it resets.
+
+        Raises the same Platform* errors as fetch; PlatformBadPayload names a missing field.
+        """
+        response = self._send(
+            partial(self.client.request, "GET", "/2/usage/tweets"), now or datetime.now(UTC)
+        )
+        try:
+            data = response.json()["data"]
+            return MonthlyQuota(
+                used=int(data["project_usage"]),
+                cap=int(data["project_cap"]),
+                reset_day=int(data.get("cap_reset_day") or 0),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PlatformBadPayload(f"usage.data: {type(exc).__name__}: {exc}") from exc
 
     def _search(self, query: str, params: dict[str, Any], now: datetime) -> requests.Response:
         return self._send(partial(self.client.search_recent_tweets, query, **params), now)

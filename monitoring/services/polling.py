@@ -29,6 +29,7 @@ DOWN_AFTER_FAILURES = 3
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
+QUOTA_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def source_poll(
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
     if health_before != Source.Health.OK:
         _publish_health(source.pk)
+    source_quota_refresh(source=source, client=client, now=now)
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
     return PollResult(fetched=fetched, inserted=inserted, alert_ids=[a.pk for a in alerts])
 
@@ -144,3 +146,29 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
 def _publish_health(source_id: int) -> None:
     source = Source.objects.get(pk=source_id)
     publish_on_commit(workspace_id=source.workspace_id, event=events.source_health_changed(source))
+
+
+def source_quota_refresh(*, source: Source, client: object, now: datetime) -> None:
+    """Store the platform's monthly read quota (X) at most once per QUOTA_EVERY.
+
+    A failure here never fails the poll: the quota is information, the mentions matter more.
+    """
+    usage = getattr(client, "usage", None)
+    checked = (source.quota or {}).get("checked_at")
+    if usage is None or (checked and now - datetime.fromisoformat(checked) < QUOTA_EVERY):
+        return
+    try:
+        quota = usage(now=now)
+    except PlatformError as exc:
+        logger.info(
+            "monitoring.source_quota.failed",
+            extra={"source_id": source.pk, "error": type(exc).__name__},
+        )
+        return
+    source.quota = {
+        "used": quota.used,
+        "cap": quota.cap,
+        "reset_day": quota.reset_day,
+        "checked_at": now.isoformat(),
+    }
+    Source.objects.filter(pk=source.pk).update(quota=source.quota)
