@@ -6,7 +6,8 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Test services: CI and this machine run PostgreSQL and Redis on loopback.
+# Test services: CI and this machine run PostgreSQL and Redis on loopback. The suite runs with
+# CONN_MAX_AGE=0 so connections opened by async helpers close and the test database can drop.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
@@ -45,7 +46,7 @@ test: $(VENV)/.installed-dev chromium
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG=0 \
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG=0 CONN_MAX_AGE=0 \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
