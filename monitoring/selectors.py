@@ -1,6 +1,7 @@
 """Reads for monitoring, always scoped to the user's workspaces."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -69,17 +70,20 @@ def watch_term_list(*, user: User, workspace: str | None = None) -> QuerySet[Wat
     return qs.select_related("workspace").order_by("query")
 
 
+@lru_cache(maxsize=4096)
+def _parsed_query(text: str) -> Query | None:
+    # Queries are immutable: parse each text once per process, not once per page.
+    try:
+        return parse_query(text)
+    except QuerySyntaxError:
+        return None
+
+
 def watch_term_queries(*, workspace_id: int) -> dict[int, Query]:
     """Parsed enabled watch terms of a workspace by id (unparseable ones are skipped)."""
-    parsed = {}
-    for pk, text in WatchTerm.objects.filter(
-        workspace_id=workspace_id, is_enabled=True
-    ).values_list("pk", "query"):
-        try:
-            parsed[pk] = parse_query(text)
-        except QuerySyntaxError:
-            continue
-    return parsed
+    rows = WatchTerm.objects.filter(workspace_id=workspace_id, is_enabled=True)
+    parsed = {pk: _parsed_query(text) for pk, text in rows.values_list("pk", "query")}
+    return {pk: query for pk, query in parsed.items() if query is not None}
 
 
 def dead_letter_list(*, user: User, workspace: str | None = None) -> QuerySet[DeadLetter]:

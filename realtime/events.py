@@ -6,7 +6,7 @@ textContent, never as HTML).
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.utils import translation
@@ -16,8 +16,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-@dataclass(frozen=True)
-class MentionItem:
+class MentionItem(TypedDict):
+    """One mention inside `mention.batch` (a plain dict: built once per mention on ingest)."""
+
     id: int
     platform: str
     external_id: str
@@ -41,7 +42,8 @@ class MentionBatch:
     type: str = field(default="mention.batch", init=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # No dataclasses.asdict here: it deep-copies every item, on the ingest hot path.
+        return {"workspace_id": self.workspace_id, "mentions": self.mentions, "type": self.type}
 
 
 @dataclass(frozen=True)
@@ -121,25 +123,25 @@ class SourceHealthChanged:
 
 def mention_item(mention: Any) -> MentionItem:
     """Build the event item for a stored Mention row."""
-    return MentionItem(
-        id=mention.pk,
-        platform=mention.platform,
-        external_id=mention.external_id,
-        url=mention.url,
-        author=mention.author_handle,
-        author_followers=mention.author_followers,
-        text=mention.text,
-        language=mention.language,
-        posted_at=_iso(mention.posted_at) or "",
-        sentiment={
+    return {
+        "id": mention.pk,
+        "platform": mention.platform,
+        "external_id": mention.external_id,
+        "url": mention.url,
+        "author": mention.author_handle,
+        "author_followers": mention.author_followers,
+        "text": mention.text,
+        "language": mention.language,
+        "posted_at": _iso(mention.posted_at) or "",
+        "sentiment": {
             "compound": mention.sentiment_compound,
             "pos": mention.sentiment_pos,
             "neu": mention.sentiment_neu,
             "neg": mention.sentiment_neg,
         },
-        sentiment_label=mention.sentiment_label,
-        matched_terms=list(mention.matched_terms or []),
-    )
+        "sentiment_label": mention.sentiment_label,
+        "matched_terms": list(mention.matched_terms or []),
+    }
 
 
 def _in_each_language(render: Any) -> dict[str, str]:
