@@ -1,8 +1,8 @@
 """Reads for monitoring, always scoped to the user's workspaces."""
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
