@@ -57,7 +57,8 @@ def insert_ignore_conflicts(
     """Insert `objs`, skipping rows that hit the unique `conflict_fields`.
 
     Returns `returning` columns of the rows actually inserted (PostgreSQL and SQLite ≥ 3.35);
-    when objs repeat a key, only the first is inserted. Runs in (or as) one transaction.
+    when objs repeat a key, only the first is inserted. On PostgreSQL it runs in (or as) one
+    transaction.
     Django's bulk_create(ignore_conflicts=True) cannot tell which rows were new.
     """
     if not objs:
@@ -68,10 +69,11 @@ def insert_ignore_conflicts(
     qn = connection.ops.quote_name
     conflict = ", ".join(qn(model._meta.get_field(name).column) for name in conflict_fields)
     ret = ", ".join(qn(model._meta.get_field(name).column) for name in returning)
-    with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            return _copy_insert(model, fields, rows, conflict, ret)
+    if connection.vendor != "postgresql":
         return _values_insert(model, fields, rows, conflict, ret)
+    # COPY and INSERT must share a transaction: the staging table empties at every commit.
+    with transaction.atomic(savepoint=False):
+        return _copy_insert(model, fields, rows, conflict, ret)
 
 
 def _raw_rows(objs: Sequence[models.Model], fields: list[models.Field]) -> list[list]:

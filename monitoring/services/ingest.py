@@ -1,7 +1,9 @@
 """Storing pages of posts: score in memory, one short transaction, publish after commit.
 
 Idempotent by the natural key (workspace, platform, external id): INSERT ... ON CONFLICT DO
-NOTHING RETURNING tells which rows are new, and only those are published.
+NOTHING RETURNING tells which rows are new, and only those are published. Watch terms are
+matched on the text's word runs (`_matcher`), with the result of `matching_terms` at a fifth of
+its cost; throughput and profile: bench/README.md.
 """
 
 import json
@@ -110,10 +112,8 @@ def _new_mention(**values: Any) -> Mention:
 
 
 def _word_sets(query: Query) -> list[frozenset[str]]:
-    """Word sets of which a text must contain one for `query` to match it.
-
-    Necessary, not sufficient (terms match whole words): texts failing it skip the regexes.
-    """
+    """Word sets of which a text must contain one for `query` to match it (necessary, not
+    sufficient: a term matches whole words only, see monitoring/query/__init__.py)."""
     if isinstance(query, Term):
         return [frozenset(query.folded)]
     if isinstance(query, Or):
@@ -126,27 +126,60 @@ def _word_sets(query: Query) -> list[frozenset[str]]:
     return [frozenset()]  # Not, or a node this code does not know: no requirement
 
 
+Check = Callable[[set[str], list[str], str], bool]  # (words, word runs, folded text) -> match
+
+
+def _compile(node: Query) -> Check:
+    """`node.matches_folded(folded)` computed from the text's word runs where it is the same.
+
+    A Term built as whole words separated by non-word characters (the construction checked
+    here; the query package's rules) matches exactly when its words are consecutive runs of
+    `\\w+` in the text. Anything else keeps its own regex.
+    """
+    if isinstance(node, Not):
+        child = _compile(node.child)
+        return lambda words, runs, folded: not child(words, runs, folded)
+    if isinstance(node, And | Or):
+        children = [_compile(c) for c in node.children]
+        combine = all if isinstance(node, And) else any
+        return lambda words, runs, folded: combine(c(words, runs, folded) for c in children)
+    body = r"\W+".join(map(re.escape, getattr(node, "folded", ())))
+    if not isinstance(node, Term) or node.pattern.pattern != rf"(?<!\w){body}(?!\w)":
+        return lambda words, runs, folded: node.matches_folded(folded)
+    phrase = list(node.folded)
+    first, n = phrase[0], len(phrase)
+    if n == 1:
+        return lambda words, runs, folded: first in words
+    return lambda words, runs, folded: (
+        words.issuperset(phrase)
+        and any(runs[i : i + n] == phrase for i, run in enumerate(runs) if run == first)
+    )
+
+
 def _matcher(queries: dict[int, Query]) -> Callable[[str], list[int]]:
-    """`matching_terms(queries, text)`, the same result, running the regexes only of queries
-    whose words the text has (each word set indexed under one of its words)."""
-    always: list[tuple[int, Query]] = []
-    index: dict[str, list[tuple[int, Query, frozenset[str]]]] = {}
+    """`matching_terms(queries, text)`, the same result for about a fifth of the cost: the
+    text is split into word runs once, only queries whose words it has are evaluated, and
+    terms are checked against the runs instead of by regex (~50 searches per post)."""
+    always: list[tuple[int, Check]] = []
+    index: dict[str, list[tuple[int, Check, frozenset[str]]]] = {}
     for pk, query in queries.items():
+        check = _compile(query)
         for words in _word_sets(query):
             if not words:
-                always.append((pk, query))
+                always.append((pk, check))
                 break
-            index.setdefault(min(words), []).append((pk, query, words))
+            index.setdefault(min(words), []).append((pk, check, words))
 
     def matching(text: str) -> list[int]:
         folded = fold(text)
-        words = set(_WORD.findall(folded))
+        runs = _WORD.findall(folded)
+        words = set(runs)
         candidates = dict(always)
         for word in words & index.keys():
-            for pk, query, needed in index[word]:
+            for pk, check, needed in index[word]:
                 if pk not in candidates and needed <= words:
-                    candidates[pk] = query
-        return sorted(pk for pk, query in candidates.items() if query.matches_folded(folded))
+                    candidates[pk] = check
+        return sorted(pk for pk, check in candidates.items() if check(words, runs, folded))
 
     return matching
 

@@ -1,0 +1,211 @@
+"""The fast paths of ingest: COPY through a staging table (PostgreSQL; batched VALUES elsewhere)
+and watch-term matching with a word-set pre-check. Both must store exactly what the plain
+paths would."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import DataError, IntegrityError, connection, transaction
+
+from crisiscenter.db import insert_ignore_conflicts
+from monitoring.models import Mention, Source, WatchTerm
+from monitoring.platforms.base import NormalizedPost
+from monitoring.query import matching_terms
+from monitoring.selectors import watch_term_queries
+from monitoring.services import mention_import_batch, mention_ingest_batch
+from tests.factories import SourceFactory, WorkspaceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+KEY = ["workspace", "platform", "external_id"]
+RETURNING = ["id", "platform", "external_id"]
+
+
+def _post(external_id: str, text: str = "Bank Noord app ligt eruit 😡", **kw) -> NormalizedPost:
+    return NormalizedPost(
+        platform=kw.pop("platform", "x"),
+        external_id=external_id,
+        text=text,
+        posted_at=kw.pop("posted_at", NOW),
+        **kw,
+    )
+
+
+def _mention(workspace_id: int, external_id: str, **kw) -> Mention:
+    values = {"text": "t", "posted_at": NOW, "fetched_at": NOW, "platform": "x"}
+    return Mention(workspace_id=workspace_id, external_id=external_id, **values | kw)
+
+
+def test_mention_import_batch_stores_every_column_as_given():
+    source = SourceFactory(platform="x")
+    post = _post(
+        "full",
+        "Zo blij met Bank Noord! 👍🏽 «quotes» \\ back\tslash\nnew line",
+        url="https://x.com/a/status/full",
+        author_handle="a" * 250,  # clamped to 200
+        author_name="Ãñne de Vries",
+        author_followers=2**62,
+        author_verified=True,
+        author_created_at=NOW - timedelta(days=400),
+        author_is_outlet=True,
+        language="nl",
+        likes=1,
+        reposts=2,
+        replies=3,
+        quotes=4,
+        views=None,
+        reply_to="9",
+        conversation_id="8",
+        urls=("https://t.co/x",),
+        hashtags=("banknoord",),
+        raw={"id": "full", "nested": {"list": [1, 2.5, None, True, "é😀"]}, "empty": {}},
+    )
+    result = mention_import_batch(
+        workspace_id=source.workspace_id, source_id=source.pk, posts=[post]
+    )
+    stored = Mention.objects.get(pk=result.new[0].pk)
+    assert (stored.text, stored.author_handle, stored.author_name) == (
+        post.text,
+        "a" * 200,
+        post.author_name,
+    )
+    assert stored.author_followers == 2**62
+    assert (stored.author_verified, stored.author_is_outlet) == (True, True)
+    assert stored.author_created_at == post.author_created_at
+    assert (stored.posted_at, stored.views, stored.engagement_refreshed_at) == (NOW, None, None)
+    assert (stored.likes, stored.reposts, stored.replies, stored.quotes) == (1, 2, 3, 4)
+    assert (stored.reply_to, stored.quote_of, stored.conversation_id) == ("9", "", "8")
+    assert (stored.urls, stored.hashtags) == (["https://t.co/x"], ["banknoord"])
+    assert stored.raw == post.raw
+    assert stored.sentiment_scorer == "vader-nl"
+    assert stored.sentiment_compound == result.new[0].sentiment_compound > 0.05
+    assert stored.source_id == source.pk
+
+
+def test_insert_ignore_conflicts_keeps_the_first_of_a_repeated_key():
+    ws = WorkspaceFactory()
+    first, again = _mention(ws.pk, "1", text="first"), _mention(ws.pk, "1", text="again")
+    rows = insert_ignore_conflicts(
+        [first, again, _mention(ws.pk, "2")], conflict_fields=KEY, returning=RETURNING
+    )
+    assert sorted(external_id for _, _, external_id in rows) == ["1", "2"]
+    assert Mention.objects.get(external_id="1").text == "first"
+
+
+def test_insert_ignore_conflicts_twice_in_one_transaction_sends_only_each_calls_rows():
+    ws = WorkspaceFactory()
+    with transaction.atomic():
+        one = insert_ignore_conflicts(
+            [_mention(ws.pk, "1"), _mention(ws.pk, "2")], conflict_fields=KEY, returning=RETURNING
+        )
+        Mention.objects.filter(external_id="1").delete()
+        two = insert_ignore_conflicts(
+            [_mention(ws.pk, "2"), _mention(ws.pk, "3")], conflict_fields=KEY, returning=RETURNING
+        )
+    assert sorted(r[2] for r in one) == ["1", "2"]
+    assert [r[2] for r in two] == ["3"]
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["2", "3"]
+
+
+def test_mention_ingest_batch_recovers_when_the_first_store_of_a_session_fails():
+    if connection.vendor != "postgresql":
+        pytest.skip("the staging table exists on PostgreSQL only")
+    # A fresh session: the staging table is created inside the transaction that fails.
+    connection.close()
+    source = SourceFactory(platform="x", cursor={"n": 0})
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    with pytest.raises(DataError):
+        mention_ingest_batch(source=source, posts=[_post("1"), _post("2", views=2**63)], cursor={})
+    result = mention_ingest_batch(source=source, posts=[_post("1"), _post("2")], cursor={"n": 1})
+    assert sorted(m.external_id for m in result.new) == ["1", "2"]
+    again = mention_ingest_batch(source=source, posts=[_post("2"), _post("3")], cursor={"n": 2})
+    assert [m.external_id for m in again.new] == ["3"]
+    assert again.duplicates == 1
+    assert Source.objects.get(pk=source.pk).cursor == {"n": 2}
+
+
+def test_insert_ignore_conflicts_takes_the_largest_bigint():
+    ws = WorkspaceFactory()
+    mention = _mention(ws.pk, "1", views=2**63 - 1)
+    insert_ignore_conflicts([mention], conflict_fields=KEY, returning=RETURNING)
+    assert Mention.objects.get(external_id="1").views == 2**63 - 1
+
+
+def test_insert_ignore_conflicts_leaves_check_constraints_to_the_database():
+    ws = WorkspaceFactory()
+    with pytest.raises(IntegrityError, match="views"):
+        insert_ignore_conflicts(
+            [_mention(ws.pk, "1", views=-1)], conflict_fields=KEY, returning=RETURNING
+        )
+
+
+QUERIES = [
+    '"Bank Noord" OR banknoord',
+    '("Bank Noord" OR banknoord) -vacature',
+    "lek",
+    '"app down" OR storing',
+    "café (open OR dicht)",
+    "bank-noord",
+    "datalek -test",
+    'noörd "Straße"',
+    '(pin OR pinnen) (storing OR "ligt plat") -gepland',
+]
+TEXTS = [
+    "Bank Noord app down",
+    "bank noord vacature",
+    "#banknoord ligt plat",
+    "@bank_noord lek!",
+    "lekker weertje, #datalek test",
+    "Cafe open? CAFÉ dicht",
+    "bank-noord storing bij pinnen",
+    "Bank, Noord: pinnen ligt plat 😡 (gepland)",
+    "NOORD strasse",
+    "app   down!!",
+    "appdown storingen",
+    "",
+]
+
+
+def test_mention_ingest_batch_matches_watch_terms_as_matching_terms_does():
+    source = SourceFactory(platform="x")
+    for query in QUERIES:
+        WatchTerm.objects.create(workspace=source.workspace, query=query)
+    queries = watch_term_queries(workspace_id=source.workspace_id)
+    posts = [_post(str(i), text) for i, text in enumerate(TEXTS)]
+    mention_ingest_batch(source=source, posts=posts, cursor={})
+    stored = dict(Mention.objects.values_list("external_id", "matched_terms"))
+    expected = {str(i): matching_terms(queries, text) for i, text in enumerate(TEXTS)}
+    assert stored == {k: v for k, v in expected.items() if v}
+    assert len(stored) >= 8
+
+
+def test_mention_ingest_batch_matches_random_watch_terms_as_matching_terms_does():
+    rng = random.Random(7)
+    vocab = 'bank noord "bank noord" "noord bank" app storing lek café noörd straße ø x_y 42'
+    words = [*vocab.split(), "bank-noord", "-noord", "-lek"]
+    texts = (
+        "bank noord bank lekker #lek @bank_noord Café NOORD strasse ø x_y 42 app-storing".split()
+    )
+
+    def query(depth: int = 0) -> str:
+        roll = rng.random()
+        if depth > 2 or roll < 0.4:
+            return rng.choice(words[:-2])
+        if roll < 0.6:
+            return f"({query(depth + 1)} OR {query(depth + 1)})"
+        return f"{query(depth + 1)} {rng.choice(words)}"
+
+    source = SourceFactory(platform="x")
+    queries = {query() for _ in range(80)}
+    WatchTerm.objects.bulk_create(
+        WatchTerm(workspace=source.workspace, query=q) for q in queries if "-" not in q[:1]
+    )
+    parsed = watch_term_queries(workspace_id=source.workspace_id)
+    posts = [_post(str(i), " ".join(rng.choices(texts, k=rng.randint(1, 8)))) for i in range(300)]
+    mention_ingest_batch(source=source, posts=posts, cursor={})
+    stored = dict(Mention.objects.values_list("external_id", "matched_terms"))
+    expected = {p.external_id: matching_terms(parsed, p.text) for p in posts}
+    assert stored == {k: v for k, v in expected.items() if v}
+    assert 50 < len(stored) < 300
