@@ -33,6 +33,7 @@ matches nothing). Accented terms are searched as typed and accent-free (`(café 
 OR exists, as typed elsewhere; beyond that the guarantee assumes the platform ignores case.
 """
 
+from monitoring.query.fast import compile_matcher
 from monitoring.query.search import PLATFORMS, compile_query, compile_terms
 from monitoring.query.syntax import (
     MAX_DEPTH,
@@ -60,6 +61,7 @@ __all__ = [
     "Query",
     "QuerySyntaxError",
     "Term",
+    "compile_matcher",
     "compile_query",
     "compile_terms",
     "fold",

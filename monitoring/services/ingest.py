@@ -6,24 +6,20 @@ matched on the text's word runs (`_matcher`), with the result of `matching_terms
 its cost; throughput and profile: bench/README.md.
 """
 
-import json
 import logging
-import math
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from itertools import product
+from functools import cache, partial
 from typing import Any
 
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils import timezone
 
 from crisiscenter.db import insert_ignore_conflicts
 from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem
-from monitoring.query import And, Not, Or, Query, Term, fold
+from monitoring.query import Query, compile_matcher
 from monitoring.selectors import watch_term_queries
 from monitoring.sentiment import detect_language, score_text
 from realtime import events
@@ -33,8 +29,6 @@ logger = logging.getLogger(__name__)
 
 MAX_EXTERNAL_ID = 200
 # The query package's word: terms match whole runs of it (monitoring/query/__init__.py).
-_WORD = re.compile(r"\w+")
-_MAX_WORD_SETS = 64
 
 
 @dataclass(frozen=True)
@@ -95,7 +89,7 @@ def _mention_from_post(
         urls=list(post.urls),
         hashtags=list(post.hashtags),
         matched_terms=terms,
-        raw=_no_nul(post.raw) if "\\u0000" in json.dumps(post.raw) else post.raw,
+        raw=post.raw,
     )
 
 
@@ -111,79 +105,6 @@ def _new_mention(**values: Any) -> Mention:
     )
 
 
-def _word_sets(query: Query) -> list[frozenset[str]]:
-    """Word sets of which a text must contain one for `query` to match it (necessary, not
-    sufficient: a term matches whole words only, see monitoring/query/__init__.py)."""
-    if isinstance(query, Term):
-        return [frozenset(query.folded)]
-    if isinstance(query, Or):
-        return [words for child in query.children for words in _word_sets(child)]
-    if isinstance(query, And):
-        options = [_word_sets(c) for c in query.children if not isinstance(c, Not)]
-        if math.prod(map(len, options)) > _MAX_WORD_SETS:
-            options = [min(options, key=len)]  # a weaker condition is still a necessary one
-        return [frozenset().union(*combo) for combo in product(*options)]
-    return [frozenset()]  # Not, or a node this code does not know: no requirement
-
-
-Check = Callable[[set[str], list[str], str], bool]  # (words, word runs, folded text) -> match
-
-
-def _compile(node: Query) -> Check:
-    """`node.matches_folded(folded)` computed from the text's word runs where it is the same.
-
-    A Term built as whole words separated by non-word characters (the construction checked
-    here; the query package's rules) matches exactly when its words are consecutive runs of
-    `\\w+` in the text. Anything else keeps its own regex.
-    """
-    if isinstance(node, Not):
-        child = _compile(node.child)
-        return lambda words, runs, folded: not child(words, runs, folded)
-    if isinstance(node, And | Or):
-        children = [_compile(c) for c in node.children]
-        combine = all if isinstance(node, And) else any
-        return lambda words, runs, folded: combine(c(words, runs, folded) for c in children)
-    body = r"\W+".join(map(re.escape, getattr(node, "folded", ())))
-    if not isinstance(node, Term) or node.pattern.pattern != rf"(?<!\w){body}(?!\w)":
-        return lambda words, runs, folded: node.matches_folded(folded)
-    phrase = list(node.folded)
-    first, n = phrase[0], len(phrase)
-    if n == 1:
-        return lambda words, runs, folded: first in words
-    return lambda words, runs, folded: (
-        words.issuperset(phrase)
-        and any(runs[i : i + n] == phrase for i, run in enumerate(runs) if run == first)
-    )
-
-
-def _matcher(queries: dict[int, Query]) -> Callable[[str], list[int]]:
-    """`matching_terms(queries, text)`, the same result for about a fifth of the cost: the
-    text is split into word runs once, only queries whose words it has are evaluated, and
-    terms are checked against the runs instead of by regex (~50 searches per post)."""
-    always: list[tuple[int, Check]] = []
-    index: dict[str, list[tuple[int, Check, frozenset[str]]]] = {}
-    for pk, query in queries.items():
-        check = _compile(query)
-        for words in _word_sets(query):
-            if not words:
-                always.append((pk, check))
-                break
-            index.setdefault(min(words), []).append((pk, check, words))
-
-    def matching(text: str) -> list[int]:
-        folded = fold(text)
-        runs = _WORD.findall(folded)
-        words = set(runs)
-        candidates = dict(always)
-        for word in words & index.keys():
-            for pk, check, needed in index[word]:
-                if pk not in candidates and needed <= words:
-                    candidates[pk] = check
-        return sorted(pk for pk, check in candidates.items() if check(words, runs, folded))
-
-    return matching
-
-
 def _prepare(
     *,
     workspace_id: int,
@@ -195,7 +116,7 @@ def _prepare(
     """Match and score in memory (no DB): mentions to store, non-matching count, rejects."""
     now = timezone.now()
     mentions, not_matching, rejects = [], 0, []
-    matching_terms = _matcher(queries)
+    matching_terms = compile_matcher(queries)
     for post in posts:
         if not post.external_id or len(post.external_id) > MAX_EXTERNAL_ID:
             rejects.append(
@@ -231,11 +152,23 @@ def _dead_letters(
 
 def _insert_and_publish(*, workspace_id: int, mentions: list[Mention]) -> list[Mention]:
     """Insert (skipping duplicates) inside the caller's transaction; publish the new ones."""
-    rows = insert_ignore_conflicts(
+    insert = partial(
+        insert_ignore_conflicts,
         mentions,
         conflict_fields=["workspace", "platform", "external_id"],
         returning=["id", "platform", "external_id"],
     )
+    try:
+        with transaction.atomic():  # a savepoint, so a rejected payload can be retried
+            rows = insert()
+    except DataError as exc:
+        # jsonb refuses \u0000, which platforms do send inside raw payloads. Checking every
+        # payload up front costs a JSON encoding per post; cleaning after a refusal is free.
+        if "0000" not in str(exc) and "0x00" not in str(exc):
+            raise
+        for mention in mentions:
+            mention.raw = _no_nul(mention.raw)
+        rows = insert()
     ids = {(platform, external_id): pk for pk, platform, external_id in rows}
     new = []
     for mention in mentions:
