@@ -127,6 +127,12 @@ class DutchAnalyzer(SentimentIntensityAnalyzer):
     def _tokens(self, text: str) -> list[_Token]:
         tokens = []
         for raw in text.split():
+            if raw.isascii():  # no emoji and no invisible characters: the token as it is
+                word = SentiText._strip_punc_if_word(raw)
+                lower = word.lower()
+                emoticon = lower in self.english and not _LETTERS_RE.search(lower)
+                tokens.append(_Token(word, lower, emoticon, raw[-1] in _CLAUSE_END))
+                continue
             part = ""
             for ch in raw + " ":
                 if ch in self.emojis or ch == " ":
@@ -279,6 +285,18 @@ def _weighted_tokens(text: str, emojis: dict[str, str]) -> list[tuple[str, int]]
     return out
 
 
+_ASCII = re.compile(r"[\x00-\x7f]+")
+
+
+def _fits_whole(text: str, emojis: dict[str, str]) -> bool:
+    """True when chunks_for_scoring would return one piece, without tokenizing in Python:
+    the weight is the token count plus the emoji count, and emoji are never ASCII."""
+    tokens = len(text.split())
+    if tokens > CHUNK_TOKENS:
+        return False
+    return tokens + sum(1 for ch in _ASCII.sub("", text) if ch in emojis) <= CHUNK_TOKENS
+
+
 def chunks_for_scoring(text: str, emojis: dict[str, str]) -> list[str]:
     """Pieces of at most CHUNK_TOKENS weighted tokens, at most MAX_CHUNKS of them."""
     pieces: list[str] = []
@@ -301,10 +319,10 @@ def score_text(text: str, language: str) -> SentimentScore:
     """Score one text with the scorer for its language (`vader-nl` for nl, else `vader`)."""
     analyzer = _analyzer("nl" if language == "nl" else "en")
     scorer = "vader-nl" if language == "nl" else "vader"
-    pieces = chunks_for_scoring(text, analyzer.emojis)
-    if len(pieces) <= 1:
+    if _fits_whole(text, analyzer.emojis):
         s = analyzer.polarity_scores(text)
         return SentimentScore(s["compound"], s["pos"], s["neu"], s["neg"], scorer)
+    pieces = chunks_for_scoring(text, analyzer.emojis)
     scores = [analyzer.polarity_scores(piece) for piece in pieces]
     n = len(scores)
     return SentimentScore(

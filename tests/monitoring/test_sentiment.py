@@ -248,3 +248,23 @@ def test_shipped_dutch_lexicon_matches_its_build_script():
     for line in shipped[::97]:
         word, value, source = line.split("\t")
         assert built[word] == (pytest.approx(float(value), abs=0.005), source)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "short and sweet",
+        " ".join(["word"] * 100),
+        " ".join(["word"] * 101),
+        "😠" * 99,
+        "😠" * 100,
+        " ".join(["boos 😠"] * 50),
+        " ".join(["café"] * 100) + " 😠",
+        "",
+    ],
+)
+def test_fits_whole_agrees_with_chunks_for_scoring(text):
+    from monitoring.sentiment import _fits_whole
+
+    emojis = SentimentIntensityAnalyzer().emojis
+    assert _fits_whole(text, emojis) == (len(chunks_for_scoring(text, emojis)) <= 1)
