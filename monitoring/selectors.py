@@ -42,6 +42,7 @@ class MentionFilters:
     text: str | None = None
     language: str | None = None
     min_followers: int | None = None
+    ids: list[int] | None = None
 
 
 def source_get_for_poll(*, source_id: int) -> Source | None:
@@ -128,6 +129,8 @@ def mention_list(*, user: User, filters: MentionFilters) -> QuerySet[Mention]:
         qs = qs.filter(text__icontains=filters.text)
     if filters.language:
         qs = qs.filter(language=filters.language)
+    if filters.ids:
+        qs = qs.filter(pk__in=filters.ids)
     if filters.min_followers is not None:
         qs = qs.filter(author_followers__gte=filters.min_followers)
     return qs.order_by("-posted_at", "-id")

@@ -20,6 +20,11 @@ class MentionFilterSerializer(serializers.Serializer):
     until = serializers.DateTimeField(required=False)
     text = serializers.CharField(required=False, max_length=200)
     language = serializers.CharField(required=False, max_length=10)
+    ids = serializers.RegexField(
+        r"^\d+(,\d+){0,199}$",
+        required=False,
+        error_messages={"invalid": "ids: up to 200 comma-separated mention ids."},
+    )
     min_followers = serializers.IntegerField(required=False, min_value=0)
 
     def validate(self, attrs: dict) -> dict:
@@ -68,7 +73,10 @@ class MentionViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "list":
             params = MentionFilterSerializer(data=self.request.query_params)
             params.is_valid(raise_exception=True)
-            filters = selectors.MentionFilters(**params.validated_data)
+            values = dict(params.validated_data)
+            if "ids" in values:
+                values["ids"] = [int(pk) for pk in values["ids"].split(",")]
+            filters = selectors.MentionFilters(**values)
         else:
             filters = selectors.MentionFilters()
         return selectors.mention_list(user=self.request.user, filters=filters)

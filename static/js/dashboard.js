@@ -222,6 +222,27 @@
     return box;
   }
 
+  // The mentions behind an alert, loaded when someone opens them (links to the originals).
+  function triggeringMentions(ids) {
+    const box = el("details", "alert-mentions");
+    box.append(el("summary", "", numFmt.format(ids.length) + " " + str("mentionsBehind")));
+    const list = el("ul");
+    box.append(list);
+    box.addEventListener("toggle", async () => {
+      if (!box.open || list.childElementCount) return;
+      const data = await getJson("/api/mentions/?" + q({ workspace: slug, ids: ids.slice(0, 200).join(","), page_size: 200 }));
+      for (const m of data.results) {
+        const item = el("li");
+        const href = safeUrl(m.url);
+        const author = el(href ? "a" : "span", "", m.author);
+        if (href) { author.href = href; author.target = "_blank"; author.rel = "noopener noreferrer"; }
+        item.append(author, document.createTextNode(": "), el("span", "", m.text));
+        list.append(item);
+      }
+    });
+    return box;
+  }
+
   function renderAlert(a) {
     const li = el("li", "alert severity-" + a.severity);
     li.dataset.id = a.id;
@@ -237,6 +258,7 @@
     head.append(count);
     li.append(head);
     li.append(el("p", "alert-explanation", localised(a.explanation)));
+    if (a.mention_ids && a.mention_ids.length) li.append(triggeringMentions(a.mention_ids));
     if (canTriage && (a.status || "new") === "new" && a.rule !== "source_down") li.append(triageControls(a, li));
     alertNodes.set(a.id, li);
     return li;

@@ -98,3 +98,13 @@ def test_volume_api_requires_valid_workspace_param(member_client):
     _ws, client = member_client
     assert client.get("/api/mentions/volume/").status_code == 400
     assert client.get("/api/mentions/volume/?workspace=alpha&minutes=0").status_code == 400
+
+
+def test_mention_api_ids_filter_and_its_errors(member_client):
+    ws, client = member_client
+    a, b, _c = MentionFactory.create_batch(3, workspace=ws)
+    body = client.get(f"/api/mentions/?ids={a.pk},{b.pk}").json()
+    assert {row["id"] for row in body["results"]} == {a.pk, b.pk}
+    assert client.get("/api/mentions/?ids=1,two").status_code == 400
+    other = MentionFactory()  # another workspace: never returned, whatever the ids
+    assert client.get(f"/api/mentions/?ids={other.pk}").json()["results"] == []

@@ -24,6 +24,12 @@ def test_triage_alert_from_dashboard_opens_incident_and_dismisses_with_reason(
 
     expect(page.locator("#incidents-empty")).to_be_visible()
     crisis_item = page.locator(f'#alert-feed li[data-id="{crisis.pk}"]')
+    # Every alert links to the mentions that triggered it.
+    crisis_item.locator("details.alert-mentions summary").click()
+    expect(crisis_item.locator("details.alert-mentions li")).to_have_count(1)
+    expect(crisis_item.locator("details.alert-mentions")).to_contain_text(mention.text)
+    link = crisis_item.locator("details.alert-mentions li a")
+    expect(link).to_have_attribute("href", mention.url)
     crisis_item.get_by_role("button", name="Crisis", exact=True).click()
     expect(crisis_item).to_have_attribute("data-status", "crisis")
     expect(page.locator("#incident-board li")).to_have_count(1)
