@@ -47,4 +47,5 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
 
     async def workspace_event(self, message: dict[str, Any]) -> None:
-        await self.send_json({"seq": message.get("seq"), "events": message["events"]})
+        # Already JSON: {"seq": n, "events": [...]}, encoded once by the publisher.
+        await self.send(text_data=message["text"])

@@ -9,6 +9,7 @@ the push never happens once per mention.
 
 import asyncio
 import atexit
+import json
 import logging
 import os
 import threading
@@ -62,17 +63,19 @@ class _Coalescer:
         self._loop = loop
         return loop
 
-    def add(self, workspace_id: int, event: dict[str, Any]) -> None:
+    def add(self, workspace_id: int, event: dict[str, Any], *, urgent: bool = False) -> None:
+        """Buffer the event; an urgent one (an alert) flushes the buffer without waiting."""
         interval = settings.REALTIME_FLUSH_INTERVAL
         with self._lock:
             self._pending.setdefault(workspace_id, []).append(event)
-            if workspace_id in self._scheduled:
+            if workspace_id in self._scheduled and not urgent:
                 return
             self._scheduled.add(workspace_id)
             self._in_flight += 1
             delay = max(0.0, self._last_sent.get(workspace_id, 0.0) + interval - time.monotonic())
             loop = self._ensure_loop()
-        loop.call_soon_threadsafe(self._schedule, loop, workspace_id, delay)
+        # A flush already scheduled for later then finds an empty buffer and sends nothing.
+        loop.call_soon_threadsafe(self._schedule, loop, workspace_id, 0.0 if urgent else delay)
 
     def _schedule(self, loop: asyncio.AbstractEventLoop, workspace_id: int, delay: float) -> None:
         loop.call_later(delay, lambda: loop.create_task(self._flush(workspace_id)))
@@ -85,9 +88,11 @@ class _Coalescer:
         try:
             if events:
                 seq = await self._next_seq(workspace_id)
+                # Encoded once here, relayed as is by every consumer: with many viewers,
+                # encoding per connection was most of the web process's work.
+                text = json.dumps({"seq": seq, "events": events}, separators=(",", ":"))
                 await get_channel_layer().group_send(
-                    workspace_group(workspace_id),
-                    {"type": MESSAGE_TYPE, "seq": seq, "events": events},
+                    workspace_group(workspace_id), {"type": MESSAGE_TYPE, "text": text}
                 )
         except Exception:
             # Events are a live view; the dashboard re-reads state through the API.
@@ -126,13 +131,19 @@ os.register_at_fork(after_in_child=_coalescer.reset)
 atexit.register(_coalescer.drain)
 
 
+# Event types that must not wait for the coalescing interval.
+URGENT_TYPES = frozenset({"alert.created"})
+
+
 def publish_on_commit(*, workspace_id: int, event: Event) -> None:
     """Send `event` to the workspace's dashboards after the current transaction commits.
 
-    Outside a transaction it is queued at once. Delivery is best effort and coalesced.
+    Outside a transaction it is queued at once. Delivery is best effort and coalesced; an
+    `alert.created` goes out at once, with whatever else is buffered.
     """
     payload = event.as_dict()
-    transaction.on_commit(lambda: _coalescer.add(workspace_id, payload))
+    urgent = payload.get("type") in URGENT_TYPES
+    transaction.on_commit(lambda: _coalescer.add(workspace_id, payload, urgent=urgent))
 
 
 def attach_to_loop(loop: asyncio.AbstractEventLoop) -> None:

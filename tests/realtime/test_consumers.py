@@ -146,3 +146,32 @@ def test_alert_created_event_reaches_member(make_workspace, make_member):
         await communicator.disconnect()
 
     asyncio.run(scenario())
+
+
+def test_alert_created_does_not_wait_for_the_coalescing_interval(
+    make_workspace, make_member, settings
+):
+    # An interval far beyond the receive timeout: only an urgent flush can deliver in time.
+    settings.REALTIME_FLUSH_INTERVAL = 60
+    ws = make_workspace()
+    user = make_member(ws)
+    first, second = MentionFactory.create_batch(2, workspace=ws)
+    alert = AlertFactory(workspace=ws, mention_ids=[second.pk])
+    headers = _headers_for(user)
+
+    def batch(mention):
+        return events.MentionBatch(workspace_id=ws.pk, mentions=[events.mention_item(mention)])
+
+    async def scenario():
+        communicator = _communicator(headers, ws.slug)
+        assert (await communicator.connect())[0]
+        await publish(workspace_id=ws.pk, event=batch(first))  # leading edge: sent at once
+        assert (await communicator.receive_json_from(timeout=5))["events"][0]["mentions"]
+        await publish(workspace_id=ws.pk, event=batch(second))  # held for the interval...
+        assert await communicator.receive_nothing(timeout=0.5)
+        await publish(workspace_id=ws.pk, event=events.alert_created(alert))  # ...until this
+        message = await communicator.receive_json_from(timeout=5)
+        assert [e["type"] for e in message["events"]] == ["mention.batch", "alert.created"]
+        await communicator.disconnect()
+
+    asyncio.run(scenario())
