@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 @shared_task(name="monitoring.poll_due_sources", ignore_result=True)
 def poll_due_sources() -> int:
     """Enqueue a poll for every source that is due (beat runs this every few seconds)."""
-    due = selectors.source_ids_due(now=timezone.now())
+    due = services.sources_claim_due(now=timezone.now())
     for source_id in due:
         poll_source.delay(source_id)
     return len(due)

@@ -25,7 +25,12 @@ from monitoring.services.imports import (
     webhook_signature,
 )
 from monitoring.services.ingest import StoreResult, mention_import_batch, mention_ingest_batch
-from monitoring.services.polling import PollResult, source_lease_acquire, source_poll
+from monitoring.services.polling import (
+    PollResult,
+    source_lease_acquire,
+    source_poll,
+    sources_claim_due,
+)
 from monitoring.services.rules import (
     alert_rule_create,
     alert_rule_delete,
@@ -54,6 +59,7 @@ __all__ = [
     "source_lease_acquire",
     "source_poll",
     "source_update",
+    "sources_claim_due",
     "watch_term_create",
     "watch_term_delete",
     "watch_term_update",

@@ -16,7 +16,7 @@ from monitoring.models import Source
 from monitoring.platforms import client_for
 from monitoring.platforms.base import PlatformError
 from monitoring.query import compile_terms
-from monitoring.selectors import source_credentials, watch_term_queries
+from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
 from monitoring.services.rules import alert_rules_evaluate, source_down_alert_raise
 from realtime import events
@@ -59,6 +59,15 @@ def source_lease_acquire(*, source: Source, now: datetime, owner: str = "") -> b
         )
     )
     return got == 1
+
+
+def sources_claim_due(*, now: datetime) -> list[int]:
+    """The sources due for a poll, marked as polled now, so that a lagging queue receives each
+    source once per interval instead of once per beat tick."""
+    due = source_ids_due(now=now)
+    if due:
+        Source.objects.filter(pk__in=due).update(last_polled_at=now)
+    return due
 
 
 def _queries_for(source: Source) -> list[str]:

@@ -94,3 +94,10 @@ def test_poll_due_sources_enqueues_only_due_enabled_sources():
         assert message.headers["task"] == "monitoring.poll_source"
         assert message.headers["argsrepr"] == f"({due.pk},)"
         assert conn.default_channel.basic_get(queue, no_ack=True) is None
+        # The next beat tick, before the poll ran: the source is not enqueued twice.
+        celery_app.conf.task_default_queue = queue
+        try:
+            assert poll_due_sources.apply().result == 0
+        finally:
+            celery_app.conf.task_default_queue = "celery"
+        assert conn.default_channel.basic_get(queue, no_ack=True) is None
