@@ -351,6 +351,7 @@
     for (const a of alerts) {
       if (seenAlerts.has(a.id)) continue;
       seenAlerts.add(a.id);
+      alertMinutes.add(minuteKey(a.created_at));
       const node = renderAlert(a);
       if (prepend) { alertsEl.prepend(node); node.classList.add("flash"); } else alertsEl.append(node);
       if (announce) showToast(str("newAlert") + ": " + localised(a.title) + " — " + localised(a.explanation));
@@ -374,12 +375,24 @@
     d.setSeconds(0, 0);
     return d.getTime();
   }
-  function bucketAdd(key, platform, count, sentimentSum) {
+  function bucketAdd(key, platform, count, sentimentSum, negative) {
     let b = buckets.get(key);
-    if (!b) { b = { platforms: {}, sum: 0, n: 0 }; buckets.set(key, b); }
+    if (!b) { b = { platforms: {}, sum: 0, n: 0, neg: 0 }; buckets.set(key, b); }
     b.platforms[platform] = (b.platforms[platform] || 0) + count;
     b.sum += sentimentSum;
     b.n += count;
+    b.neg += negative;
+  }
+
+  const alertMinutes = new Set();  // alerts marked on the time axis
+
+  function renderGauge() {
+    let n = 0, neg = 0;
+    buckets.forEach((b) => { n += b.n; neg += b.neg; });
+    const share = n ? Math.round((100 * neg) / n) : 0;
+    const meter = document.getElementById("negative-share");
+    meter.value = share;
+    document.getElementById("negative-share-text").textContent = n ? share + "% " + str("negativeShare") : "—";
   }
 
   let chart = null;
@@ -401,6 +414,12 @@
       backgroundColor: "#111827", pointRadius: 2, spanGaps: true, borderDash: [4, 3],
       data: keys.map((k) => { const b = buckets.get(k); return b && b.n ? +(b.sum / b.n).toFixed(3) : null; }),
     });
+    datasets.push({
+      type: "line", label: str("alertsMarker"), yAxisID: "s", showLine: false,
+      pointStyle: "triangle", pointRadius: 9, borderColor: "#991b1b", backgroundColor: "#dc2626",
+      data: keys.map((k) => (alertMinutes.has(k) ? 0.9 : null)),
+    });
+    renderGauge();
     const labels = keys.map((k) => minuteFmt.format(new Date(k)));
     if (!chart) {
       if (!window.Chart) return;
@@ -440,7 +459,7 @@
     addMentions(mentions.results, { prepend: false });
     addAlerts(alerts.results, { prepend: false, announce: false });
     buckets.clear();
-    for (const row of volume.series) bucketAdd(new Date(row.minute).getTime(), row.platform, row.count, row.sentiment_sum);
+    for (const row of volume.series) bucketAdd(new Date(row.minute).getTime(), row.platform, row.count, row.sentiment_sum, row.negative);
     renderChart();
     await Promise.all([loadIncidents(), loadSources()]);
   }
@@ -459,7 +478,7 @@
     if (event.type === "mention.batch") {
       // The chart counts every new mention, paused or not; the stream may hold them back.
       const news = event.mentions.filter((m) => !seenMentions.has(m.id) && !waiting.some((w) => w.id === m.id));
-      for (const m of news) bucketAdd(minuteKey(m.posted_at), m.platform, 1, m.sentiment.compound);
+      for (const m of news) bucketAdd(minuteKey(m.posted_at), m.platform, 1, m.sentiment.compound, m.sentiment.compound <= -0.05 ? 1 : 0);
       addMentions(event.mentions, { prepend: true });
       if (news.length) renderChart();
     } else if (event.type === "alert.created") {

@@ -23,6 +23,8 @@ def test_triage_alert_from_dashboard_opens_incident_and_dismisses_with_reason(
     _open_dashboard(page, asgi_server, user.username, workspace.slug)
 
     expect(page.locator("#incidents-empty")).to_be_visible()
+    # The one mention of the last hour is negative: the gauge says so in words, not colour only.
+    expect(page.locator("#negative-share-text")).to_have_text("100% negative")
     crisis_item = page.locator(f'#alert-feed li[data-id="{crisis.pk}"]')
     # Every alert links to the mentions that triggered it.
     crisis_item.locator("details.alert-mentions summary").click()
