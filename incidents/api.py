@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from incidents import selectors, services
 from incidents.models import Incident, TriageDecision
 from monitoring.selectors import alert_get
+from workspaces.api_permissions import WorkspaceFilterSerializer, workspace_param
 from workspaces.models import Membership
 from workspaces.selectors import membership_require_role
 
@@ -28,19 +29,13 @@ class IncidentOutputSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class IncidentFilterSerializer(serializers.Serializer):
-    workspace = serializers.SlugField(required=False)
-
-
-@extend_schema(parameters=[IncidentFilterSerializer])
+@extend_schema(parameters=[WorkspaceFilterSerializer])
 class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = IncidentOutputSerializer
 
     def get_queryset(self):
-        params = IncidentFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
         return selectors.incident_list(
-            user=self.request.user, workspace=params.validated_data.get("workspace")
+            user=self.request.user, workspace=workspace_param(self.request)
         )
 
 

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from rest_framework import serializers
+
 from workspaces.models import Membership, Workspace
 from workspaces.selectors import membership_require_role, workspace_get_for_user
 
@@ -13,3 +15,16 @@ def workspace_for_write(*, user: Any, slug: str, roles: tuple[str, ...] = ADMIN)
     workspace = workspace_get_for_user(user=user, slug=slug)
     membership_require_role(user=user, workspace=workspace, roles=roles)
     return workspace
+
+
+class WorkspaceFilterSerializer(serializers.Serializer):
+    """`?workspace=<slug>`, the filter every list endpoint takes."""
+
+    workspace = serializers.SlugField(required=False)
+
+
+def workspace_param(request: Any) -> str | None:
+    """The validated `?workspace=` slug of a request (400 if malformed), or None."""
+    params = WorkspaceFilterSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data.get("workspace")

@@ -14,11 +14,11 @@ from monitoring import selectors, services
 from monitoring.credentials import credentials_decrypt
 from monitoring.models import AlertRule, Platform, Source, WatchTerm
 from monitoring.rule_params import rule_params_validate
-from workspaces.api_permissions import workspace_for_write
-
-
-class WorkspaceFilterSerializer(serializers.Serializer):
-    workspace = serializers.SlugField(required=False)
+from workspaces.api_permissions import (
+    WorkspaceFilterSerializer,
+    workspace_for_write,
+    workspace_param,
+)
 
 
 class AdminConfigViewSet(viewsets.ModelViewSet):
@@ -34,11 +34,7 @@ class AdminConfigViewSet(viewsets.ModelViewSet):
     update_serializer: type[serializers.Serializer]
 
     def get_queryset(self):
-        params = WorkspaceFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return type(self).selector(
-            user=self.request.user, workspace=params.validated_data.get("workspace")
-        )
+        return type(self).selector(user=self.request.user, workspace=workspace_param(self.request))
 
     def create_object(self, workspace_id: int, values: dict[str, Any]) -> Any:
         raise NotImplementedError

@@ -11,7 +11,11 @@ from monitoring import selectors, services
 from monitoring.importing import detect_format
 from monitoring.models import DeadLetter, ImportJob, Platform
 from monitoring.services.imports import SIGNATURE_HEADER
-from workspaces.api_permissions import workspace_for_write
+from workspaces.api_permissions import (
+    WorkspaceFilterSerializer,
+    workspace_for_write,
+    workspace_param,
+)
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -64,13 +68,14 @@ class ImportJobInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("File is not UTF-8 text.") from exc
 
 
+@extend_schema(parameters=[WorkspaceFilterSerializer])
 class ImportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ImportJobOutputSerializer
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
         return selectors.import_job_list(
-            user=self.request.user, workspace=self.request.query_params.get("workspace")
+            user=self.request.user, workspace=workspace_param(self.request)
         )
 
     @extend_schema(request=ImportJobInputSerializer, responses=ImportJobOutputSerializer)
@@ -98,10 +103,11 @@ class DeadLetterOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "workspace", "source", "platform", "reason", "raw", "created_at"]
 
 
+@extend_schema(parameters=[WorkspaceFilterSerializer])
 class DeadLetterViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DeadLetterOutputSerializer
 
     def get_queryset(self):
         return selectors.dead_letter_list(
-            user=self.request.user, workspace=self.request.query_params.get("workspace")
+            user=self.request.user, workspace=workspace_param(self.request)
         )

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from monitoring import selectors
 from monitoring.models import Alert, Mention, Platform
+from workspaces.api_permissions import WorkspaceFilterSerializer, workspace_param
 from workspaces.selectors import workspace_get_for_user
 
 
@@ -112,17 +113,9 @@ class AlertOutputSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
-class AlertFilterSerializer(serializers.Serializer):
-    workspace = serializers.SlugField(required=False)
-
-
-@extend_schema(parameters=[AlertFilterSerializer])
+@extend_schema(parameters=[WorkspaceFilterSerializer])
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AlertOutputSerializer
 
     def get_queryset(self):
-        params = AlertFilterSerializer(data=self.request.query_params)
-        params.is_valid(raise_exception=True)
-        return selectors.alert_list(
-            user=self.request.user, workspace=params.validated_data.get("workspace")
-        )
+        return selectors.alert_list(user=self.request.user, workspace=workspace_param(self.request))
