@@ -11,7 +11,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format install install-dev chromium bench clean
+.PHONY: run test lint format install install-dev chromium bench clean messages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Translations: collect strings, fill Dutch from NL=file.json (msgid -> Dutch), compile.
+messages: $(VENV)/.installed-dev
+	DEBUG=1 $(PY) manage.py makemessages -l nl -l en --no-location --no-obsolete \
+		--ignore=.venv --ignore=tests --ignore=staticfiles --ignore=bench --ignore=docs
+	$(PY) scripts/i18n_fill.py $(NL)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles test-artifacts

@@ -81,3 +81,72 @@ class TriageDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} #{self.alert_id}"
+
+
+class IncidentEvent(models.Model):
+    """One entry of an incident's timeline. Append-only: never edited or deleted (not even by
+    an admin); every app records into it through `incidents.services.incident_event_record`."""
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", _("Alert")
+        TRIAGE = "triage", _("Triage decision")
+        STATUS = "status", _("Status change")
+        ESCALATION = "escalation", _("Escalation")
+        ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement")
+        NOTE = "note", _("Note")
+        TASK = "task", _("Task")
+        CLAIM = "claim", _("Claim")
+        STATEMENT = "statement", _("Statement")
+        MENTION = "mention", _("Mention")
+        CLOCK = "clock", _("Response clock")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    summary = models.TextField(_("summary"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["incident", "at"])]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.summary[:60]}"
+
+
+class Claim(models.Model):
+    """A fact or rumour on an incident's claims board, with the mentions it comes from."""
+
+    class Status(models.TextChoices):
+        UNKNOWN = "unknown", _("Unknown")
+        RUMOUR = "rumour", _("Rumour")
+        CONFIRMED = "confirmed", _("Confirmed")
+        FALSE = "false", _("False")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
+    text = models.TextField(_("claim"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.UNKNOWN
+    )
+    mentions = models.ManyToManyField("monitoring.Mention", blank=True, related_name="claims")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+
+    def __str__(self) -> str:
+        return self.text[:80]

@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from incidents.models import Incident
+from incidents.models import Claim, Incident
 from workspaces.selectors import workspace_list_for_user
 
 
@@ -30,3 +30,8 @@ def mention_ids_in_open_incidents(*, limit: int = 5000) -> list[int]:
         if len(ids) >= limit:
             break
     return sorted(ids)[:limit]
+
+
+def incident_confirmed_facts(*, incident: Incident) -> QuerySet[Claim]:
+    """Claims verified as confirmed facts (for statements' placeholders), oldest first."""
+    return incident.claims.filter(status=Claim.Status.CONFIRMED).order_by("verified_at", "id")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.exceptions import AlertNotTriageable, IncidentNotFound, TriageInvalid
-from incidents.models import Incident, TriageDecision
+from incidents.models import Incident, IncidentEvent, TriageDecision
 from incidents.selectors import OPEN_STATUSES
 from monitoring.models import Alert, Mention
 from monitoring.selectors import severity_input_for
@@ -19,6 +19,26 @@ from realtime import events
 from realtime.publisher import publish_on_commit
 
 logger = logging.getLogger(__name__)
+
+
+def incident_event_record(
+    *,
+    incident: Incident,
+    kind: str,
+    summary: str,
+    actor: AbstractBaseUser | None = None,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> IncidentEvent:
+    """Append one event to the incident's timeline (the only way anything enters it)."""
+    return IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        summary=summary,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        data=data or {},
+        at=at or timezone.now(),
+    )
 
 
 def _publish_incident(incident: Incident) -> None:
