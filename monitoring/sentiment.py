@@ -245,13 +245,26 @@ def _stopwords() -> dict[str, frozenset[str]]:
     }
 
 
+@cache
+def _stopword_languages() -> dict[str, tuple[str, ...]]:
+    """Function word -> the languages listing it: one lookup per word, not one per language."""
+    languages: dict[str, tuple[str, ...]] = {}
+    for lang, words in _stopwords().items():
+        for word in words:
+            languages[word] = (*languages.get(word, ()), lang)
+    return languages
+
+
 def detect_language(text: str) -> str:
     """Guess nl, en, de, fr, es, it or pt from function words (ignoring URLs and @handles);
     letter patterns and lexicon words break nl/en ties; `und` when nothing is evident."""
     words = [w.lower() for w in _WORD_RE.findall(_NOISE_RE.sub(" ", text[:2000]))]
-    counts = sorted(
-        ((sum(w in stop for w in words), lang) for lang, stop in _stopwords().items()), reverse=True
-    )
+    tally = dict.fromkeys(_stopwords(), 0)
+    languages_of = _stopword_languages()
+    for word in words:
+        for language in languages_of.get(word, ()):
+            tally[language] += 1
+    counts = sorted(((n, lang) for lang, n in tally.items()), reverse=True)
     (best, lang), (second, _) = counts[0], counts[1]
     if best > second:
         return lang
