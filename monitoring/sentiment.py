@@ -258,7 +258,9 @@ def _stopword_languages() -> dict[str, tuple[str, ...]]:
 def detect_language(text: str) -> str:
     """Guess nl, en, de, fr, es, it or pt from function words (ignoring URLs and @handles);
     letter patterns and lexicon words break nl/en ties; `und` when nothing is evident."""
-    words = [w.lower() for w in _WORD_RE.findall(_NOISE_RE.sub(" ", text[:2000]))]
+    # Lower-casing the text first, not each word: the same words but for rare letters whose
+    # lower case adds a combining mark ("İ"), which only shifts a guess.
+    words = _WORD_RE.findall(_NOISE_RE.sub(" ", text[:2000]).lower())
     tally = dict.fromkeys(_stopwords(), 0)
     languages_of = _stopword_languages()
     for word in words:

@@ -33,6 +33,14 @@ def _word_sets(query: Query) -> list[frozenset[str]]:
 Check = Callable[[set[str], list[str], str], bool]  # (words, word runs, folded text) -> match
 
 
+def _as_runs(node: Query) -> list[str] | None:
+    """The Term's words when it matches exactly as consecutive word runs (see `_compile`)."""
+    if not isinstance(node, Term):
+        return None
+    body = r"\W+".join(map(re.escape, node.folded))
+    return list(node.folded) if node.pattern.pattern == rf"(?<!\w){body}(?!\w)" else None
+
+
 def _compile(node: Query) -> Check:
     """`node.matches_folded(folded)` computed from the text's word runs where it is the same.
 
@@ -43,14 +51,16 @@ def _compile(node: Query) -> Check:
     if isinstance(node, Not):
         child = _compile(node.child)
         return lambda words, runs, folded: not child(words, runs, folded)
-    if isinstance(node, And | Or):
-        children = [_compile(c) for c in node.children]
-        combine = all if isinstance(node, And) else any
-        return lambda words, runs, folded: combine(c(words, runs, folded) for c in children)
-    body = r"\W+".join(map(re.escape, getattr(node, "folded", ())))
-    if not isinstance(node, Term) or node.pattern.pattern != rf"(?<!\w){body}(?!\w)":
+    if isinstance(node, And):
+        return _all_of([_compile(c) for c in node.children])
+    if isinstance(node, Or):
+        # One-word terms need no call each: one set test answers for all of them.
+        single = [c for c in node.children if len(_as_runs(c) or ()) == 1]
+        rest = [_compile(c) for c in node.children if c not in single]
+        return _any_of(frozenset(c.folded[0] for c in single), rest)
+    phrase = _as_runs(node)
+    if phrase is None:
         return lambda words, runs, folded: node.matches_folded(folded)
-    phrase = list(node.folded)
     first, n = phrase[0], len(phrase)
     if n == 1:
         return lambda words, runs, folded: first in words
@@ -58,6 +68,28 @@ def _compile(node: Query) -> Check:
         words.issuperset(phrase)
         and any(runs[i : i + n] == phrase for i, run in enumerate(runs) if run == first)
     )
+
+
+def _all_of(checks: list[Check]) -> Check:
+    def check(words: set[str], runs: list[str], folded: str) -> bool:
+        for child in checks:  # noqa: SIM110 - a plain loop: no generator per call (hot path)
+            if not child(words, runs, folded):
+                return False
+        return True
+
+    return check
+
+
+def _any_of(single_words: frozenset[str], checks: list[Check]) -> Check:
+    def check(words: set[str], runs: list[str], folded: str) -> bool:
+        if not single_words.isdisjoint(words):
+            return True
+        for child in checks:  # noqa: SIM110 - as above
+            if child(words, runs, folded):
+                return True
+        return False
+
+    return check
 
 
 def compile_matcher(queries: dict[int, Query]) -> Callable[[str], list[int]]:
