@@ -21,9 +21,13 @@ class ContactForm(forms.Form):
         label=_("Preferred channels"), choices=Channel.choices, required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
-    slack_webhook_url = forms.URLField(label=_("Slack webhook URL"), required=False, max_length=500)
+    slack_webhook_url = forms.URLField(
+        label=_("Slack webhook URL"), required=False, max_length=500, assume_scheme="https"
+    )
     slack_member_id = forms.CharField(label=_("Slack member id"), required=False, max_length=40)
-    teams_webhook_url = forms.URLField(label=_("Teams webhook URL"), required=False, max_length=500)
+    teams_webhook_url = forms.URLField(
+        label=_("Teams webhook URL"), required=False, max_length=500, assume_scheme="https"
+    )
     availability = forms.CharField(
         label=_("Availability"), required=False, initial="24/7", max_length=500,
         help_text=_("24/7, or e.g. mon-fri 08:00-18:00; sat 10:00-14:00 (Europe/Amsterdam)."),
