@@ -10,7 +10,7 @@ urlpatterns = [
     path(
         "w/<slug:slug>/escalations/<int:pk>/acknowledge/",
         views.escalation_acknowledge,
-        name="escalation-acknowledge",
+        name="escalation-acknowledge-page",
     ),
     path("w/<slug:slug>/escalation-protocols/", views.protocols_page, name="workspace-protocols"),
     path("w/<slug:slug>/escalation-protocols/new/", views.protocol_edit, name="protocol-new"),
