@@ -1,7 +1,7 @@
 """REST API for contacts: every member reads; admins create, change, delete, import.
 
 /api/contacts/?workspace=&kind=&flagged=&q=, /api/contacts/<id>/verify/,
-/api/contacts/import/ (multipart) and /api/contacts/export/?workspace=&format=csv|vcard.
+/api/contacts/import/ (multipart) and /api/contacts/export/?workspace=&type=csv|vcard.
 """
 
 from django.http import HttpResponse
@@ -93,7 +93,8 @@ class ContactImportSerializer(serializers.Serializer):
 
 class ContactExportSerializer(serializers.Serializer):
     workspace = serializers.SlugField()
-    format = serializers.ChoiceField(choices=["csv", "vcard"], default="csv")
+    # not `format`: DRF reserves that query parameter for renderer negotiation
+    type = serializers.ChoiceField(choices=["csv", "vcard"], default="csv")
 
 
 def _filters(request) -> selectors.ContactFilters:
@@ -198,7 +199,7 @@ class ContactViewSet(viewsets.ModelViewSet):
         workspace = workspace_get_for_user(
             user=request.user, slug=params.validated_data["workspace"]
         )
-        return export_response(workspace=workspace, fmt=params.validated_data["format"])
+        return export_response(workspace=workspace, fmt=params.validated_data["type"])
 
 
 def export_response(*, workspace, fmt: str) -> HttpResponse:

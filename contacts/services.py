@@ -167,7 +167,11 @@ def contacts_import(*, workspace: Workspace, text: str, fmt: str) -> ImportRepor
         report.updated += result["status"] == "updated"
     logger.info(
         "contacts.import.done",
-        extra={"workspace_id": workspace.pk, "created": report.created, "errors": report.errors},
+        extra={
+            "workspace_id": workspace.pk,
+            "n_created": report.created,
+            "n_errors": report.errors,
+        },
     )
     return report
 
