@@ -219,3 +219,22 @@ def test_role_members_are_alerted_by_email(
     tick_in_process(timezone.now())
     assert [m["to"] for m in smtp_server.messages] == [["team@example.org"]]
     assert Delivery.objects.get().user == member
+
+
+def test_messages_use_the_protocol_language(
+    make_workspace, make_contact, make_protocol, active_incident, http_server, smtp_server
+):
+    workspace = make_workspace()
+    anna = make_contact(workspace)
+    make_protocol(
+        workspace,
+        [{"contact_ids": [anna.pk], "channels": ["sms", "email"], "wait_seconds": 60}],
+        language="nl",
+    )
+    incident = active_incident(workspace, title="Datalek klantgegevens", severity=4)
+    tick_in_process(timezone.now())
+    [sms] = http_server.bodies("/sms")
+    assert sms["body"].startswith("CrisisCenter: Datalek klantgegevens (ernst 4). Bevestigen: ")
+    assert "Ernst: 4 van 4" in smtp_server.messages[0]["data"]
+    event = IncidentEvent.objects.get(incident=incident)
+    assert event.summary.startswith("Escalatie gestart: niveau 1 van 1")
