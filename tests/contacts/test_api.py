@@ -188,3 +188,10 @@ def test_contacts_page_flag_badge_filter_and_admin_form(client, ws, make_member)
     stranger = make_member()
     client.force_login(stranger)
     assert client.get(f"/w/{ws.slug}/contacts/").status_code == 404
+
+
+def test_contacts_page_speaks_dutch(client, ws, make_member, settings):
+    settings.LANGUAGE_CODE = "nl"
+    client.force_login(make_member(ws, role="admin"))
+    html = client.get(f"/w/{ws.slug}/contacts/").content.decode()
+    assert "90 dagen niet gecontroleerd" in html and "Contact toevoegen" in html

@@ -148,3 +148,9 @@ def active_incident():
         )  # fmt: skip
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings) -> None:
+    # Assertions read English messages; the Dutch path is tested explicitly.
+    settings.LANGUAGE_CODE = "en"
