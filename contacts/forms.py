@@ -39,6 +39,19 @@ class ContactForm(forms.Form):
         label=_("Last verified"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    user = forms.ModelChoiceField(
+        label=_("Workspace user"), queryset=None, required=False,
+        help_text=_("Link the contact to a member, so role-based tiers use these addresses."),
+    )  # fmt: skip
+
+    def __init__(self, *args, workspace=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        self.fields["user"].queryset = (
+            get_user_model().objects.filter(memberships__workspace=workspace).order_by("username")
+        )
+
     def clean_availability(self) -> list[dict]:
         try:
             return availability_parse(self.cleaned_data["availability"])

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -57,13 +58,16 @@ def contacts_page(request: HttpRequest, slug: str) -> HttpResponse:
         q=request.GET.get("q", "")[:200],
         flagged=True if flagged else None,
     )
-    contacts = list(selectors.contact_list(workspace=workspace, filters=filters)[:500])
+    page = Paginator(selectors.contact_list(workspace=workspace, filters=filters), 100).get_page(
+        request.GET.get("page")
+    )
+    contacts = list(page.object_list)
     for contact in contacts:
         contact.flagged = selectors.contact_is_flagged(contact)
         contact.availability_text = availability_format(contact.availability or [])
     return render(request, "contacts/contacts.html", {
         "workspace": workspace, "role": role, "is_admin": role == Membership.Role.ADMIN,
-        "contacts": contacts, "kinds": Contact.Kind.choices, "filters": filters,
+        "contacts": contacts, "page": page, "kinds": Contact.Kind.choices, "filters": filters,
         "flagged_count": selectors.contact_list(
             workspace=workspace, filters=selectors.ContactFilters(flagged=True)
         ).count(),
@@ -81,7 +85,7 @@ def contact_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
         if contact is None:
             raise Http404
     if request.method == "POST":
-        form = ContactForm(request.POST)
+        form = ContactForm(request.POST, workspace=workspace)
         if form.is_valid():
             try:
                 if contact is None:
@@ -101,7 +105,7 @@ def contact_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
                 f: getattr(contact, f) for f in ContactForm.base_fields if hasattr(contact, f)
             }
             initial["availability"] = availability_format(contact.availability or [])
-        form = ContactForm(initial=initial)
+        form = ContactForm(initial=initial, workspace=workspace)
     return render(request, "contacts/contact_form.html", {
         "workspace": workspace, "role": role, "contact": contact, "form": form,
     })  # fmt: skip

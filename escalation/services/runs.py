@@ -59,12 +59,20 @@ def _deliveries_create(run: EscalationRun, tier: dict, now: datetime) -> list[De
             )  # fmt: skip
             continue
         channels = _channels_for(contact, tier["channels"]) if contact else ["email"]
+        reached = False
         for channel in channels:
             target = contact.target_for(channel) if contact else getattr(user, "email", "")
+            reached = reached or bool(target)
             if target and (channel, target) not in rows:
                 rows[(channel, target)] = Delivery(
                     **base, channel=channel, target=target, next_attempt_at=now
                 )
+        if not reached:  # visible on the Escalations page instead of silently nobody
+            who = f"contact:{contact.pk}" if contact else f"user:{user.pk}"
+            rows[("skip", who)] = Delivery(
+                **base, channel=channels[0], target=who, status=Delivery.Status.SKIPPED,
+                error="no address for the tier's channels",
+            )  # fmt: skip
     created = Delivery.objects.bulk_create(rows.values(), ignore_conflicts=True)
     return list(created)
 

@@ -238,3 +238,19 @@ def test_messages_use_the_protocol_language(
     assert "Ernst: 4 van 4" in smtp_server.messages[0]["data"]
     event = IncidentEvent.objects.get(incident=incident)
     assert event.summary.startswith("Escalatie gestart: niveau 1 van 1")
+
+
+def test_recipient_without_address_is_recorded_as_skipped(
+    make_workspace, make_contact, make_protocol, active_incident, http_server
+):
+    workspace = make_workspace()
+    no_phone = make_contact(workspace, phone="")
+    make_protocol(
+        workspace, [{"contact_ids": [no_phone.pk], "channels": ["sms"], "wait_seconds": 60}]
+    )
+    active_incident(workspace)
+    tick_in_process(timezone.now())
+    [delivery] = Delivery.objects.all()
+    assert delivery.status == "skipped"
+    assert "no address" in delivery.error
+    assert http_server.requests == []
