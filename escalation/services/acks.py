@@ -12,6 +12,8 @@ from escalation.models import Delivery, EscalationRun
 from escalation.tokens import ack_token_read
 from incidents.models import IncidentEvent
 from incidents.services import incident_event_record
+from realtime import events
+from realtime.publisher import publish_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +25,8 @@ def escalation_acknowledge(
     """Stop the escalation: no further tiers, unsent deliveries skipped; records who and via
     what on the incident timeline. Raises EscalationNotActive (409) if already stopped."""
     run = (
-        EscalationRun.objects.select_for_update()
-        .select_related("incident", "protocol")
+        EscalationRun.objects.select_for_update(of=("self",))
+        .select_related("incident", "protocol", "version")
         .get(pk=run.pk)
     )
     if run.status != EscalationRun.Status.ACTIVE:
@@ -51,6 +53,7 @@ def escalation_acknowledge(
         actor=run.acknowledged_by,
         data={"run_id": run.pk, "by": name, "via": via, "tier": run.tier_index + 1},
     )
+    publish_on_commit(workspace_id=run.workspace_id, event=events.escalation_updated(run))
     logger.info("escalation.run.acknowledged", extra={"run_id": run.pk, "via": via})
     return run
 

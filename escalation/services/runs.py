@@ -14,6 +14,8 @@ from contacts.models import Contact
 from escalation.models import Delivery, EscalationProtocol, EscalationRun
 from incidents.models import Incident, IncidentEvent
 from incidents.services import incident_event_record
+from realtime import events
+from realtime.publisher import publish_on_commit
 from workspaces.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -106,6 +108,10 @@ def _tier_alert(run: EscalationRun, now: datetime, *, first: bool) -> None:
     _timeline(run, summary, deliveries)
 
 
+def _publish(run: EscalationRun) -> None:
+    publish_on_commit(workspace_id=run.workspace_id, event=events.escalation_updated(run))
+
+
 def _best_protocols() -> dict[int, list[EscalationProtocol]]:
     by_workspace: dict[int, list[EscalationProtocol]] = {}
     for protocol in EscalationProtocol.objects.filter(is_enabled=True).order_by("-min_severity"):
@@ -140,6 +146,7 @@ def escalation_runs_start_due(*, now: datetime) -> list[int]:
                 )  # fmt: skip
                 _tier_alert(run, now, first=True)
                 run.save(update_fields=["next_deadline"])
+                _publish(run)
         except IntegrityError:
             continue  # another tick started it first
         started.append(run.pk)
@@ -180,6 +187,7 @@ def escalation_runs_advance_due(*, now: datetime, limit: int = 100) -> list[int]
     for run in runs:
         _run_advance(run, now)
         run.save(update_fields=["status", "tier_index", "round", "next_deadline", "ended_at"])
+        _publish(run)
         advanced.append(run.pk)
         logger.info("escalation.run.advanced", extra={"run_id": run.pk, "status": run.status})
     return advanced
