@@ -172,6 +172,10 @@ def test_contacts_page_flag_badge_filter_and_admin_form(client, ws, make_member)
     assert "badge-warn" in html
     assert "Autoriteit Persoonsgegevens" in html
     assert f"/w/{ws.slug}/contacts/new/" not in html  # not an admin
+    vcf = client.get(f"/w/{ws.slug}/contacts/export.vcard")
+    assert vcf.status_code == 200
+    assert vcf.content.decode().count("BEGIN:VCARD") == 2
+    assert client.get(f"/w/{ws.slug}/contacts/export.xls").status_code == 404
     only = client.get(f"/w/{ws.slug}/contacts/?flagged=1").content.decode()
     assert "Lotte Legal" not in only
     assert "Autoriteit Persoonsgegevens" in only
