@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from contacts.api import ContactViewSet
+from escalation.api import EscalationProtocolViewSet, EscalationViewSet
 from incidents.api import AlertTriageApi, IncidentViewSet
 from monitoring.api.config import AlertRuleViewSet, SourceViewSet, WatchTermViewSet
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
@@ -17,6 +19,9 @@ router.register("watch-terms", WatchTermViewSet, basename="watch-term")
 router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
 router.register("imports", ImportJobViewSet, basename="import")
 router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("escalation-protocols", EscalationProtocolViewSet, basename="escalation-protocol")
+router.register("escalations", EscalationViewSet, basename="escalation")
 
 urlpatterns = [
     path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),

@@ -15,5 +15,7 @@ app.autodiscover_tasks()
 BEAT_SCHEDULE = {
     "monitoring.poll_due_sources": {"task": "monitoring.poll_due_sources", "schedule": 5.0},
     "incidents.refresh_engagement": {"task": "incidents.refresh_engagement", "schedule": 600.0},
+    # Escalation timers live in the database; this tick starts and advances runs.
+    "escalation.tick": {"task": "escalation.tick", "schedule": 10.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "monitoring",
     "incidents",
     "statements",
+    "escalation",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,7 @@ EMBEDDED = not REDIS_URL
 
 from crisiscenter.settings_parts.celery import *  # noqa: E402,F403
 from crisiscenter.settings_parts.channels import *  # noqa: E402,F403
+from crisiscenter.settings_parts.escalation import *  # noqa: E402,F403
 from crisiscenter.settings_parts.logging import *  # noqa: E402,F403
 from crisiscenter.settings_parts.rest import *  # noqa: E402,F403
 

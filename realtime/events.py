@@ -208,3 +208,37 @@ def source_health_changed(source: Any) -> SourceHealthChanged:
         last_success_at=_iso(source.last_success_at),
         last_error=source.last_error[:300],
     )
+
+
+@dataclass(frozen=True)
+class EscalationUpdated:
+    """An escalation started, moved to another tier, was acknowledged or ended."""
+
+    workspace_id: int
+    id: int
+    incident_id: int
+    status: str
+    tier: int
+    tiers: int
+    next_deadline: str | None
+    acknowledged_by: str
+    acknowledged_via: str
+    type: str = field(default="escalation.updated", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def escalation_updated(run: Any) -> EscalationUpdated:
+    """`escalation.updated` for an escalation run (escalation.models.EscalationRun)."""
+    return EscalationUpdated(
+        workspace_id=run.workspace_id,
+        id=run.pk,
+        incident_id=run.incident_id,
+        status=run.status,
+        tier=run.tier_index + 1,
+        tiers=len(run.version.snapshot["tiers"]),
+        next_deadline=_iso(run.next_deadline),
+        acknowledged_by=run.acknowledged_by_name,
+        acknowledged_via=run.acknowledged_via,
+    )

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from escalation.demo import escalation_seed_demo
 from monitoring.models import AlertRule, Source, WatchTerm
 from monitoring.services import alert_rule_create, source_create, watch_term_create
 from workspaces.models import Membership, Workspace
@@ -64,6 +65,7 @@ class Command(BaseCommand):
                     params=params,
                     cooldown_minutes=cooldown,
                 )
+        escalation_seed_demo(workspace=workspace)  # contacts and an escalation protocol
         self.stdout.write(f"Demo workspace '{workspace.slug}' ready.")
         for username, role in DEMO_USERS.items():
             self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role})")

@@ -1,0 +1,13 @@
+from crisiscenter.exceptions import CrisisCenterError, NotFound
+
+
+class ContactInvalid(CrisisCenterError):
+    pass
+
+
+class ContactNotFound(NotFound):
+    pass
+
+
+class ContactImportInvalid(CrisisCenterError):
+    pass

@@ -1,0 +1,102 @@
+"""Channel senders: real SMTP and HTTP, no ORM, no Celery (like monitoring/platforms).
+
+Each sender raises ChannelError with a short reason on any failure (refused, timeout, non-2xx);
+the caller records it and retries with backoff.
+"""
+
+import smtplib
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+
+
+class ChannelError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str  # plain text body (e-mail, Teams)
+    short: str  # SMS and Slack one-liner
+    ack_url: str
+    title: str
+    severity_label: str
+
+
+def _timeout() -> float:
+    return float(settings.ESCALATION_HTTP_TIMEOUT)
+
+
+def _post_json(url: str, payload: dict, headers: dict | None = None) -> None:
+    try:
+        response = requests.post(url, json=payload, headers=headers or {}, timeout=_timeout())
+    except requests.Timeout as exc:
+        raise ChannelError(f"timeout after {_timeout():g} s") from exc
+    except requests.RequestException as exc:
+        raise ChannelError(f"connection failed: {type(exc).__name__}") from exc
+    if not 200 <= response.status_code < 300:
+        raise ChannelError(f"HTTP {response.status_code}: {response.text[:200]}")
+
+
+def email_send(*, to: str, message: Message) -> None:
+    """Send through Django's mail backend (SMTP in production; EMAIL_* settings)."""
+    try:
+        connection = get_connection(timeout=_timeout())
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            connection=connection,
+        )
+        if email.send() != 1:
+            raise ChannelError("the mail backend accepted no message")
+    except (smtplib.SMTPException, OSError) as exc:
+        raise ChannelError(f"SMTP: {type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def sms_send(*, to: str, message: Message) -> None:
+    """POST {"to", "body"} as JSON to the SMS gateway with a bearer token."""
+    url = settings.ESCALATION_SMS_URL
+    if not url:
+        raise ChannelError("no SMS gateway configured (ESCALATION_SMS_URL)")
+    headers = {}
+    if settings.ESCALATION_SMS_TOKEN:
+        headers["Authorization"] = f"Bearer {settings.ESCALATION_SMS_TOKEN}"
+    _post_json(url, {"to": to, "body": message.short}, headers)
+
+
+def slack_escape(text: str) -> str:
+    """Slack's required escaping for message text (&, <, >)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_send(*, webhook_url: str, message: Message, member_id: str = "") -> None:
+    """Slack incoming webhook: {"text": ...} with a link to acknowledge."""
+    mention = f"<@{member_id}> " if member_id and member_id.isalnum() else ""
+    link = f"<{message.ack_url}|{slack_escape(message.subject)}>"
+    text = f"{mention}{slack_escape(message.short)}\n{link}"
+    _post_json(webhook_url, {"text": text})
+
+
+def teams_send(*, webhook_url: str, message: Message, ack_label: str) -> None:
+    """Microsoft Teams incoming webhook: a MessageCard with an "open URI" action."""
+    card = {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": message.subject,
+        "themeColor": "C0392B",
+        "title": message.subject,
+        "text": message.text.replace("\n", "  \n"),
+        "potentialAction": [
+            {
+                "@type": "OpenUri",
+                "name": ack_label,
+                "targets": [{"os": "default", "uri": message.ack_url}],
+            }
+        ],
+    }
+    _post_json(webhook_url, card)

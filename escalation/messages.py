@@ -1,0 +1,43 @@
+"""The text of an escalation message, in the protocol's language (NL/EN)."""
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from escalation.channels import Message
+
+
+def message_compose(
+    *, title: str, severity: int, workspace: str, tier: int, tiers: int, ack_url: str,
+    language: str,
+) -> Message:  # fmt: skip
+    """Subject, body and one-liner with the incident title, severity and acknowledge link."""
+    with translation.override(language):
+        severity_label = _("severity %(level)d") % {"level": severity}
+        subject = _("[CrisisCenter] Incident, %(severity)s: %(title)s") % {
+            "severity": severity_label,
+            "title": title[:150],
+        }
+        text = "\n".join(
+            [
+                _("Incident: %(title)s") % {"title": title},
+                _("Severity: %(level)d of 4") % {"level": severity},
+                _("Workspace: %(name)s") % {"name": workspace},
+                _("Escalation tier %(tier)d of %(tiers)d.") % {"tier": tier, "tiers": tiers},
+                "",
+                _("Acknowledge (one click, then confirm): %(url)s") % {"url": ack_url},
+            ]
+        )
+        short = _("CrisisCenter: %(title)s (%(severity)s). Acknowledge: %(url)s") % {
+            "title": title[:80],
+            "severity": severity_label,
+            "url": ack_url,
+        }
+        return Message(
+            subject=subject, text=text, short=short, ack_url=ack_url, title=title,
+            severity_label=severity_label,
+        )  # fmt: skip
+
+
+def ack_label(language: str) -> str:
+    with translation.override(language):
+        return _("Acknowledge")

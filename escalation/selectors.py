@@ -1,0 +1,61 @@
+"""Reads for escalation, scoped to the user's workspaces."""
+
+from django.db.models import Prefetch, QuerySet
+
+from escalation.models import (
+    Delivery,
+    EscalationProtocol,
+    EscalationProtocolVersion,
+    EscalationRun,
+    EscalationTier,
+)
+from escalation.tokens import ack_token_read
+from workspaces.selectors import workspace_list_for_user
+
+
+def protocol_list(*, user, workspace: str | None = None) -> QuerySet[EscalationProtocol]:
+    """Protocols in the user's workspaces (optionally one by slug), tiers prefetched."""
+    qs = EscalationProtocol.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    tiers = EscalationTier.objects.order_by("position").prefetch_related("contacts")
+    return qs.select_related("workspace").prefetch_related(Prefetch("tiers", queryset=tiers))
+
+
+def protocol_versions(*, protocol: EscalationProtocol) -> QuerySet[EscalationProtocolVersion]:
+    return protocol.versions.select_related("changed_by").order_by("-number")
+
+
+def run_list(
+    *, user, workspace: str | None = None, active_only: bool = False
+) -> QuerySet[EscalationRun]:
+    """Escalations in the user's workspaces, newest first, deliveries prefetched."""
+    qs = EscalationRun.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    if active_only:
+        qs = qs.filter(status=EscalationRun.Status.ACTIVE)
+    deliveries = Delivery.objects.order_by("round", "tier_index", "id")
+    return qs.select_related("workspace", "incident", "protocol", "version").prefetch_related(
+        Prefetch("deliveries", queryset=deliveries)
+    )
+
+
+def delivery_get_for_send(*, delivery_id: int) -> Delivery | None:
+    """A delivery for the send task, or None if it vanished."""
+    return (
+        Delivery.objects.select_related(
+            "run", "run__incident", "run__workspace", "run__protocol", "run__version", "contact"
+        )
+        .filter(pk=delivery_id)
+        .first()
+    )
+
+
+def delivery_for_token(*, token: str) -> Delivery | None:
+    """The delivery an acknowledge link points at (raises AckLinkInvalid/AckLinkExpired)."""
+    return (
+        Delivery.objects.select_related("run", "run__incident", "run__workspace")
+        .filter(pk=ack_token_read(token))
+        .first()
+    )

@@ -1,0 +1,193 @@
+"""Runs and their timers. The deadline lives in the row; the scheduler (`escalation.tick`)
+starts runs for active incidents and advances runs whose deadline has passed, so a worker
+restart or redeploy loses no timer."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from contacts.availability import availability_is_open
+from contacts.models import Contact
+from escalation.models import Delivery, EscalationProtocol, EscalationRun
+from incidents.models import Incident, IncidentEvent
+from incidents.services import incident_event_record
+from realtime import events
+from realtime.publisher import publish_on_commit
+from workspaces.models import Membership
+
+logger = logging.getLogger(__name__)
+
+OPEN = (Incident.Status.TRIAGE, Incident.Status.ACTIVE, Incident.Status.MONITORING)
+
+
+def _channels_for(contact: Contact, tier_channels: list[str]) -> list[str]:
+    """The tier's channels, narrowed to the contact's preferred ones when that leaves any."""
+    preferred = [c for c in tier_channels if c in (contact.preferred_channels or [])]
+    return preferred or tier_channels
+
+
+def _recipients(run: EscalationRun, tier: dict) -> list[tuple[Contact | None, object, str]]:
+    """(contact, user, name) for each tier contact and each member holding a tier role."""
+    contacts = {c.pk: c for c in Contact.objects.filter(
+        workspace_id=run.workspace_id, pk__in=[c["id"] for c in tier["contacts"]]
+    )}  # fmt: skip
+    out: list[tuple[Contact | None, object, str]] = [
+        (contacts[c["id"]], contacts[c["id"]].user, contacts[c["id"]].name)
+        for c in tier["contacts"]
+        if c["id"] in contacts
+    ]
+    members = Membership.objects.filter(workspace_id=run.workspace_id, role__in=tier["roles"])
+    for member in members.select_related("user"):
+        linked = Contact.objects.filter(workspace_id=run.workspace_id, user=member.user).first()
+        name = linked.name if linked else member.user.get_username()
+        out.append((linked, member.user, name))
+    return out
+
+
+def _deliveries_create(run: EscalationRun, tier: dict, now: datetime) -> list[Delivery]:
+    rows: dict[tuple[str, str], Delivery] = {}
+    for contact, user, name in _recipients(run, tier):
+        base = {"run": run, "round": run.round, "tier_index": run.tier_index,
+                "contact": contact, "user": user, "recipient": name, "created_at": now}  # fmt: skip
+        if contact is not None and not availability_is_open(
+            contact.availability, tz=contact.availability_tz, at=now
+        ):
+            rows[("skip", f"contact:{contact.pk}")] = Delivery(
+                **base, channel=tier["channels"][0], target=f"contact:{contact.pk}",
+                status=Delivery.Status.SKIPPED, error="outside availability window",
+            )  # fmt: skip
+            continue
+        channels = _channels_for(contact, tier["channels"]) if contact else ["email"]
+        reached = False
+        for channel in channels:
+            target = contact.target_for(channel) if contact else getattr(user, "email", "")
+            reached = reached or bool(target)
+            if target and (channel, target) not in rows:
+                rows[(channel, target)] = Delivery(
+                    **base, channel=channel, target=target, next_attempt_at=now
+                )
+        if not reached:  # visible on the Escalations page instead of silently nobody
+            who = f"contact:{contact.pk}" if contact else f"user:{user.pk}"
+            rows[("skip", who)] = Delivery(
+                **base, channel=channels[0], target=who, status=Delivery.Status.SKIPPED,
+                error="no address for the tier's channels",
+            )  # fmt: skip
+    created = Delivery.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    return list(created)
+
+
+def _timeline(run: EscalationRun, summary: str, deliveries: list[Delivery]) -> None:
+    incident_event_record(
+        incident=run.incident,
+        kind=IncidentEvent.Kind.ESCALATION,
+        summary=summary,
+        data={
+            "run_id": run.pk, "tier": run.tier_index + 1, "round": run.round + 1,
+            "recipients": sorted({d.recipient for d in deliveries}),
+            "channels": sorted({d.channel for d in deliveries if d.status != "skipped"}),
+        },
+    )  # fmt: skip
+
+
+def _tier_alert(run: EscalationRun, now: datetime, *, first: bool) -> None:
+    tiers = run.version.snapshot["tiers"]
+    tier = tiers[run.tier_index]
+    deliveries = _deliveries_create(run, tier, now)
+    run.next_deadline = now + timedelta(seconds=tier["wait_seconds"])
+    with translation.override(run.protocol.language):
+        names = ", ".join(sorted({d.recipient for d in deliveries})) or _("nobody reachable")
+        values = {"tier": run.tier_index + 1, "tiers": len(tiers), "names": names}
+        summary = (
+            _("Escalation started: tier %(tier)d of %(tiers)d alerted (%(names)s).")
+            if first
+            else _("No acknowledgement: escalated to tier %(tier)d of %(tiers)d (%(names)s).")
+        ) % values
+    _timeline(run, summary, deliveries)
+
+
+def _publish(run: EscalationRun) -> None:
+    publish_on_commit(workspace_id=run.workspace_id, event=events.escalation_updated(run))
+
+
+def _best_protocols() -> dict[int, list[EscalationProtocol]]:
+    by_workspace: dict[int, list[EscalationProtocol]] = {}
+    for protocol in EscalationProtocol.objects.filter(is_enabled=True).order_by("-min_severity"):
+        by_workspace.setdefault(protocol.workspace_id, []).append(protocol)
+    return by_workspace
+
+
+def escalation_runs_start_due(*, now: datetime) -> list[int]:
+    """Start a run for each active incident whose severity reaches an enabled protocol of its
+    workspace (the highest such protocol) and that has no run of it yet. Idempotent (unique
+    run per incident and protocol). Alerts tier 1 and records it on the timeline."""
+    protocols = _best_protocols()
+    started = []
+    incidents = Incident.objects.filter(status=Incident.Status.ACTIVE, workspace_id__in=protocols)
+    existing = set(
+        EscalationRun.objects.filter(incident__in=incidents).values_list(
+            "incident_id", "protocol_id"
+        )
+    )
+    for incident in incidents:
+        protocol = next(
+            (p for p in protocols[incident.workspace_id] if p.min_severity <= incident.severity),
+            None,
+        )
+        if protocol is None or (incident.pk, protocol.pk) in existing:
+            continue
+        try:
+            with transaction.atomic():
+                run = EscalationRun.objects.create(
+                    workspace_id=incident.workspace_id, incident=incident, protocol=protocol,
+                    version=protocol.versions.order_by("-number").first(), started_at=now,
+                )  # fmt: skip
+                _tier_alert(run, now, first=True)
+                run.save(update_fields=["next_deadline"])
+                _publish(run)
+        except IntegrityError:
+            continue  # another tick started it first
+        started.append(run.pk)
+        logger.info("escalation.run.started", extra={"run_id": run.pk, "incident_id": incident.pk})
+    return started
+
+
+def _run_advance(run: EscalationRun, now: datetime) -> None:
+    if run.incident.status not in OPEN:
+        run.status, run.next_deadline, run.ended_at = run.Status.CANCELLED, None, now
+        return
+    tiers = run.version.snapshot["tiers"]
+    if run.tier_index + 1 < len(tiers):
+        run.tier_index += 1
+    elif run.round < run.version.snapshot.get("repeat_count", 0):
+        run.round, run.tier_index = run.round + 1, 0
+    else:
+        run.status, run.next_deadline, run.ended_at = run.Status.EXHAUSTED, None, now
+        with translation.override(run.protocol.language):
+            summary = _("Escalation ended: no one acknowledged after every tier.")
+        _timeline(run, summary, [])
+        return
+    _tier_alert(run, now, first=False)
+
+
+@transaction.atomic
+def escalation_runs_advance_due(*, now: datetime, limit: int = 100) -> list[int]:
+    """Advance every active run whose deadline has passed: next tier (or next round when the
+    protocol repeats), else exhausted; cancelled if the incident closed. Rows locked with
+    SKIP LOCKED, so concurrent ticks never advance the same run twice."""
+    runs = (
+        EscalationRun.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(status=EscalationRun.Status.ACTIVE, next_deadline__lte=now)
+        .select_related("incident", "version", "protocol")
+        .order_by("next_deadline")[:limit]
+    )
+    advanced = []
+    for run in runs:
+        _run_advance(run, now)
+        run.save(update_fields=["status", "tier_index", "round", "next_deadline", "ended_at"])
+        _publish(run)
+        advanced.append(run.pk)
+        logger.info("escalation.run.advanced", extra={"run_id": run.pk, "status": run.status})
+    return advanced
