@@ -15,5 +15,6 @@ app.autodiscover_tasks()
 BEAT_SCHEDULE = {
     "monitoring.poll_due_sources": {"task": "monitoring.poll_due_sources", "schedule": 5.0},
     "incidents.refresh_engagement": {"task": "incidents.refresh_engagement", "schedule": 600.0},
+    "statements.fetch_reactions": {"task": "statements.fetch_reactions", "schedule": 300.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE
