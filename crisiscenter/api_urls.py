@@ -5,6 +5,11 @@ from incidents.api import AlertTriageApi, IncidentViewSet
 from monitoring.api.config import AlertRuleViewSet, SourceViewSet, WatchTermViewSet
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
 from monitoring.api.mentions import AlertViewSet, MentionViewSet
+from statements.api.views import (
+    PublishingAccountViewSet,
+    StatementTemplateViewSet,
+    StatementViewSet,
+)
 from workspaces.api import WorkspaceViewSet
 
 router = DefaultRouter()
@@ -17,6 +22,9 @@ router.register("watch-terms", WatchTermViewSet, basename="watch-term")
 router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
 router.register("imports", ImportJobViewSet, basename="import")
 router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
+router.register("statement-templates", StatementTemplateViewSet, basename="statement-template")
+router.register("statements", StatementViewSet, basename="statement")
+router.register("publishing-accounts", PublishingAccountViewSet, basename="publishing-account")
 
 urlpatterns = [
     path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),

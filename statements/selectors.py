@@ -171,3 +171,13 @@ def _buckets(mentions: QuerySet[Mention], limit: int = 5000) -> list[dict[str, A
         {"at": at, "volume": len(values), "sentiment": round(sum(values) / len(values), 3)}
         for at, values in sorted(counts.items())
     ]
+
+
+def publishing_account_list(
+    *, user: Any, workspace: str | None = None
+) -> QuerySet[PublishingAccount]:
+    """Publishing accounts in the user's workspaces (optionally one, by slug)."""
+    qs = PublishingAccount.objects.filter(workspace__in=workspace_list_for_user(user=user))
+    if workspace:
+        qs = qs.filter(workspace__slug=workspace)
+    return qs.select_related("workspace").order_by("channel")

@@ -266,3 +266,8 @@ def publication_fail(*, publication: Publication, error: str) -> None:
         extra={"publication_id": publication.pk, "channel": publication.channel},
     )
     statement_publish_event(statement=statement)
+
+
+def publishing_account_delete(*, account: PublishingAccount) -> None:
+    """Forget a publishing account (posts already made stay on the platform)."""
+    account.delete()

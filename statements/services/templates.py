@@ -51,9 +51,15 @@ def statement_template_delete(*, template: StatementTemplate) -> None:
     template.delete()
 
 
-def statement_templates_install_starters(*, workspace: Workspace) -> int:
+def statement_templates_install_starters(
+    *, workspace: Workspace, only_if_empty: bool = False
+) -> int:
     """Install the starter templates (four scenarios, NL and EN) that the workspace lacks.
-    Idempotent: an existing title is left as it is. Returns how many were created."""
+    Idempotent: an existing title is left as it is. With `only_if_empty` (new workspaces,
+    installed on first visit) nothing happens if the workspace has any template. Returns how
+    many were created."""
+    if only_if_empty and StatementTemplate.objects.filter(workspace=workspace).exists():
+        return 0
     existing = set(
         StatementTemplate.objects.filter(workspace=workspace).values_list(
             "scenario", "language", "title"
