@@ -3,7 +3,8 @@
   "use strict";
   var page = document.getElementById("templates-page");
   if (!page) return;
-  var S = document.getElementById("tpl-strings").dataset;
+  var D = document.getElementById("tpl-strings").dataset;
+  var S = { saved: D.strSaved, deleted: D.strDeleted, confirm: D.strConfirm };
   var feedback = document.getElementById("tpl-feedback");
   function csrfToken() {
     var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);

@@ -6,7 +6,11 @@
   "use strict";
   var page = document.getElementById("statements-page");
   if (!page) return;
-  var S = document.getElementById("st-strings").dataset;
+  var S = {};
+  var rawStrings = document.getElementById("st-strings").dataset;
+  Object.keys(rawStrings).forEach(function (k) {
+    S[k.charAt(3).toLowerCase() + k.slice(4)] = rawStrings[k]; // strNoLimit -> noLimit
+  });
   var C = window.StatementCounting;
   var incidentId = page.dataset.incident;
   var statementId = page.dataset.statement;
@@ -174,8 +178,6 @@
     (navigator.clipboard ? navigator.clipboard.writeText(text) : Promise.reject()).then(
       function () { say(S.copied); }, function () { say(S.error, true); });
   });
-  var useThread = document.getElementById("st-use-thread");
-  if (useThread) useThread.addEventListener("click", function () { textArea.focus(); });
 
   function action(id, run) {
     var button = document.getElementById(id);
