@@ -53,7 +53,7 @@ PATTERNS: list[tuple[str, re.Pattern, object]] = [
             r"we guarantee",
             r"guarantee[ds]?",
             r"never again",
-            r"will never",
+            r"will never(?! again)",
             r"always",
             r"completely safe",
             r"we promise",
