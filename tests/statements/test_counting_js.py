@@ -37,7 +37,7 @@ def test_js_counter_agrees_with_python_on_the_table(page):
     python = [platform_length(platform, text) for platform, text, _ in CASES]
     expected = [expected for *_, expected in CASES]
     assert js == python == expected, json.dumps(
-        [c[:2] + (j, p) for c, j, p in zip(CASES, js, python, strict=True) if j != p]
+        [(*c[:2], j, p) for c, j, p in zip(CASES, js, python, strict=True) if j != p]
     )
 
 
