@@ -112,7 +112,8 @@ def test_statement_create_from_template_fills_every_variant(
     )  # fmt: skip
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["status"] == "draft" and body["version"] == 1
+    assert body["status"] == "draft"
+    assert body["version"] == 1
     assert set(body["variants"]) == {
         "x", "linkedin", "facebook", "instagram", "mastodon", "bluesky", "website",
         "press_release",
@@ -178,7 +179,8 @@ def test_approve_with_password_by_another_communications_user(
     )
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert body["status"] == "approved" and body["approved_by"] == comms2.username
+    assert body["status"] == "approved"
+    assert body["approved_by"] == comms2.username
     assert body["approved_texts"]["x"] == FULL_TEXT
     actions = list(statement.incident.events.values_list("data__action", flat=True))
     assert actions == ["approved"]
@@ -277,7 +279,8 @@ def test_editing_an_approved_statement_sends_it_back_to_review(
     )
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "in_review" and body["approved_by"] is None
+    assert body["status"] == "in_review"
+    assert body["approved_by"] is None
     assert body["version"] == 2
     history = api_client_for(comms).get(f"/api/statements/{statement.pk}/history/").json()
     assert [v["number"] for v in history["versions"]] == [2, 1]
@@ -323,7 +326,8 @@ def test_mark_published_records_url_and_timeline(api_client_for, make_statement,
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "published"
     publication = Publication.objects.get(statement=statement)
-    assert publication.is_manual and publication.url == url
+    assert publication.is_manual
+    assert publication.url == url
     event = statement.incident.events.get(data__action="published")
     assert event.kind == IncidentEvent.Kind.STATEMENT
     assert event.data == {
