@@ -64,6 +64,9 @@
     }).catch(function (e) { say(e.message, true); });
   });
 
+  var pending = sessionStorage.getItem("st-feedback");
+  if (pending) { say(pending); sessionStorage.removeItem("st-feedback"); }
+
   if (!statementId) { loadReactions(); connect(); return; }
 
   /* Editor state */
@@ -185,10 +188,8 @@
   }
   function reloadWith(message) {
     sessionStorage.setItem("st-feedback", message);
-    location.reload();
+    location.href = "?statement=" + encodeURIComponent(statementId);
   }
-  var pending = sessionStorage.getItem("st-feedback");
-  if (pending) { say(pending); sessionStorage.removeItem("st-feedback"); }
 
   function save() {
     return api("PATCH", "/api/statements/" + statementId + "/", { variants: variants, placeholder_values: values });
