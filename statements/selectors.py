@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from crisiscenter.exceptions import NotFound
 from incidents.models import Incident
@@ -50,7 +51,7 @@ def statement_get(*, user: Any, statement_id: int) -> Statement:
     """One statement the user may see; NotFound otherwise."""
     statement = statement_list(user=user).filter(pk=statement_id).first()
     if statement is None:
-        raise NotFound("Statement not found.")
+        raise NotFound(_("Statement not found."))
     return statement
 
 
@@ -62,7 +63,7 @@ def incident_get_for_statements(*, user: Any, incident_id: int) -> Incident:
         .first()
     )
     if incident is None:
-        raise NotFound("Incident not found.")
+        raise NotFound(_("Incident not found."))
     return incident
 
 

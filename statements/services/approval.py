@@ -28,14 +28,14 @@ from statements.services.drafting import (
 REAUTH_WINDOW = timedelta(minutes=10)
 
 
-def _locked(statement: Statement, allowed: tuple[str, ...], what: str) -> Statement:
+def _locked(statement: Statement, allowed: tuple[str, ...]) -> Statement:
     statement = (
         Statement.objects.select_for_update().select_related("incident").get(pk=statement.pk)
     )
     if statement.status not in allowed:
         raise StatementWrongState(
-            _("Cannot %(what)s a statement that is %(status)s.")
-            % {"what": what, "status": statement.get_status_display().lower()},
+            _("This step does not apply to a statement that is %(status)s.")
+            % {"status": statement.get_status_display().lower()},
             {"status": statement.status},
         )
     return statement
@@ -45,7 +45,7 @@ def _locked(statement: Statement, allowed: tuple[str, ...], what: str) -> Statem
 def statement_submit(*, statement: Statement, by: Any) -> Statement:
     """Send a draft for review. Raises StatementInvalid on unfilled placeholders or no text;
     records `submitted` on the incident timeline."""
-    statement = _locked(statement, (Statement.Status.DRAFT,), _("submit"))
+    statement = _locked(statement, (Statement.Status.DRAFT,))
     statement_require_complete(statement=statement)
     statement.status = Statement.Status.IN_REVIEW
     statement.rejection_reason = ""
@@ -79,7 +79,7 @@ def statement_approve(
     StatementReauthRequired if the password was not re-entered in the last 10 minutes,
     StatementInvalid on unfilled placeholders. Records `approved` on the timeline.
     """
-    statement = _locked(statement, (Statement.Status.IN_REVIEW,), _("approve"))
+    statement = _locked(statement, (Statement.Status.IN_REVIEW,))
     if approver.pk in _authors(statement):
         raise StatementNotAllowed(
             _("Four eyes: you wrote (part of) this statement, so someone else must approve it."),
@@ -113,9 +113,7 @@ def statement_reject(*, statement: Statement, by: Any, reason: str) -> Statement
     """Reject a statement in review (or approved, not yet published) with a reason."""
     if not reason.strip():
         raise StatementInvalid(_("Give a reason for rejecting."), {"reason": ["required"]})
-    statement = _locked(
-        statement, (Statement.Status.IN_REVIEW, Statement.Status.APPROVED), _("reject")
-    )
+    statement = _locked(statement, (Statement.Status.IN_REVIEW, Statement.Status.APPROVED))
     statement.status = Statement.Status.REJECTED
     statement.rejection_reason = reason.strip()
     statement.approved_by, statement.approved_at = None, None
