@@ -88,7 +88,7 @@ def statement_publish(*, statement: Statement, by: Any) -> list[Publication]:
             publication.status, publication.error = Publication.Status.PENDING, ""
             publication.save(update_fields=["status", "error"])
         started.append(publication)
-        transaction.on_commit(partial(publish_publication.delay, publication.pk))
+        transaction.on_commit(partial(publish_publication.delay, publication.pk), robust=True)
     if not started:
         raise StatementInvalid(
             _(
