@@ -77,3 +77,9 @@ def make_statement(incident, comms) -> Callable[..., Statement]:
         )
 
     return _make
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Messages are asserted in English; the Dutch ones are checked where it matters."""
+    settings.LANGUAGE_CODE = "en"

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
@@ -433,3 +434,37 @@ def test_statement_title_is_escaped_on_the_page(client, make_statement, comms):
     html = client.get(f"/incidents/{statement.incident_id}/statements/").content.decode()
     assert "<img src=x onerror" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_incident_panel_partial_lists_statements_and_links(make_statement, incident):
+    make_statement(title="Update <script>")
+    html = render_to_string("statements/_incident_panel.html", {"incident": incident})
+    assert f"/incidents/{incident.pk}/statements/" in html
+    assert "Update &lt;script&gt;" in html
+    assert "<script>" not in html
+
+
+def test_template_update_and_delete(api_client_for, workspace, comms, team):
+    statement_templates_install_starters(workspace=workspace)
+    template = StatementTemplate.objects.filter(workspace=workspace).first()
+    url = f"/api/statement-templates/{template.pk}/"
+    assert api_client_for(team).patch(url, {"title": "x"}, format="json").status_code == 403
+    bad = api_client_for(comms).patch(url, {"body": "{onbekend}"}, format="json")
+    assert bad.status_code == 400
+    ok = api_client_for(comms).patch(url, {"body": "{organisation} excuses."}, format="json")
+    assert ok.status_code == 200
+    assert ok.json()["body"] == "{organisation} excuses."
+    assert api_client_for(comms).delete(url).status_code == 204
+    assert not StatementTemplate.objects.filter(pk=template.pk).exists()
+
+
+def test_four_eyes_message_in_dutch(api_client_for, make_statement, comms):
+    statement = in_review(make_statement)
+    response = api_client_for(comms).post(
+        f"/api/statements/{statement.pk}/approve/",
+        {"password": PASSWORD},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("Vier ogen:")
