@@ -20,6 +20,13 @@ from workspaces.selectors import (
 )
 
 WRITE_ROLES = ("communications", "admin")
+# Publishing account fields per platform: (settings, secret credentials).
+ACCOUNT_FORMS = [
+    ("x", "X", ["username"],
+     ["consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token"]),
+    ("mastodon", "Mastodon", ["instance"], ["access_token"]),
+    ("bluesky", "Bluesky", ["auth_service"], ["identifier", "app_password"]),
+]  # fmt: skip
 
 
 @login_required
@@ -99,5 +106,10 @@ def template_library(request: HttpRequest) -> HttpResponse:
             "scenarios": Scenario.choices,
             "languages": Language.choices,
             "placeholders": PLACEHOLDERS,
+            "accounts": selectors.publishing_account_list(
+                user=request.user, workspace=workspace.slug
+            ),
+            "is_admin": role == "admin",
+            "account_forms": ACCOUNT_FORMS,
         },
     )

@@ -51,4 +51,20 @@
       api("DELETE", "/api/statement-templates/" + button.dataset.id + "/").then(function () { done(S.deleted); }).catch(fail);
     });
   });
+
+  document.querySelectorAll(".acc-form").forEach(function (accForm) {
+    accForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = { workspace: page.dataset.workspace, channel: accForm.dataset.channel, settings: {}, credentials: {} };
+      accForm.querySelectorAll("input[data-kind]").forEach(function (input) {
+        if (input.value) body[input.dataset.kind][input.name] = input.value;
+      });
+      api("POST", "/api/publishing-accounts/", body).then(function () { done(S.saved); }).catch(fail);
+    });
+  });
+  document.querySelectorAll(".acc-delete").forEach(function (button) {
+    button.addEventListener("click", function () {
+      api("DELETE", "/api/publishing-accounts/" + button.dataset.id + "/").then(function () { done(S.deleted); }).catch(fail);
+    });
+  });
 })();

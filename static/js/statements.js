@@ -308,7 +308,12 @@
       badge.textContent = event.status;
       badge.className = "badge st-status st-" + event.status;
     });
-    if (String(event.id) === String(statementId)) say(S.changed);
+    if (String(event.id) === String(statementId)) {
+      // Nothing to lose once approved (the text is frozen): show publishing progress at once.
+      var frozen = ["approved", "published"].indexOf(page.dataset.status) !== -1;
+      if (frozen && !document.querySelector("dialog[open]")) location.href = "?statement=" + encodeURIComponent(statementId);
+      else say(S.changed);
+    }
     loadReactions();
   }
 })();
