@@ -21,14 +21,16 @@
     var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
     return match ? decodeURIComponent(match[1]) : "";
   }
+  var busy = false; // our own action is under way: it reloads the page itself
   function api(method, url, body) {
+    if (method !== "GET" && url.indexOf("/analyse/") === -1) busy = true;
     return fetch(url, {
       method: method, credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body)
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) { var err = new Error(describe(data)); err.status = r.status; err.data = data; throw err; }
+        if (!r.ok) { busy = false; var err = new Error(describe(data)); err.status = r.status; err.data = data; throw err; }
         return data;
       });
     });
@@ -311,7 +313,7 @@
     if (String(event.id) === String(statementId)) {
       // Nothing to lose once approved (the text is frozen): show publishing progress at once.
       var frozen = ["approved", "published"].indexOf(page.dataset.status) !== -1;
-      if (frozen && !document.querySelector("dialog[open]")) location.href = "?statement=" + encodeURIComponent(statementId);
+      if (frozen && !busy && !document.querySelector("dialog[open]")) location.href = "?statement=" + encodeURIComponent(statementId);
       else say(S.changed);
     }
     loadReactions();
