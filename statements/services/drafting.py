@@ -226,14 +226,23 @@ def text_analyse(
     statement: Statement | None,
     incident: Incident,
 ) -> dict[str, Any]:
-    """Counts, limit, thread suggestion, tone warnings and contradictions for one text."""
-    filled = placeholders.finalise(
-        placeholders.render(text, statement_values(incident=incident, values=values))
-    )
+    """Counts, limit, thread suggestion, tone warnings and contradictions for one text:
+    against what the incident already published and against the statement's other
+    platform variants (channels must not contradict each other)."""
+    merged = statement_values(incident=incident, values=values)
+    rendered = placeholders.render(text, merged)
+    filled = placeholders.finalise(rendered)
     warnings = tone.tone_check(filled)
     others = published_texts(
         incident_id=incident.pk, exclude_id=statement.pk if statement is not None else None
     )
+    if statement is not None:
+        labels = dict(Channel.choices)
+        others += [
+            (str(labels[v.channel]), placeholders.finalise(placeholders.render(v.text, merged)))
+            for v in statement.variants.all()
+            if v.channel != channel and v.text.strip()
+        ]
     warnings += facts.contradictions(filled, others)
     return {
         "channel": channel,
@@ -241,8 +250,6 @@ def text_analyse(
         "count": counting.count(channel, filled).as_dict(),
         "thread": counting.thread_split(channel, filled) if channel in counting.THREADABLE else [],
         "warnings": [w.as_dict() for w in warnings],
-        "unfilled_placeholders": placeholders.unfilled(
-            placeholders.render(text, statement_values(incident=incident, values=values))
-        ),
+        "unfilled_placeholders": placeholders.unfilled(rendered),
         "unknown_placeholders": placeholders.unknown_placeholders(text),
     }

@@ -468,3 +468,22 @@ def test_four_eyes_message_in_dutch(api_client_for, make_statement, comms):
     )
     assert response.status_code == 403
     assert response.json()["detail"].startswith("Vier ogen:")
+
+
+def test_analyse_flags_a_variant_contradicting_another_channel(
+    api_client_for, make_statement, comms
+):
+    statement = make_statement(
+        variants={"website": "Excuses: 2.000 klanten kunnen niet inloggen. Meer informatie volgt."}
+    )
+    response = api_client_for(comms).post(
+        f"/api/statements/analyse/?statement={statement.pk}",
+        {
+            "channel": "x",
+            "text": "Excuses: 2.500 klanten kunnen niet inloggen. Meer informatie volgt.",
+        },
+        format="json",
+    )
+    (warning,) = [w for w in response.json()["warnings"] if w["code"] == "contradiction"]
+    assert warning["excerpt"] == "2.500"
+    assert "Website" in warning["message"]
