@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from statements.models import Statement
-from statements.selectors import statement_reaction_summary
+from statements.models import Publication, Statement, StatementTemplate
+from statements.selectors import publications_for_reaction_fetch, statement_reaction_summary
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,32 @@ def test_reaction_api_is_scoped(api_client_for, incident, team, make_member):
     response = api_client_for(outsider).get(f"/api/statements/reactions/?incident={incident.pk}")
     assert response.status_code == 404
     assert api_client_for(team).get("/api/statements/reactions/?incident=x").status_code == 400
+
+
+def test_reaction_fetch_takes_recent_automated_posts_only(make_statement):
+    now = timezone.now()
+
+    def publication(channel: str, hours_ago: float, *, manual=False, status="posted"):
+        return Publication.objects.create(
+            statement=make_statement(),
+            channel=channel,
+            status=status,
+            is_manual=manual,
+            posted=[{"id": "1", "url": "https://example.org/1"}],
+            created_at=now,
+            published_at=now - timedelta(hours=hours_ago),
+        )
+
+    recent = publication("mastodon", 1)
+    publication("bluesky", 60)  # older than the window
+    publication("website", 1, manual=True)  # marked by hand: nothing to fetch
+    publication("x", 1, status="failed")
+
+    since = now - timedelta(hours=48)
+    assert list(publications_for_reaction_fetch(since=since)) == [recent]
+
+
+def test_first_visit_installs_the_starter_templates(client, workspace, incident, comms):
+    client.force_login(comms)
+    assert client.get(f"/incidents/{incident.pk}/statements/").status_code == 200
+    assert StatementTemplate.objects.filter(workspace=workspace, is_starter=True).count() == 8
