@@ -487,3 +487,31 @@ def test_analyse_flags_a_variant_contradicting_another_channel(
     (warning,) = [w for w in response.json()["warnings"] if w["code"] == "contradiction"]
     assert warning["excerpt"] == "2.500"
     assert "Website" in warning["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("patch", "", {"title": "x"}),
+        ("post", "submit/", {}),
+        ("post", "approve/", {"password": PASSWORD}),
+        ("post", "reject/", {"reason": "nee"}),
+        ("post", "publish/", {}),
+        ("post", "mark-published/", {"channel": "website", "url": "https://example.org/a"}),
+    ],
+)
+def test_crisis_team_reads_but_cannot_change_statements(
+    api_client_for, make_statement, team, method, path, data
+):
+    statement = in_review(make_statement)
+    client = api_client_for(team)
+    assert client.get(f"/api/statements/{statement.pk}/").status_code == 200
+    assert client.get(f"/api/statements/{statement.pk}/history/").status_code == 200
+    response = getattr(client, method)(
+        f"/api/statements/{statement.pk}/{path}", data, format="json"
+    )
+    assert response.status_code == 403
+    assert "communications" in response.json()["detail"]
+    statement.refresh_from_db()
+    assert statement.status == "in_review"
+    assert statement.version == 1
