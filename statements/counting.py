@@ -81,8 +81,14 @@ def x_weighted_length(text: str) -> int:
     pieces, urls = _split_urls(unicodedata.normalize("NFC", text))
     total = urls * URL_WEIGHT
     for piece in pieces:
+        if piece.isascii():  # the common case: every character weighs 1, no emoji possible
+            total += len(piece)
+            continue
         for cluster in GRAPHEME_RE.findall(piece):
-            if EMOJI_RE.search(cluster):
+            # A lone code point below U+1100 is never an emoji sequence (© and ® need U+FE0F).
+            if len(cluster) == 1 and ord(cluster) <= 4351:
+                total += 1
+            elif EMOJI_RE.search(cluster):
                 total += 2
             else:
                 total += sum(_code_point_weight(char) for char in cluster)

@@ -190,11 +190,8 @@ class PublishingAccount(models.Model):
     workspace = models.ForeignKey(
         Workspace, on_delete=models.CASCADE, related_name="publishing_accounts"
     )
-    channel = models.CharField(
-        _("platform"),
-        max_length=20,
-        choices=[(c.value, c.label) for c in AUTOMATED_CHANNELS],
-    )
+    # One of AUTOMATED_CHANNELS (checked by the API); the full choices keep one enum.
+    channel = models.CharField(_("platform"), max_length=20, choices=Channel.choices)
     # Public settings: {"instance": "https://…"} (Mastodon), {"handle": …, "service": …}
     # (Bluesky), {"username": …} (X, for post URLs).
     settings = models.JSONField(_("settings"), default=dict, blank=True)

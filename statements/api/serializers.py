@@ -177,8 +177,15 @@ class AccountOutputSerializer(serializers.ModelSerializer):
 
 class AccountInputSerializer(serializers.Serializer):
     workspace = serializers.SlugField()
-    channel = serializers.ChoiceField(choices=[(c.value, c.label) for c in AUTOMATED_CHANNELS])
+    channel = serializers.ChoiceField(choices=Channel.choices)
     settings = serializers.DictField(child=serializers.CharField(max_length=500), required=False)
     credentials = serializers.DictField(
         child=serializers.CharField(max_length=2000), write_only=True
     )
+
+    def validate_channel(self, value: str) -> str:
+        if value not in AUTOMATED_CHANNELS:
+            raise serializers.ValidationError(
+                f"CrisisCenter posts only to {', '.join(AUTOMATED_CHANNELS)}."
+            )
+        return value

@@ -515,3 +515,13 @@ def test_crisis_team_reads_but_cannot_change_statements(
     statement.refresh_from_db()
     assert statement.status == "in_review"
     assert statement.version == 1
+
+
+def test_publishing_account_for_a_manual_platform_is_a_400(api_client_for, workspace, admin):
+    response = api_client_for(admin).post(
+        "/api/publishing-accounts/",
+        {"workspace": workspace.slug, "channel": "linkedin", "credentials": {"token": "x"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "channel" in response.json()
