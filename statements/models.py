@@ -109,6 +109,12 @@ class Statement(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def approved_variants(self) -> list[tuple[str, str]]:
+        """(platform label, text) of the approved texts, in platform order."""
+        texts = self.approved_texts or {}
+        return [(label, texts[code]) for code, label in Channel.choices if texts.get(code)]
+
 
 class StatementVariant(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.CASCADE, related_name="variants")

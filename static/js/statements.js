@@ -277,7 +277,7 @@
       ] },
       options: {
         animation: false, parsing: false, maintainAspectRatio: false,
-        scales: { x: { type: "linear", ticks: { callback: function (v) { return new Date(v).toLocaleTimeString(page.dataset.lang, { hour: "2-digit", minute: "2-digit" }); } } }, y: { beginAtZero: true } },
+        scales: { x: { type: "linear", ticks: { callback: function (v) { return new Date(v).toLocaleTimeString(page.dataset.lang, { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: page.dataset.timeZone }); } } }, y: { beginAtZero: true, suggestedMax: Math.ceil(peak * 1.2) } },
         plugins: { tooltip: { callbacks: { label: function (ctx) { return ctx.raw.title ? S.statement + ": " + ctx.raw.title : S.mentions + ": " + ctx.raw.y; } } } }
       }
     };
