@@ -7,6 +7,11 @@ from incidents.api import AlertTriageApi, IncidentViewSet
 from monitoring.api.config import AlertRuleViewSet, SourceViewSet, WatchTermViewSet
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
 from monitoring.api.mentions import AlertViewSet, MentionViewSet
+from statements.api.views import (
+    PublishingAccountViewSet,
+    StatementTemplateViewSet,
+    StatementViewSet,
+)
 from workspaces.api import WorkspaceViewSet
 
 router = DefaultRouter()
@@ -22,6 +27,9 @@ router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("escalation-protocols", EscalationProtocolViewSet, basename="escalation-protocol")
 router.register("escalations", EscalationViewSet, basename="escalation")
+router.register("statement-templates", StatementTemplateViewSet, basename="statement-template")
+router.register("statements", StatementViewSet, basename="statement")
+router.register("publishing-accounts", PublishingAccountViewSet, basename="publishing-account")
 
 urlpatterns = [
     path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),

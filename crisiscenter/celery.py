@@ -17,5 +17,6 @@ BEAT_SCHEDULE = {
     "incidents.refresh_engagement": {"task": "incidents.refresh_engagement", "schedule": 600.0},
     # Escalation timers live in the database; this tick starts and advances runs.
     "escalation.tick": {"task": "escalation.tick", "schedule": 10.0},
+    "statements.fetch_reactions": {"task": "statements.fetch_reactions", "schedule": 300.0},
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

@@ -242,3 +242,39 @@ def escalation_updated(run: Any) -> EscalationUpdated:
         acknowledged_by=run.acknowledged_by_name,
         acknowledged_via=run.acknowledged_via,
     )
+
+
+@dataclass(frozen=True)
+class StatementUpdated:
+    """A statement changed: drafted, edited, submitted, approved, rejected, published, or its
+    publications/reactions moved (the statements page refetches its reaction chart)."""
+
+    workspace_id: int
+    id: int
+    incident_id: int
+    title: str
+    status: str
+    version: int
+    published_at: str | None
+    publications: list[dict[str, Any]]
+    type: str = field(default="statement.updated", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def statement_updated(statement: Any) -> StatementUpdated:
+    """Build `statement.updated` for a stored Statement row (publications without secrets)."""
+    return StatementUpdated(
+        workspace_id=statement.workspace_id,
+        id=statement.pk,
+        incident_id=statement.incident_id,
+        title=statement.title,
+        status=statement.status,
+        version=statement.version,
+        published_at=_iso(statement.published_at),
+        publications=[
+            {"channel": p.channel, "status": p.status, "url": p.url, "error": p.error}
+            for p in statement.publications.all()
+        ],
+    )

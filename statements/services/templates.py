@@ -1,0 +1,74 @@
+"""The template library: create, change, delete, and the starter set."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from statements.exceptions import StatementInvalid
+from statements.models import StatementTemplate
+from statements.placeholders import PLACEHOLDERS, unknown_placeholders
+from statements.starter_templates import STARTERS
+from workspaces.models import Workspace
+
+
+def _check_body(body: str) -> None:
+    unknown = unknown_placeholders(body)
+    if unknown:
+        raise StatementInvalid(
+            _("Unknown placeholders: %(names)s. Known: %(known)s.")
+            % {"names": ", ".join(unknown), "known": ", ".join(PLACEHOLDERS)},
+            {"unknown_placeholders": unknown},
+        )
+
+
+def statement_template_save(
+    *,
+    workspace: Workspace,
+    by: Any,
+    values: dict[str, Any],
+    template: StatementTemplate | None = None,
+) -> StatementTemplate:
+    """Create (template=None) or update a template. Raises StatementInvalid on an unknown
+    placeholder or a duplicate title for the scenario and language."""
+    _check_body(values.get("body", template.body if template else ""))
+    template = template or StatementTemplate(workspace=workspace, created_by=by)
+    for name in ("scenario", "language", "title", "body"):
+        if name in values:
+            setattr(template, name, values[name])
+    try:
+        with transaction.atomic():
+            template.save()
+    except IntegrityError as exc:
+        raise StatementInvalid(
+            _("A template with this title already exists for this scenario and language.")
+        ) from exc
+    return template
+
+
+def statement_template_delete(*, template: StatementTemplate) -> None:
+    """Delete a template (statements made from it keep their text)."""
+    template.delete()
+
+
+def statement_templates_install_starters(
+    *, workspace: Workspace, only_if_empty: bool = False
+) -> int:
+    """Install the starter templates (four scenarios, NL and EN) that the workspace lacks.
+    Idempotent: an existing title is left as it is. With `only_if_empty` (new workspaces,
+    installed on first visit) nothing happens if the workspace has any template. Returns how
+    many were created."""
+    if only_if_empty and StatementTemplate.objects.filter(workspace=workspace).exists():
+        return 0
+    existing = set(
+        StatementTemplate.objects.filter(workspace=workspace).values_list(
+            "scenario", "language", "title"
+        )
+    )
+    new = [
+        StatementTemplate(workspace=workspace, is_starter=True, **starter)
+        for starter in STARTERS
+        if (starter["scenario"], starter["language"], starter["title"]) not in existing
+    ]
+    StatementTemplate.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
