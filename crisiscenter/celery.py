@@ -15,5 +15,9 @@ app.autodiscover_tasks()
 BEAT_SCHEDULE = {
     "monitoring.poll_due_sources": {"task": "monitoring.poll_due_sources", "schedule": 5.0},
     "incidents.refresh_engagement": {"task": "incidents.refresh_engagement", "schedule": 600.0},
+    "incidents.check_response_clocks": {
+        "task": "incidents.check_response_clocks",
+        "schedule": 30.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

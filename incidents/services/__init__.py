@@ -1,6 +1,6 @@
 """Writes for incidents (see the modules; re-exported here for callers)."""
 
-from incidents.services.clock import incident_response_clock_breach
+from incidents.services.clock import incident_response_clock_breach, response_clock_policy_set
 from incidents.services.lifecycle import (
     TRANSITIONS,
     IncidentNew,
@@ -54,4 +54,5 @@ __all__ = [
     "incident_transition",
     "incident_update",
     "incidents_refresh_open",
+    "response_clock_policy_set",
 ]

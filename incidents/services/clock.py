@@ -6,8 +6,10 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from incidents.models import Incident, IncidentEvent
-from incidents.selectors import OPEN_STATUSES
+from incidents.exceptions import IncidentInputInvalid
+from incidents.models import Incident, IncidentEvent, ResponseClockPolicy
+from incidents.selectors import OPEN_STATUSES, response_clock_policy_list
+from incidents.services.refresh import incident_response_due_set
 from incidents.services.timeline import incident_event_record, incident_publish
 from monitoring.models import Alert
 from realtime import events
@@ -68,3 +70,24 @@ def incident_response_clock_breach(*, incident_id: int, now: datetime) -> Alert 
     incident_publish(incident)
     logger.info("incidents.response_clock.breached", extra={"incident_id": incident.pk})
     return alert
+
+
+@transaction.atomic
+def response_clock_policy_set(*, workspace_id: int, minutes: dict[int, int]) -> dict[int, int]:
+    """Store minutes to the first public reaction per severity (1-4, 5 to 10080 minutes) and
+    move the deadlines of open incidents whose clock still runs. Idempotent."""
+    for severity, value in minutes.items():
+        if severity not in (1, 2, 3, 4) or not 5 <= value <= 10080:
+            raise IncidentInputInvalid(
+                _("Give minutes (5 to 10080) for severities 1 to 4."), {"severity": severity}
+            )
+    for severity, value in minutes.items():
+        ResponseClockPolicy.objects.update_or_create(
+            workspace_id=workspace_id, severity=severity, defaults={"minutes": value}
+        )
+    for incident in Incident.objects.select_for_update().filter(
+        workspace_id=workspace_id, status__in=OPEN_STATUSES, response_at__isnull=True
+    ):
+        if incident_response_due_set(incident):
+            incident_publish(incident)
+    return response_clock_policy_list(workspace_id=workspace_id)

@@ -20,6 +20,7 @@ from incidents.services.refresh import incident_refresh_and_publish, incident_re
 from incidents.services.timeline import incident_event_record, incident_publish
 from monitoring.models import Mention, Platform
 from playbooks.models import Playbook
+from playbooks.services import playbooks_install_defaults
 from workspaces.models import Workspace
 
 S = Incident.Status
@@ -96,6 +97,9 @@ def incident_create(*, workspace: Workspace, by: AbstractBaseUser, new: Incident
         raise IncidentInputInvalid(_("Give the incident a title."))
     playbook = None
     if new.scenario:
+        if not Playbook.objects.filter(workspace=workspace).exists():
+            # A workspace created without playbooks gets the shipped ones on first use.
+            playbooks_install_defaults(workspace=workspace)
         playbooks = Playbook.objects.filter(workspace=workspace, scenario=new.scenario)
         playbook = (
             playbooks.filter(language=new.language).first() if new.language else None

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from monitoring.models import AlertRule, Source, WatchTerm
 from monitoring.services import alert_rule_create, source_create, watch_term_create
+from playbooks.services import playbooks_install_defaults
 from workspaces.models import Membership, Workspace
 from workspaces.services import membership_set, workspace_create
 
@@ -64,6 +65,7 @@ class Command(BaseCommand):
                     params=params,
                     cooldown_minutes=cooldown,
                 )
+        playbooks_install_defaults(workspace=workspace)
         self.stdout.write(f"Demo workspace '{workspace.slug}' ready.")
         for username, role in DEMO_USERS.items():
             self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role})")
