@@ -8,6 +8,8 @@ from workspaces.views import language_set
 
 urlpatterns = [
     path("", include("monitoring.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("playbooks/", include("playbooks.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", language_set, name="set_language"),
