@@ -11,7 +11,7 @@ from incidents.exceptions import IncidentNotFound
 from incidents.models import Claim, Incident, IncidentEvent
 from incidents.services.lifecycle import TRANSITIONS
 from monitoring.models import Platform
-from playbooks.models import Scenario
+from playbooks.models import OwnerRole, Scenario
 from workspaces.models import Membership
 from workspaces.selectors import membership_role_get, workspace_list_for_user
 
@@ -65,6 +65,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "mentions": selectors.incident_mention_list(incident=incident, limit=100),
             "claim_statuses": Claim.Status.choices,
             "event_kinds": IncidentEvent.Kind.choices,
+            "owner_roles": OwnerRole.choices,
             "platforms": Platform.choices,
         },
     )

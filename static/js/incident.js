@@ -56,6 +56,7 @@
   const pairs = (text) => Object.fromEntries((text || "").split("|").filter(Boolean).map((p) => p.split("=")));
   const claimLabels = pairs(root.dataset.strClaimStatuses);
   const kindLabels = pairs(root.dataset.strKinds);
+  const roleLabels = pairs(root.dataset.strRoles);
   const base = "/api/incidents/" + id + "/";
   const feedback = document.getElementById("incident-feedback");
   const fmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -99,7 +100,7 @@
       if (task.step !== step) { step = task.step; taskList.append(el("li", { class: "task-step", text: step || "—" })); }
       const item = el("li", { class: "task" + (task.done_at ? " done" : "") + (task.is_overdue ? " overdue" : ""), "data-id": String(task.id) });
       const meta = el("div", { class: "task-meta" },
-        el("span", { text: str("owner") + ": " + task.owner_role }),
+        el("span", { text: str("owner") + ": " + (roleLabels[task.owner_role] || task.owner_role) }),
         task.assignee ? el("span", { text: str("assignee") + ": " + task.assignee }) : null,
         task.due_at ? el("span", { text: str("due") + " " + when(task.due_at) }) : null,
         task.is_overdue ? el("strong", { class: "error", text: str("overdueTask") }) : null,
@@ -278,6 +279,7 @@
     };
   }
 
+  try { renderReach(JSON.parse(document.getElementById("reach-data").textContent) || {}); } catch (e) { /* empty */ }
   Promise.all([loadTasks(), loadClaims(), loadTimeline(base + "timeline/?page_size=20", false)])
     .catch((e) => say(str("error") + " " + e.message, true))
     .finally(connect);
