@@ -22,7 +22,8 @@ def test_incident_create_from_scenario_instantiates_tasks_with_due_times(crew):
     assert ap.due_at == incident.opened_at + timedelta(hours=72)
     assert all(item["done"] is False for item in ap.checklist)
     opened = incident.events.get()
-    assert opened.kind == IncidentEvent.Kind.STATUS and opened.actor == crew.team
+    assert opened.kind == IncidentEvent.Kind.STATUS
+    assert opened.actor == crew.team
     assert opened.data["tasks"] == 12
 
 

@@ -48,7 +48,8 @@ def test_deleting_a_user_keeps_their_events_without_the_actor(crew):
     )  # fmt: skip
     crew.comms.delete()
     note.refresh_from_db()
-    assert note.actor is None and note.summary == "x"
+    assert note.actor is None
+    assert note.summary == "x"
 
 
 def test_incident_and_workspace_with_a_timeline_cannot_be_deleted(crew):
