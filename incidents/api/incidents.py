@@ -216,7 +216,7 @@ class ResponseClockPolicyApi(APIView):
     """GET /api/response-clock/?workspace=<slug>: minutes per severity (members);
     POST {"workspace", "minutes": {"1": 60, ...}} (admins)."""
 
-    @extend_schema(parameters=[WorkspaceFilterSerializer])
+    @extend_schema(parameters=[WorkspaceFilterSerializer], responses=s.ResponseClockSerializer)
     def get(self, request: Request) -> Response:
         slug = workspace_param(request)
         if not slug:
@@ -229,7 +229,7 @@ class ResponseClockPolicyApi(APIView):
             }
         )
 
-    @extend_schema(request=s.ResponseClockSerializer)
+    @extend_schema(request=s.ResponseClockSerializer, responses=s.ResponseClockSerializer)
     def post(self, request: Request) -> Response:
         data = _valid(s.ResponseClockSerializer, request.data)
         workspace = workspace_for_write(user=request.user, slug=data["workspace"])

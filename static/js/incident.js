@@ -203,6 +203,27 @@
     }));
   }
 
+  /* ---- linked mentions ---- */
+  const mentionList = document.getElementById("mention-list");
+  const httpUrl = (url) => (/^https?:\/\//i.test(url || "") ? url : "");
+  function renderMentions(mentions) {
+    if (!mentions.length) return;
+    mentionList.replaceChildren(...mentions.map((m) => {
+      const meta = el("div", { class: "mention-meta" },
+        el("span", { class: "author", text: m.author }), el("span", { class: "badge", text: m.platform }),
+        el("span", { text: "#" + m.id }), el("span", { text: when(m.posted_at) }));
+      if (httpUrl(m.url)) meta.append(el("a", { class: "mention-link", href: httpUrl(m.url), rel: "noopener noreferrer", target: "_blank", text: str("openPost") }));
+      if (canRun && m.is_attached) {
+        const button = el("button", { type: "button", class: "link js-detach", text: str("detach") });
+        button.addEventListener("click", () => act(api("POST", base + "mentions/detach/", { mention_ids: [m.id] })).catch(() => {}));
+        meta.append(button);
+      }
+      const tone = m.sentiment_compound <= -0.05 ? "negative" : m.sentiment_compound >= 0.05 ? "positive" : "neutral";
+      return el("li", { class: "mention sentiment-" + tone, "data-id": String(m.id) }, meta, el("p", { class: "mention-text", text: m.text }));
+    }));
+  }
+  const loadMentions = () => api("GET", base + "mentions/").then(renderMentions);
+
   /* ---- header (incident.updated) ---- */
   function renderHeader(event) {
     document.getElementById("incident-title").textContent = event.title;
@@ -247,7 +268,7 @@
     act(api("POST", base + "transition/", { status: button.dataset.status })).then(() => location.reload()).catch(() => {});
   }));
   document.querySelectorAll(".js-detach").forEach((button) => button.addEventListener("click", () => {
-    act(api("POST", base + "mentions/detach/", { mention_ids: [Number(button.dataset.id)] })).then(() => button.closest("li").remove()).catch(() => {});
+    act(api("POST", base + "mentions/detach/", { mention_ids: [Number(button.dataset.id)] })).catch(() => {});
   }));
 
   /* ---- websocket ---- */
@@ -260,6 +281,7 @@
       addEvents([event], { prepend: true });
       if (event.kind === "claim") loadClaims().catch(() => {});
       if (event.kind === "task") loadTasks().catch(() => {});
+      if (event.kind === "mention") loadMentions().catch(() => {});
     }
   }
   function connect() {

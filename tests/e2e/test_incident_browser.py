@@ -58,5 +58,9 @@ def test_crisis_team_runs_incident_page_live(asgi_server: AsgiServer, page: Page
     expect(page.locator("#reach-mentions")).to_have_text("1")
     expect(page.locator("#reach-followers")).to_have_text(re.compile(r"4[,.\s]?321"))
     expect(page.locator("#timeline")).to_contain_text("attached 1 mention(s)")
+    # The linked mentions list follows too; post text stays text.
+    item = page.locator(f'#mention-list li[data-id="{mention.pk}"]')
+    expect(item).to_contain_text("<img src=x onerror=alert(1)> still down")
+    expect(item.locator("a.mention-link")).to_have_attribute("href", mention.url)
     assert page.evaluate("window.__noReload") is True
     assert page.locator("#incident img").count() == 0
