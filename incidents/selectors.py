@@ -37,6 +37,7 @@ def incident_list(
         .annotate(
             overdue_tasks=Count("tasks", filter=_overdue_filter(timezone.now()), distinct=True)
         )
+        .order_by("-opened_at", "-id")  # explicit: Meta.ordering is dropped with GROUP BY
     )
 
 
