@@ -181,3 +181,18 @@ def mention_ids_in_open_incidents(*, limit: int = 5000) -> list[int]:
 def incident_confirmed_facts(*, incident: Incident) -> QuerySet[Claim]:
     """Claims verified as confirmed facts (for statements' placeholders), oldest first."""
     return incident.claims.filter(status=Claim.Status.CONFIRMED).order_by("verified_at", "id")
+
+
+def incident_ids_with_tasks_turned_overdue(*, since: datetime, now: datetime) -> list[int]:
+    """Open incidents with an open task whose due time fell in (since, now] (for the
+    scheduled push of `overdue_tasks`)."""
+    return list(
+        IncidentTask.objects.filter(
+            incident__status__in=OPEN_STATUSES,
+            done_at__isnull=True,
+            due_at__gt=since,
+            due_at__lte=now,
+        )
+        .values_list("incident_id", flat=True)
+        .distinct()
+    )

@@ -1,6 +1,10 @@
 """Writes for incidents (see the modules; re-exported here for callers)."""
 
-from incidents.services.clock import incident_response_clock_breach, response_clock_policy_set
+from incidents.services.clock import (
+    incident_response_clock_breach,
+    incidents_announce_overdue_tasks,
+    response_clock_policy_set,
+)
 from incidents.services.lifecycle import (
     TRANSITIONS,
     IncidentNew,
@@ -53,6 +57,7 @@ __all__ = [
     "incident_tasks_instantiate",
     "incident_transition",
     "incident_update",
+    "incidents_announce_overdue_tasks",
     "incidents_refresh_open",
     "response_clock_policy_set",
 ]

@@ -8,7 +8,11 @@ from django.utils.translation import gettext as _
 
 from incidents.exceptions import IncidentInputInvalid
 from incidents.models import Incident, IncidentEvent, ResponseClockPolicy
-from incidents.selectors import OPEN_STATUSES, response_clock_policy_list
+from incidents.selectors import (
+    OPEN_STATUSES,
+    incident_ids_with_tasks_turned_overdue,
+    response_clock_policy_list,
+)
 from incidents.services.refresh import incident_response_due_set
 from incidents.services.timeline import incident_event_record, incident_publish
 from monitoring.models import Alert
@@ -91,3 +95,13 @@ def response_clock_policy_set(*, workspace_id: int, minutes: dict[int, int]) -> 
         if incident_response_due_set(incident):
             incident_publish(incident)
     return response_clock_policy_list(workspace_id=workspace_id)
+
+
+def incidents_announce_overdue_tasks(*, since: datetime, now: datetime) -> list[int]:
+    """Publish `incident.updated` (with the new `overdue_tasks`) for open incidents whose
+    tasks turned overdue in (since, now]. Read-only apart from the push; safe to rerun
+    (a repeated push carries the same numbers)."""
+    ids = incident_ids_with_tasks_turned_overdue(since=since, now=now)
+    for incident in Incident.objects.filter(pk__in=ids).select_related("commander"):
+        incident_publish(incident)
+    return ids

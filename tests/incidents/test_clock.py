@@ -89,3 +89,20 @@ def test_first_reaction_recorded_by_hand_once(crew):
     assert incident.response_url == "https://x.com/a/status/2"
     with pytest.raises(ResponseAlreadyRecorded):
         services.incident_response_record(incident=incident, by=crew.team, url="https://a.b/")
+
+
+def test_check_response_clocks_pushes_tasks_that_just_turned_overdue(crew):
+    from incidents.models import IncidentTask
+    from incidents.services import incidents_announce_overdue_tasks
+
+    now = timezone.now()
+    task = crew.incident.tasks.order_by("position").first()
+    IncidentTask.objects.filter(pk=task.pk).update(due_at=now - timedelta(seconds=10))
+    assert incidents_announce_overdue_tasks(since=now - timedelta(seconds=60), now=now) == [
+        crew.incident.pk
+    ]
+    # Long overdue or done tasks are not announced again.
+    assert incidents_announce_overdue_tasks(since=now, now=now + timedelta(seconds=30)) == []
+    services.incident_task_complete(task=task, by=crew.team)
+    assert incidents_announce_overdue_tasks(since=now - timedelta(seconds=60), now=now) == []
+    assert check_response_clocks.apply().result == 0
