@@ -61,6 +61,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
                 (s, Incident.Status(s).label) for s in TRANSITIONS.get(incident.status, ())
             ],
             "members": members,
+            "member_options": [[m.pk, m.get_full_name() or m.get_username()] for m in members],
             "reach": incident.reach or {},
             "mentions": selectors.incident_mention_list(incident=incident, limit=100),
             "claim_statuses": Claim.Status.choices,

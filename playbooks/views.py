@@ -1,4 +1,5 @@
-"""The playbooks page: everyone reads; admins edit (through /api/playbooks/)."""
+"""The playbooks page: everyone reads; admins edit playbooks (through /api/playbooks/) and
+the response clock minutes (/api/response-clock/). A page may compose several apps."""
 
 import json
 
@@ -6,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from incidents.selectors import response_clock_policy_list
 from playbooks.selectors import playbook_list
 from workspaces.models import Membership
 from workspaces.selectors import membership_role_get, workspace_list_for_user
@@ -41,5 +43,13 @@ def playbook_list_page(request: HttpRequest) -> HttpResponse:
         playbooks = list(playbook_list(user=request.user, workspace=workspace.slug))
         for playbook in playbooks:
             playbook.steps_json = _editable(playbook) if is_admin else ""
-        sections.append({"workspace": workspace, "is_admin": is_admin, "playbooks": playbooks})
+        clock = response_clock_policy_list(workspace_id=workspace.pk)
+        sections.append(
+            {
+                "workspace": workspace,
+                "is_admin": is_admin,
+                "playbooks": playbooks,
+                "clock": sorted(clock.items()),
+            }
+        )
     return render(request, "playbooks/list.html", {"sections": sections})

@@ -57,6 +57,8 @@
   const claimLabels = pairs(root.dataset.strClaimStatuses);
   const kindLabels = pairs(root.dataset.strKinds);
   const roleLabels = pairs(root.dataset.strRoles);
+  let members = [];
+  try { members = JSON.parse(document.getElementById("member-data").textContent) || []; } catch (e) { /* none */ }
   const base = "/api/incidents/" + id + "/";
   const feedback = document.getElementById("incident-feedback");
   const fmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -121,6 +123,15 @@
         item.append(list);
       }
       if (canRun && !task.done_at) {
+        const assign = el("select", { "aria-label": str("assign") + ": " + task.title, class: "task-assign" });
+        assign.append(el("option", { value: "", text: str("assign") + ": " + str("nobody") }));
+        for (const [value, name] of members) {
+          const option = el("option", { value: String(value), text: str("assign") + ": " + name });
+          option.selected = value === task.assignee_id;
+          assign.append(option);
+        }
+        assign.addEventListener("change", () => act(api("PATCH", base + "tasks/" + task.id + "/", { assignee_id: assign.value ? Number(assign.value) : null })).then(loadTasks).catch(() => {}));
+        item.append(assign, " ");
         const button = el("button", { type: "button", class: "js-task-done", text: str("markDone") });
         button.addEventListener("click", () => act(api("POST", base + "tasks/" + task.id + "/complete/")).then(loadTasks).catch(() => {}));
         item.append(button);

@@ -27,6 +27,15 @@
       out.textContent = root.dataset.strSaved;
     } catch (e) { out.textContent = root.dataset.strError + " " + e.message; }
   }));
+  document.querySelectorAll(".js-clock-form").forEach((form) => form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const out = form.querySelector(".feedback");
+    const minutes = Object.fromEntries([...new FormData(form)].map(([k, v]) => [k, Number(v)]));
+    try {
+      await api("POST", "/api/response-clock/", { workspace: form.dataset.workspace, minutes });
+      out.textContent = root.dataset.strSaved;
+    } catch (e) { out.textContent = root.dataset.strError + " " + e.message; }
+  }));
   document.querySelectorAll(".js-install").forEach((button) => button.addEventListener("click", async () => {
     try { await api("POST", "/api/playbooks/install-defaults/", { workspace: button.dataset.workspace }); location.reload(); }
     catch (e) { button.after(document.createTextNode(" " + root.dataset.strError + " " + e.message)); }
