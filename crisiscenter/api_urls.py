@@ -3,10 +3,11 @@ from rest_framework.routers import DefaultRouter
 
 from contacts.api import ContactViewSet
 from escalation.api import EscalationProtocolViewSet, EscalationViewSet
-from incidents.api import AlertTriageApi, IncidentViewSet
+from incidents.api import AlertTriageApi, IncidentViewSet, ResponseClockPolicyApi
 from monitoring.api.config import AlertRuleViewSet, SourceViewSet, WatchTermViewSet
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
 from monitoring.api.mentions import AlertViewSet, MentionViewSet
+from playbooks.api import PlaybookViewSet
 from statements.api.views import (
     PublishingAccountViewSet,
     StatementTemplateViewSet,
@@ -19,6 +20,7 @@ router.register("workspaces", WorkspaceViewSet, basename="workspace")
 router.register("mentions", MentionViewSet, basename="mention")
 router.register("alerts", AlertViewSet, basename="alert")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("playbooks", PlaybookViewSet, basename="playbook")
 router.register("sources", SourceViewSet, basename="source")
 router.register("watch-terms", WatchTermViewSet, basename="watch-term")
 router.register("alert-rules", AlertRuleViewSet, basename="alert-rule")
@@ -34,5 +36,6 @@ router.register("publishing-accounts", PublishingAccountViewSet, basename="publi
 urlpatterns = [
     path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),
     path("alerts/<int:alert_id>/triage/", AlertTriageApi.as_view(), name="alert-triage"),
+    path("response-clock/", ResponseClockPolicyApi.as_view(), name="response-clock"),
     *router.urls,
 ]

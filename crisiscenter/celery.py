@@ -18,5 +18,9 @@ BEAT_SCHEDULE = {
     # Escalation timers live in the database; this tick starts and advances runs.
     "escalation.tick": {"task": "escalation.tick", "schedule": 10.0},
     "statements.fetch_reactions": {"task": "statements.fetch_reactions", "schedule": 300.0},
+    "incidents.check_response_clocks": {
+        "task": "incidents.check_response_clocks",
+        "schedule": 30.0,
+    },
 }
 app.conf.beat_schedule = BEAT_SCHEDULE

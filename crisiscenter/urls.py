@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("escalation.urls")),
     path("", include("statements.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("playbooks/", include("playbooks.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", language_set, name="set_language"),

@@ -11,3 +11,19 @@ class TriageInvalid(CrisisCenterError):
 
 class IncidentNotFound(NotFound):
     pass
+
+
+class IncidentTransitionInvalid(CrisisCenterError):
+    pass
+
+
+class IncidentInputInvalid(CrisisCenterError):
+    pass
+
+
+class IncidentTaskAlreadyDone(Conflict):
+    pass
+
+
+class ResponseAlreadyRecorded(Conflict):
+    pass

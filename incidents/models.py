@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import Alert
+from playbooks.models import Playbook
 from workspaces.models import Workspace
 
 
@@ -33,9 +34,35 @@ class Incident(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    commander = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Platforms involved (Platform values), kept as the union of people's choice and the
+    # platforms of the incident's mentions.
+    platforms = models.JSONField(_("platforms involved"), default=list, blank=True)
+    # Mentions attached by hand from the stream (the alerts' mentions count too).
+    mentions = models.ManyToManyField("monitoring.Mention", blank=True, related_name="incidents")
+    playbook = models.ForeignKey(
+        Playbook, on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"
+    )
+    # Per-status timestamps (triage = opened_at); who moved it is on the timeline.
+    active_at = models.DateTimeField(_("active since"), null=True, blank=True)
+    monitoring_at = models.DateTimeField(_("monitoring since"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # Reach of the incident's mentions, recomputed as mentions arrive (selectors.incident_reach).
+    reach = models.JSONField(_("reach"), default=dict, blank=True)
+    # The response clock: first public reaction due (persisted deadline, checked by beat).
+    response_due_at = models.DateTimeField(_("first public reaction due"), null=True, blank=True)
+    response_at = models.DateTimeField(_("first public reaction at"), null=True, blank=True)
+    response_url = models.URLField(_("first public reaction URL"), max_length=1000, blank=True)
+    response_breached_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(fields=["response_due_at"], name="incident_response_due"),
+        ]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
 
@@ -99,8 +126,12 @@ class IncidentEvent(models.Model):
         STATEMENT = "statement", _("Statement")
         MENTION = "mention", _("Mention")
         CLOCK = "clock", _("Response clock")
+        COMMANDER = "commander", _("Commander")
+        UPDATE = "update", _("Incident updated")
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: an incident with a timeline is never deleted (nor its workspace); the database
+    # refuses UPDATE and DELETE of events as well (migration 0004).
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(
@@ -150,3 +181,59 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class IncidentTask(models.Model):
+    """A task of a running incident, usually instantiated from its scenario playbook."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="tasks")
+    step = models.CharField(_("step"), max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=300)
+    owner_role = models.CharField(_("owner role"), max_length=30, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # [{"text": str, "done": bool}]
+    checklist = models.JSONField(_("checklist"), default=list, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["incident", "due_at"], name="incidenttask_due")]
+        verbose_name = _("incident task")
+        verbose_name_plural = _("incident tasks")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResponseClockPolicy(models.Model):
+    """Minutes to the first public reaction, per workspace and severity (default 60)."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="response_clock_policies"
+    )
+    severity = models.PositiveSmallIntegerField(_("severity"))
+    minutes = models.PositiveIntegerField(_("minutes to first public reaction"), default=60)
+
+    class Meta:
+        ordering = ["workspace", "severity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "severity"], name="uniq_responseclock_ws_severity"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=1, severity__lte=4),
+                name="responseclock_severity_1_4",
+            ),
+        ]
+        verbose_name = _("response clock")
+        verbose_name_plural = _("response clocks")
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} S{self.severity}: {self.minutes} min"

@@ -224,6 +224,7 @@ class Alert(models.Model):
         VOLUME_SPIKE = "volume_spike", _("Volume spike")
         NEGATIVITY_SURGE = "negativity_surge", _("Negativity surge")
         SOURCE_DOWN = "source_down", _("Source down")
+        RESPONSE_CLOCK = "response_clock", _("Response clock breached")
 
     @property
     def title(self) -> str:
@@ -239,6 +240,9 @@ class Alert(models.Model):
         templates = {
             Alert.Kind.SOURCE_DOWN: _(
                 "Source %(source)s failed %(failures)s polls in a row: %(error)s"
+            ),
+            Alert.Kind.RESPONSE_CLOCK: _(
+                "No first public reaction on incident %(incident)s within %(minutes)s minutes."
             ),
             Alert.Kind.NEGATIVE_BURST: _(
                 "%(observed)s negative mentions in the last %(window_minutes)s minutes "

@@ -98,7 +98,46 @@ class IncidentUpdated:
     first_mention_at: str | None
     first_alert_at: str | None
     triaged_at: str | None
+    commander: str | None
+    response_due_at: str | None
+    response_at: str | None
+    overdue_tasks: int
     type: str = field(default="incident.updated", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IncidentReachUpdated:
+    """The reach of an incident's mentions changed (incidents.selectors.incident_reach)."""
+
+    workspace_id: int
+    id: int
+    mentions: int
+    unique_authors: int
+    follower_reach: int
+    engagement: int
+    per_platform: dict[str, int]
+    sentiment_trend: list[dict[str, Any]]
+    type: str = field(default="incident.reach_updated", init=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IncidentEventRecorded:
+    """An entry was appended to an incident's timeline (summary is raw text)."""
+
+    workspace_id: int
+    incident_id: int
+    id: int
+    kind: str
+    summary: str
+    actor: str | None
+    at: str
+    type: str = field(default="incident.event_recorded", init=False)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -181,7 +220,13 @@ def alert_updated(alert: Any, *, incident_id: int | None = None) -> AlertUpdated
     )
 
 
-def incident_updated(incident: Any, *, alert_count: int) -> IncidentUpdated:
+def _display_name(user: Any) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+def incident_updated(incident: Any, *, alert_count: int, overdue_tasks: int = 0) -> IncidentUpdated:
     """Build `incident.updated` for a stored Incident row."""
     return IncidentUpdated(
         workspace_id=incident.workspace_id,
@@ -194,6 +239,10 @@ def incident_updated(incident: Any, *, alert_count: int) -> IncidentUpdated:
         first_mention_at=_iso(incident.first_mention_at),
         first_alert_at=_iso(incident.first_alert_at),
         triaged_at=_iso(incident.triaged_at),
+        commander=_display_name(incident.commander),
+        response_due_at=_iso(incident.response_due_at),
+        response_at=_iso(incident.response_at),
+        overdue_tasks=overdue_tasks,
     )
 
 
@@ -277,4 +326,32 @@ def statement_updated(statement: Any) -> StatementUpdated:
             {"channel": p.channel, "status": p.status, "url": p.url, "error": p.error}
             for p in statement.publications.all()
         ],
+    )
+
+
+def incident_reach_updated(incident: Any) -> IncidentReachUpdated:
+    """Build `incident.reach_updated` from the incident's stored `reach`."""
+    reach = incident.reach or {}
+    return IncidentReachUpdated(
+        workspace_id=incident.workspace_id,
+        id=incident.pk,
+        mentions=reach.get("mentions", 0),
+        unique_authors=reach.get("unique_authors", 0),
+        follower_reach=reach.get("follower_reach", 0),
+        engagement=reach.get("engagement", 0),
+        per_platform=dict(reach.get("per_platform", {})),
+        sentiment_trend=list(reach.get("sentiment_trend", [])),
+    )
+
+
+def incident_event_recorded(event: Any) -> IncidentEventRecorded:
+    """Build `incident.event_recorded` for a stored IncidentEvent row."""
+    return IncidentEventRecorded(
+        workspace_id=event.incident.workspace_id,
+        incident_id=event.incident_id,
+        id=event.pk,
+        kind=event.kind,
+        summary=event.summary,
+        actor=_display_name(event.actor),
+        at=_iso(event.at) or "",
     )

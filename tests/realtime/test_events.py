@@ -63,3 +63,38 @@ def test_source_health_changed_event_keys_carry_no_secrets():
     }  # fmt: skip
     assert event["type"] == "source.health_changed"
     assert "s3cr3t" not in json.dumps(event)
+
+
+def test_incident_events_keys(crew_for_events):
+    incident, event = crew_for_events
+    updated = events.incident_updated(incident, alert_count=0, overdue_tasks=2).as_dict()
+    assert set(updated) == {
+        "type", "workspace_id", "id", "title", "severity", "status", "opened_at", "alert_count",
+        "first_mention_at", "first_alert_at", "triaged_at", "commander", "response_due_at",
+        "response_at", "overdue_tasks",
+    }  # fmt: skip
+    assert updated["overdue_tasks"] == 2
+    reach = events.incident_reach_updated(incident).as_dict()
+    assert set(reach) == {
+        "type", "workspace_id", "id", "mentions", "unique_authors", "follower_reach",
+        "engagement", "per_platform", "sentiment_trend",
+    }  # fmt: skip
+    recorded = events.incident_event_recorded(event).as_dict()
+    assert set(recorded) == {
+        "type", "workspace_id", "incident_id", "id", "kind", "summary", "actor", "at",
+    }  # fmt: skip
+    assert recorded["summary"] == "<img src=x onerror=alert(1)>"
+    for payload in (updated, reach, recorded):
+        json.dumps(payload)
+
+
+@pytest.fixture
+def crew_for_events():
+    from incidents.services import incident_event_record
+    from tests.factories import IncidentFactory
+
+    incident = IncidentFactory()
+    event = incident_event_record(
+        incident=incident, kind="note", summary="<img src=x onerror=alert(1)>"
+    )
+    return incident, event

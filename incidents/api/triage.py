@@ -1,42 +1,18 @@
-"""REST API for incidents (read-only in this first version)."""
+"""POST /api/alerts/<id>/triage/."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from incidents import selectors, services
-from incidents.models import Incident, TriageDecision
+from incidents import services
+from incidents.models import TriageDecision
 from monitoring.selectors import alert_get
-from workspaces.api_permissions import WorkspaceFilterSerializer, workspace_param
 from workspaces.models import Membership
 from workspaces.selectors import membership_require_role
 
 TRIAGE_ROLES = (Membership.Role.CRISIS_TEAM, Membership.Role.ADMIN)
-
-
-class IncidentOutputSerializer(serializers.ModelSerializer):
-    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    alert_ids = serializers.PrimaryKeyRelatedField(source="alerts", many=True, read_only=True)
-
-    class Meta:
-        model = Incident
-        fields = [
-            "id", "workspace", "title", "severity", "status", "opened_at", "alert_ids",
-            "first_mention_at", "first_alert_at", "triaged_at", "time_to_detect",
-            "time_to_triage",
-        ]  # fmt: skip
-
-
-@extend_schema(parameters=[WorkspaceFilterSerializer])
-class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
-    serializer_class = IncidentOutputSerializer
-
-    def get_queryset(self):
-        return selectors.incident_list(
-            user=self.request.user, workspace=workspace_param(self.request)
-        )
 
 
 class TriageInputSerializer(serializers.Serializer):

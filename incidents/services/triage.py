@@ -5,84 +5,19 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.exceptions import AlertNotTriageable, IncidentNotFound, TriageInvalid
 from incidents.models import Incident, IncidentEvent, TriageDecision
 from incidents.selectors import OPEN_STATUSES
-from monitoring.models import Alert, Mention
-from monitoring.selectors import severity_input_for
-from monitoring.severity import severity_compute
+from incidents.services.refresh import incident_refresh_and_publish, incident_response_due_set
+from incidents.services.timeline import incident_event_record, incident_publish
+from monitoring.models import Alert
 from realtime import events
 from realtime.publisher import publish_on_commit
 
 logger = logging.getLogger(__name__)
-
-
-def incident_event_record(
-    *,
-    incident: Incident,
-    kind: str,
-    summary: str,
-    actor: AbstractBaseUser | None = None,
-    data: dict | None = None,
-    at: datetime | None = None,
-) -> IncidentEvent:
-    """Append one event to the incident's timeline (the only way anything enters it)."""
-    return IncidentEvent.objects.create(
-        incident=incident,
-        kind=kind,
-        summary=summary,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        data=data or {},
-        at=at or timezone.now(),
-    )
-
-
-def _publish_incident(incident: Incident) -> None:
-    publish_on_commit(
-        workspace_id=incident.workspace_id,
-        event=events.incident_updated(incident, alert_count=incident.alerts.count()),
-    )
-
-
-def _incident_refresh(incident: Incident) -> None:
-    """Recompute the incident's clocks and severity from all its alerts' mentions."""
-    mention_ids = sorted(
-        {pk for ids in incident.alerts.values_list("mention_ids", flat=True) for pk in ids or []}
-    )
-    first_alert = incident.alerts.aggregate(first=Min("created_at"))["first"]
-    first_mention = Mention.objects.filter(pk__in=mention_ids).aggregate(first=Min("posted_at"))[
-        "first"
-    ]
-    if first_mention and first_alert:
-        minutes = max(1.0, (first_alert - first_mention).total_seconds() / 60)
-    else:
-        minutes = 60.0
-    severity = severity_compute(severity_input_for(mention_ids=mention_ids, window_minutes=minutes))
-    incident.first_alert_at = first_alert
-    incident.first_mention_at = first_mention
-    # Severity only rises on its own; people may lower it explicitly.
-    incident.severity = max(incident.severity, severity.level)
-    incident.save(update_fields=["first_alert_at", "first_mention_at", "severity"])
-
-
-@transaction.atomic
-def incidents_refresh_open(*, workspace_id: int) -> list[Incident]:
-    """Recompute clocks and severity of the workspace's open incidents (after new mentions);
-    publishes `incident.updated` for those whose severity rose. Idempotent."""
-    changed = []
-    for incident in Incident.objects.select_for_update().filter(
-        workspace_id=workspace_id, status__in=OPEN_STATUSES
-    ):
-        before = incident.severity
-        _incident_refresh(incident)
-        if incident.severity != before:
-            _publish_incident(incident)
-            changed.append(incident)
-    return changed
 
 
 @transaction.atomic
@@ -106,12 +41,18 @@ def alerts_route(*, alert_ids: list[int]) -> None:
         alert.status = Alert.Status.ATTACHED
         alert.save(update_fields=["status"])
         incident.alerts.add(alert)
-        _incident_refresh(incident)
+        incident_event_record(
+            incident=incident,
+            kind=IncidentEvent.Kind.ALERT,
+            summary=_("Alert attached: %(title)s") % {"title": alert.title},
+            data={"alert_id": alert.pk, "action": "attached"},
+        )
+        incident_refresh_and_publish(incident)
         publish_on_commit(
             workspace_id=alert.workspace_id,
             event=events.alert_updated(alert, incident_id=incident.pk),
         )
-        _publish_incident(incident)
+        incident_publish(incident)
         logger.info(
             "incidents.alert.attached", extra={"alert_id": alert.pk, "incident_id": incident.pk}
         )
@@ -140,6 +81,7 @@ def _incident_for_crisis(
         status=Incident.Status.ACTIVE,
         opened_at=now,
         triaged_at=now,
+        active_at=now,
         created_by=by,
     )
 
@@ -181,10 +123,11 @@ def alert_triage(
             alert=alert, by=by, incident_id=incident_id, title=title, severity=severity, now=now
         )
         incident.alerts.add(alert)
-        _incident_refresh(incident)
+        incident_refresh_and_publish(incident)
         if severity is not None:
             incident.severity = severity
             incident.save(update_fields=["severity"])
+            incident_response_due_set(incident)
     alert.status = decision
     alert.triaged_at = now
     alert.triaged_by = by
@@ -204,7 +147,15 @@ def alert_triage(
         event=events.alert_updated(alert, incident_id=incident.pk if incident else None),
     )
     if incident is not None:
-        _publish_incident(incident)
+        incident_event_record(
+            incident=incident,
+            kind=IncidentEvent.Kind.TRIAGE,
+            summary=_("Alert triaged as a crisis: %(title)s") % {"title": alert.title},
+            actor=by,
+            data={"alert_id": alert.pk, "decision": decision, "reason": record.reason},
+            at=now,
+        )
+        incident_publish(incident)
     logger.info(
         "incidents.alert.triaged",
         extra={"alert_id": alert.pk, "decision": decision, "incident_id": incident and incident.pk},

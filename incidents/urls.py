@@ -1,0 +1,8 @@
+from django.urls import path
+
+from incidents import views
+
+urlpatterns = [
+    path("", views.incident_list_page, name="incident-list"),
+    path("<int:pk>/", views.incident_page, name="incident-detail"),
+]

@@ -1,0 +1,53 @@
+"""The incident pages: members only, escaped text, Dutch and English, the statements slot."""
+
+import pytest
+
+from incidents import services
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_incident_page_renders_escaped_for_members_and_404_for_others(client, crew):
+    services.incident_note_add(incident=crew.incident, by=crew.team, text="<script>x</script>")
+    mention = factories.MentionFactory(
+        workspace=crew.workspace, text="<img src=x onerror=alert(1)>", url="javascript:alert(1)"
+    )
+    services.incident_mentions_attach(
+        incident=crew.incident, by=crew.team, mention_ids=[mention.pk]
+    )
+    client.force_login(crew.comms)
+    page = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img src=x" not in page
+    assert 'href="javascript:' not in page
+    assert "Tijdlijn" in page  # Dutch by default
+    assert "js-transition" not in page  # communications does not run the incident
+    client.force_login(crew.outsider)
+    assert client.get(f"/incidents/{crew.incident.pk}/").status_code == 404
+
+
+def test_incident_page_in_english_shows_run_controls_for_crisis_team(client, crew):
+    client.force_login(crew.team)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
+    assert "Facts and rumours" in page
+    assert "Move to Monitoring" in page
+    listing = client.get("/incidents/").content.decode()
+    assert crew.incident.title in listing
+    assert "Open an incident by hand" in listing
+
+
+def test_incident_list_empty_state(client):
+    user = factories.MembershipFactory().user
+    client.force_login(user)
+    assert 'id="incidents-empty"' in client.get("/incidents/").content.decode()
+
+
+def test_include_if_exists_renders_nothing_for_a_missing_template():
+    from django.template import Context, Template
+
+    out = Template(
+        '{% load incidents_tags %}[{% include_if_exists "statements/_nope.html" %}]'
+    ).render(Context({}))
+    assert out == "[]"
