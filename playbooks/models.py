@@ -7,7 +7,7 @@ from workspaces.models import Workspace
 
 
 class Scenario(models.TextChoices):
-    NEGATIVE_NEWS = "negative_news", _("Negative news coverage")
+    NEWS_COVERAGE = "news_coverage", _("Negative news coverage")
     VIRAL_COMPLAINT = "viral_complaint", _("Customer complaint going viral")
     DATA_LEAK = "data_leak", _("Internal data leak exposing customer data")
     EMPLOYEE_MESSAGE = "employee_message", _("Wrong message by an employee")

@@ -7,14 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
 from monitoring.models import Mention
+from playbooks.models import Scenario  # one list of scenarios, shared with playbooks
 from workspaces.models import Workspace
-
-
-class Scenario(models.TextChoices):
-    NEWS_COVERAGE = "news_coverage", _("News coverage")
-    VIRAL_COMPLAINT = "viral_complaint", _("Viral complaint")
-    DATA_LEAK = "data_leak", _("Data leak")
-    EMPLOYEE_MESSAGE = "employee_message", _("Employee message")
 
 
 class Language(models.TextChoices):

@@ -31,14 +31,21 @@ def statement_template_list(
 
 
 def statement_list(
-    *, user: Any, workspace: str | None = None, incident_id: int | None = None
+    *,
+    user: Any,
+    workspace: str | None = None,
+    incident_id: int | None = None,
+    status: str | None = None,
 ) -> QuerySet[Statement]:
-    """Statements in the user's workspaces, with variants and publications prefetched."""
+    """Statements in the user's workspaces (optionally of one workspace, incident or status),
+    with variants and publications prefetched."""
     qs = Statement.objects.filter(workspace__in=workspace_list_for_user(user=user))
     if workspace:
         qs = qs.filter(workspace__slug=workspace)
     if incident_id:
         qs = qs.filter(incident_id=incident_id)
+    if status:
+        qs = qs.filter(status=status)
     return qs.select_related(
         "workspace", "incident", "created_by", "approved_by", "template"
     ).prefetch_related(

@@ -1,9 +1,16 @@
-"""REST API for workspaces: members list/read theirs; superusers (operators) create."""
+"""REST API for workspaces: members list/read theirs; superusers (operators) create.
 
+Creating a workspace is an entry point, so it composes the apps that ship starter content
+(playbooks, statement templates) after `workspace_create`.
+"""
+
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 
+from playbooks.services import playbooks_install_defaults
+from statements.services.templates import statement_templates_install_starters
 from workspaces import selectors, services
 from workspaces.models import Workspace
 
@@ -43,6 +50,9 @@ class WorkspaceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request, *args, **kwargs):
         data = WorkspaceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        workspace = services.workspace_create(**data.validated_data)
+        with transaction.atomic():
+            workspace = services.workspace_create(**data.validated_data)
+            playbooks_install_defaults(workspace=workspace)
+            statement_templates_install_starters(workspace=workspace)
         out = WorkspaceOutputSerializer(workspace, context={"request": request})
         return Response(out.data, status=201)

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
             name='Playbook',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scenario', models.CharField(choices=[('negative_news', 'Negative news coverage'), ('viral_complaint', 'Customer complaint going viral'), ('data_leak', 'Internal data leak exposing customer data'), ('employee_message', 'Wrong message by an employee')], max_length=30, verbose_name='scenario')),
+                ('scenario', models.CharField(choices=[('news_coverage', 'Negative news coverage'), ('viral_complaint', 'Customer complaint going viral'), ('data_leak', 'Internal data leak exposing customer data'), ('employee_message', 'Wrong message by an employee')], max_length=30, verbose_name='scenario')),
                 ('language', models.CharField(choices=[('nl', 'Nederlands'), ('en', 'English')], max_length=2, verbose_name='language')),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('description', models.TextField(blank=True, verbose_name='description')),

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from statements import selectors
 from statements.api import serializers as s
 from statements.exceptions import StatementReauthRequired
-from statements.models import StatementTemplate
+from statements.models import Statement, StatementTemplate
 from statements.services import approval, drafting, publishing, templates
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
@@ -97,7 +97,14 @@ class StatementTemplateViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(parameters=[WorkspaceFilterSerializer])
+class StatementFilterSerializer(WorkspaceFilterSerializer):
+    """`?workspace=&incident=&status=` for the statement list (400 on bad values)."""
+
+    incident = serializers.IntegerField(required=False, min_value=1)
+    status = serializers.ChoiceField(choices=Statement.Status.choices, required=False)
+
+
+@extend_schema(parameters=[StatementFilterSerializer])
 class StatementViewSet(viewsets.ModelViewSet):
     """Statements with their variants; the approval steps are actions."""
 
@@ -105,11 +112,15 @@ class StatementViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        incident = self.request.query_params.get("incident")
+        if self.action != "list":
+            return selectors.statement_list(user=self.request.user)
+        params = StatementFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
         return selectors.statement_list(
             user=self.request.user,
-            workspace=workspace_param(self.request),
-            incident_id=int(incident) if incident and incident.isdigit() else None,
+            workspace=params.validated_data.get("workspace"),
+            incident_id=params.validated_data.get("incident"),
+            status=params.validated_data.get("status"),
         )
 
     def get_object(self):

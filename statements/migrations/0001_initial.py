@@ -101,7 +101,7 @@ class Migration(migrations.Migration):
             name='StatementTemplate',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scenario', models.CharField(choices=[('news_coverage', 'News coverage'), ('viral_complaint', 'Viral complaint'), ('data_leak', 'Data leak'), ('employee_message', 'Employee message')], max_length=20, verbose_name='scenario')),
+                ('scenario', models.CharField(choices=[('news_coverage', 'Negative news coverage'), ('viral_complaint', 'Customer complaint going viral'), ('data_leak', 'Internal data leak exposing customer data'), ('employee_message', 'Wrong message by an employee')], max_length=20, verbose_name='scenario')),
                 ('language', models.CharField(choices=[('nl', 'Dutch'), ('en', 'English')], max_length=2, verbose_name='language')),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('body', models.TextField(verbose_name='text')),

@@ -17,7 +17,7 @@ def test_defaults_cover_four_scenarios_in_both_languages_with_six_steps_and_dos(
     defaults = playbook_defaults_load()
     assert sorted((d.scenario, d.language) for d in defaults) == sorted(
         (s, lang)
-        for s in ("negative_news", "viral_complaint", "data_leak", "employee_message")
+        for s in ("news_coverage", "viral_complaint", "data_leak", "employee_message")
         for lang in ("nl", "en")
     )
     for playbook in defaults:

@@ -63,3 +63,27 @@ def test_schema_is_served(make_member, client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/mentions/" in response.content
+
+
+def test_new_workspace_starts_with_the_shipped_playbooks_and_statement_templates(
+    api_client_for, django_user_model
+):
+    from playbooks.models import Playbook
+    from statements.models import StatementTemplate
+
+    op = django_user_model.objects.create_superuser("op", password="pw-for-tests-123")
+    response = api_client_for(op).post(
+        "/api/workspaces/", {"slug": "nieuw", "name": "Nieuw"}, format="json"
+    )
+    assert response.status_code == 201
+    workspace = Workspace.objects.get(slug="nieuw")
+    playbooks = set(
+        Playbook.objects.filter(workspace=workspace).values_list("scenario", "language")
+    )
+    templates = set(
+        StatementTemplate.objects.filter(workspace=workspace).values_list("scenario", "language")
+    )
+    scenarios = {"news_coverage", "viral_complaint", "data_leak", "employee_message"}
+    assert {s for s, _ in playbooks} == scenarios
+    assert {lang for _, lang in playbooks} == {"nl", "en"}
+    assert templates == {(s, lang) for s in scenarios for lang in ("nl", "en")}
