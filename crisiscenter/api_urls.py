@@ -5,6 +5,7 @@ from incidents.api import AlertTriageApi, IncidentViewSet
 from monitoring.api.config import AlertRuleViewSet, SourceViewSet, WatchTermViewSet
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
 from monitoring.api.mentions import AlertViewSet, MentionViewSet
+from realtime.api import EventReplayApi
 from workspaces.api import WorkspaceViewSet
 
 router = DefaultRouter()
@@ -21,5 +22,6 @@ router.register("dead-letters", DeadLetterViewSet, basename="dead-letter")
 urlpatterns = [
     path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),
     path("alerts/<int:alert_id>/triage/", AlertTriageApi.as_view(), name="alert-triage"),
+    path("events/", EventReplayApi.as_view(), name="event-replay"),
     *router.urls,
 ]
