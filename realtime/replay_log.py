@@ -64,8 +64,10 @@ _memory_log: dict[int, deque] = {}
 def memory_append(workspace_id: int, events_json: str) -> int:
     with _memory_lock:
         seq = _memory_seq[workspace_id] = _memory_seq.get(workspace_id, 0) + 1
-        log = _memory_log.setdefault(workspace_id, deque(maxlen=settings.REALTIME_REPLAY_MESSAGES))
+        log = _memory_log.setdefault(workspace_id, deque())
         log.append((seq, events_json))
+        while len(log) > settings.REALTIME_REPLAY_MESSAGES:
+            log.popleft()
         return seq
 
 

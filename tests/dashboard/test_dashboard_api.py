@@ -143,7 +143,8 @@ def test_event_replay_returns_exactly_the_missed_messages(
     settings.REALTIME_FLUSH_INTERVAL = 0.0
     ws, client = member_client
     start = client.get("/api/events/?workspace=alpha").json()
-    assert start["messages"] == [] and start["complete"] is True
+    assert start["messages"] == []
+    assert start["complete"] is True
     mentions = MentionFactory.create_batch(3, workspace=ws)
     for mention in mentions:
         _publish(ws.pk, mention, django_capture_on_commit_callbacks)
@@ -156,7 +157,8 @@ def test_event_replay_returns_exactly_the_missed_messages(
     assert replayed == [m.pk for m in mentions]
     # Up to date: nothing to replay.
     latest = client.get(f"/api/events/?workspace=alpha&after={body['seq']}").json()
-    assert latest["messages"] == [] and latest["complete"] is True
+    assert latest["messages"] == []
+    assert latest["complete"] is True
 
 
 def test_event_replay_says_incomplete_when_the_log_no_longer_holds_the_gap(
@@ -169,7 +171,9 @@ def test_event_replay_says_incomplete_when_the_log_no_longer_holds_the_gap(
     for mention in MentionFactory.create_batch(4, workspace=ws):
         _publish(ws.pk, mention, django_capture_on_commit_callbacks)
     body = client.get(f"/api/events/?workspace=alpha&after={start}").json()
-    assert body["complete"] is False  # messages start+1, start+2 were trimmed
+    assert body["complete"] is False, (
+        body
+    )  # start+1 and start+2 were trimmed  # start+1, start+2 were trimmed
     assert [m["seq"] for m in body["messages"]] == [start + 3, start + 4]
     assert client.get(f"/api/events/?workspace=alpha&after={start + 2}").json()["complete"]
     # A number beyond the latest (Redis was reset): not complete, the page re-reads.
