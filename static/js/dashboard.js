@@ -753,7 +753,8 @@
       text(row).forEach((part, n) => li.append(el("span", n ? "muted" : "top-name", part)));
       list.append(li);
     }
-    list.hidden = rows.length === 0;
+    if (!rows.length) list.append(el("li", "muted none", "—"));
+    list.hidden = false;
     return rows.length;
   }
   async function loadTop() {
