@@ -317,6 +317,7 @@ def main() -> int:
         _wait_healthy(base, server)
         print(f"load before: {_load()}")
         viewers.start()
+        print(f"pids: uvicorn {server.proc.pid}, clients {viewers.pid}", flush=True)
         storm = parent.recv()
         print(
             f"reconnect storm: {storm['connected']}/{args.clients} connected at the same moment; "
@@ -363,6 +364,16 @@ def main() -> int:
             f"latency event → client (ms): p50 {_percentile(ms, 50):.0f}  "
             f"p95 {_percentile(ms, 95):.0f}  p99 {_percentile(ms, 99):.0f}  max {ms[-1]:.0f}"
         )
+        # The trend over the run: a growing backlog shows as rising medians.
+        per_event = [
+            statistics.median([(i[k] - t) * 1000 for i in connected if k in i] or [0.0])
+            for k, t in sorted(created.items(), key=lambda kv: kv[1])
+        ]
+        tenth = max(1, len(per_event) // 10)
+        trend = [
+            statistics.median(per_event[j : j + tenth]) for j in range(0, len(per_event), tenth)
+        ]
+        print("median per tenth of the run (ms): " + " ".join(f"{v:.0f}" for v in trend))
     print(f"load after: {load}")
     ok = storm["connected"] == args.clients and delivered == expected and expected > 0
     return 0 if ok else 1
