@@ -6,8 +6,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from realtime.groups import workspace_group
-from realtime.publisher import MESSAGE_TYPE
+from realtime.hub import hub
 from workspaces.exceptions import WorkspaceNotFound
 from workspaces.selectors import workspace_get_for_user
 
@@ -23,9 +22,12 @@ def _workspace_id_for(user: Any, slug: str) -> int | None:
 
 
 class DashboardConsumer(AsyncJsonWebsocketConsumer):
-    """Joins `workspace.<id>` if the session user is a member; refuses the handshake otherwise."""
+    """Joins the workspace's fan-out if the session user is a member; refuses otherwise.
 
-    group: str | None = None
+    Messages reach the socket through `realtime.hub` (one subscription per process and
+    workspace), not through a group membership per connection."""
+
+    workspace_id: int | None = None
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -34,28 +36,19 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             logger.info("realtime.dashboard.refused", extra={"slug": slug})
             await self.close()
             return
-        self.group = workspace_group(workspace_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.workspace_id = workspace_id
+        await hub().join(workspace_id, self.relay)
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.workspace_id is not None:
+            await hub().leave(self.workspace_id, self.relay)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # Client messages are limited to ping; every action goes through the REST API.
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels runs close_old_connections in a worker thread before every handler. The
-        # relay below touches no database, and that thread hop per message per viewer was a
-        # third of the web process's CPU at 500 viewers (py-spy, bench/ws_fanout.py).
-        if message.get("type") == MESSAGE_TYPE:
-            await self.workspace_event(message)
-            return
-        await super().dispatch(message)
-
-    async def workspace_event(self, message: dict[str, Any]) -> None:
+    async def relay(self, text: str) -> None:
         # Already JSON: {"seq": n, "events": [...]}, encoded once by the publisher.
-        await self.send(text_data=message["text"])
+        await self.send(text_data=text)
