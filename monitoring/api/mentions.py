@@ -1,5 +1,6 @@
 """REST API for mentions and alerts (read-only here; ingest happens in tasks)."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -72,7 +73,7 @@ class RangeQuerySerializer(serializers.Serializer):
     range = serializers.ChoiceField(
         choices=list(CHART_RANGES),
         default="1h",
-        error_messages={"invalid_choice": "range: one of 1h, 24h, 7d."},
+        error_messages={"invalid_choice": _("range: one of 1h, 24h, 7d.")},
     )
 
 
