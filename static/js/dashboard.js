@@ -897,8 +897,12 @@
     gapTimer = setTimeout(() => { if (pending.size) catchUp().catch(() => scheduleGapFetch()); }, 400);
   }
 
+  const workspaceId = Number(root.dataset.workspaceId);
   function receive(data) {
     if (typeof data.seq !== "number") return;
+    // Redis pub/sub ignores the db number: another deployment on the same Redis could reach
+    // this group. Its numbering is not ours; never apply or wait for it.
+    if ((data.events || []).some((e) => e.workspace_id !== undefined && e.workspace_id !== workspaceId)) return;
     if (data.seq <= lastSeq) return;  // already applied (replayed before it arrived)
     pending.set(data.seq, data);
     drainPending();
