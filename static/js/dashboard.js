@@ -182,7 +182,7 @@
       const data = await response.json().catch(() => null);
       if (!response.ok) throw new Error(errorMessage(data, response));
       const li = button.closest("li.mention");
-      if (li && !li.querySelector(".attached")) li.append(el("span", "attached", "📎 " + str("attachedTo") + " " + incident.title));
+      if (li && !li.querySelector(".attached")) li.append(el("span", "attached", "✓ " + str("attachedTo") + " " + incident.title));
       showToast(str("attachedTo") + " " + incident.title, { calm: true });
     } catch (error) {
       showToast(str("attachFailed") + ": " + error.message);
@@ -472,7 +472,7 @@
       clock.classList.toggle("overdue", overdue);
       clock.textContent = overdue
         ? "⚠ " + str("responseOverdue") + " (+" + countdownText(-left) + ")"
-        : "⏱ " + countdownText(left) + " " + str("responseLeft");
+        : countdownText(left) + " " + str("responseLeft");
     }
     for (const since of incidentsEl.querySelectorAll(".since-clock[data-since]")) {
       since.textContent = durationText(now - Number(since.dataset.since)) + " " + str("since");
@@ -553,7 +553,7 @@
   function renderSoundToggle() {
     if (!soundButton) return;
     soundButton.setAttribute("aria-pressed", String(soundOn()));
-    soundButton.textContent = (soundOn() ? "🔔 " : "🔕 ") + str(soundOn() ? "soundOn" : "soundOff");
+    soundButton.textContent = str(soundOn() ? "soundOn" : "soundOff");
   }
   function audioContext() {
     const Ctx = window.AudioContext || window.webkitAudioContext;
@@ -744,7 +744,15 @@
   }
 
   /* ---- top terms, hashtags and authors by reach: refreshed at most every 30 s ---- */
-  let topDirty = false;
+  // Throttled: the first change after a quiet spell refreshes within 2 s, then at most once
+  // per TOP_REFRESH_MS however fast mentions arrive.
+  let topLoadedAt = 0;
+  let topTimer = null;
+  function topChanged() {
+    if (topTimer) return;
+    const wait = Math.max(2000, topLoadedAt + TOP_REFRESH_MS - Date.now());
+    topTimer = setTimeout(() => { topTimer = null; loadTop().catch(() => {}); }, wait);
+  }
   function renderTopList(id, rows, text) {
     const list = document.getElementById(id);
     list.replaceChildren();
@@ -761,7 +769,7 @@
     const wanted = range;
     const top = await getJson("/api/mentions/top/?" + q({ workspace: slug, range: wanted }));
     if (wanted !== range) return;
-    topDirty = false;
+    topLoadedAt = Date.now();
     const n = renderTopList("top-terms", top.terms, (t) => [t.query, " " + numFmt.format(t.count)])
       + renderTopList("top-hashtags", top.hashtags, (h) => ["#" + h.tag, " " + numFmt.format(h.count)])
       + renderTopList("top-words", top.words, (w) => [w.word, " " + numFmt.format(w.count)]);
@@ -833,7 +841,7 @@
         }
       }
       addMentions(event.mentions, { prepend: true });
-      if (news.length) { topDirty = true; renderChart(); }
+      if (news.length) { topChanged(); renderChart(); }
     } else if (event.type === "alert.created") {
       addAlerts([event], { prepend: true, announce: true });
     } else if (event.type === "alert.updated") {
@@ -940,7 +948,6 @@
   setInterval(renderChart, 15000); // keep the time axis moving when nothing arrives
   setInterval(tickClocks, 1000); // the response countdowns
   setInterval(() => { renderSources(); }, 30000);
-  setInterval(() => { if (topDirty) loadTop().catch(() => {}); }, TOP_REFRESH_MS);
   setInterval(() => { loadStatementMarkers().catch(() => {}); }, 60000);
   // Wall mode with several workspaces: show each for a minute, in turn.
   if (wall && root.dataset.wallNext) setTimeout(() => { location.href = root.dataset.wallNext; }, 60000);

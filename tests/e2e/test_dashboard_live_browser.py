@@ -210,6 +210,20 @@ def test_ranges_top_lists_sound_and_incidents_board(asgi_server, page: Page) -> 
     expect(page.locator("#top-authors img")).to_have_count(0)
     assert page.evaluate("typeof window.__xss") == "undefined"
 
+    # Live: new mentions reach the top lists without a reload, throttled (at most every 30 s).
+    mention_ingest_batch(
+        source=source,
+        posts=[
+            NormalizedPost(
+                platform="x", external_id="live", text="Bank Noord weer plat #plat",
+                posted_at=timezone.now(), author_handle="live_author", hashtags=["plat"],
+            )
+        ],
+        cursor={},
+    )  # fmt: skip
+    publisher.drain()
+    expect(page.locator("#top-hashtags")).to_contain_text("#plat", timeout=40_000)
+
     # Range: 24 hours takes in yesterday's post, and the choice survives a reload.
     page.get_by_role("button", name="24 hours").click()
     expect(page.get_by_role("button", name="24 hours")).to_have_attribute("aria-pressed", "true")
