@@ -36,14 +36,20 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
             logger.info("realtime.dashboard.refused", extra={"slug": slug})
             await self.close()
             return
+        # Subscribed before the handshake completes, as a group member was: what is published
+        # once the browser is connected reaches it. Frames that arrive before the accept wait.
+        self._early: list[str] | None = []
+        self.workspace_id = workspace_id
+        await hub().join(workspace_id, self.relay)
         await self.accept()
         # Channels' session wrapper inspects the lazy session on every send, to decide whether
         # to save it: a tenth of the process at 500 viewers. Frames after the handshake never
         # save a session, so relay beneath it (falling back to the wrapped send).
         wrapper = getattr(self.base_send, "__self__", None)
         self._raw_send = getattr(wrapper, "real_send", None) or self.base_send
-        self.workspace_id = workspace_id
-        await hub().join(workspace_id, self.relay)
+        while self._early:
+            await self._raw_send({"type": "websocket.send", "text": self._early.pop(0)})
+        self._early = None  # no await since the loop's last check: order is kept
 
     async def disconnect(self, code: int) -> None:
         if self.workspace_id is not None:
@@ -56,4 +62,7 @@ class DashboardConsumer(AsyncJsonWebsocketConsumer):
 
     async def relay(self, text: str) -> None:
         # Already JSON: {"seq": n, "events": [...]}, encoded once by the publisher.
+        if self._early is not None:
+            self._early.append(text)
+            return
         await self._raw_send({"type": "websocket.send", "text": text})
