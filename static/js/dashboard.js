@@ -664,8 +664,8 @@
       data: keys.map((k) => (buckets.get(k) ? buckets.get(k).platforms[p] || 0 : 0)),
     }));
     datasets.push({
-      type: "line", label: str("meanSentiment"), yAxisID: "s", borderColor: "#111827",
-      backgroundColor: "#111827", pointRadius: 2, spanGaps: true, borderDash: [4, 3],
+      type: "line", label: str("meanSentiment"), yAxisID: "s", borderColor: wall ? "#f9fafb" : "#111827",
+      backgroundColor: wall ? "#f9fafb" : "#111827", pointRadius: 2, spanGaps: true, borderDash: [4, 3],
       data: keys.map((k) => { const b = buckets.get(k); return b && b.n ? +(b.sum / b.n).toFixed(3) : null; }),
     });
     for (const [type, style] of Object.entries(MARKER_STYLE)) {
@@ -685,6 +685,10 @@
     const labels = keys.map(bucketLabel);
     if (!chart) {
       if (!window.Chart) return;
+      if (wall) {  // light text and grid on the wall's dark background
+        window.Chart.defaults.color = "#e5e7eb";
+        window.Chart.defaults.borderColor = "#334155";
+      }
       chart = new window.Chart(document.getElementById("volume-chart"), {
         data: { labels, datasets },
         options: {
