@@ -134,7 +134,9 @@ def _json_array_counts(*, column: str, workspace: Workspace, since: datetime) ->
         return cursor.fetchall()
 
 
-def _top_words(*, workspace: Workspace, since: datetime) -> tuple[list[dict], int]:
+def _top_words(*, workspace: Workspace, since: datetime, known: set[str]) -> tuple[list[dict], int]:
+    """Most frequent words of the newest texts, without stop words and without the words of
+    the watch terms (every mention matches those; they are the terms list already)."""
     texts = list(
         _in_range(workspace, since)
         .order_by("-posted_at")
@@ -143,7 +145,13 @@ def _top_words(*, workspace: Workspace, since: datetime) -> tuple[list[dict], in
     counts: Counter[str] = Counter()
     for text in texts:
         # Counted once per mention: one shouty post does not make a trend.
-        counts.update({w for w in (m.lower() for m in _WORD.findall(text)) if w not in STOPWORDS})
+        counts.update(
+            {
+                w
+                for w in (m.lower() for m in _WORD.findall(text))
+                if w not in STOPWORDS and w not in known
+            }
+        )
     return [{"word": w, "count": n} for w, n in counts.most_common(TOP_LIMIT)], len(texts)
 
 
@@ -161,7 +169,8 @@ def mention_top(*, workspace: Workspace, since: datetime) -> dict:
         for pk, n in term_counts
         if str(pk).isdigit() and int(pk) in names
     ][:TOP_LIMIT]
-    words, sampled = _top_words(workspace=workspace, since=since)
+    known = {w.lower() for query in names.values() for w in _WORD.findall(query)}
+    words, sampled = _top_words(workspace=workspace, since=since, known=known)
     authors = (
         _in_range(workspace, since)
         .exclude(author_handle="")

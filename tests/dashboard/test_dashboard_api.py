@@ -109,6 +109,8 @@ def test_top_lists_hashtags_terms_words_and_authors_by_reach(member_client):
     words = {w["word"]: w["count"] for w in body["words"]}
     assert words["storing"] == 4
     assert "weer" not in words  # a stopword
+    assert "bank" not in words  # a watch term's word: every mention has it
+    assert words["pinnen"] == 4
     assert body["words_sampled"] == 4
     authors = body["authors"]
     assert [a["author"] for a in authors] == [hostile, "mid", "small"]  # raw text, by reach
