@@ -282,3 +282,57 @@ def test_ranges_top_lists_sound_and_incidents_board(asgi_server, page: Page) -> 
     item.get_by_role("menuitem", name=re.compile("Storing app")).click()
     expect(page.locator("#toast")).to_contain_text("Attaching failed")
     assert overdue_pk
+
+
+class _IncidentUpdatedAsAgreed:
+    """`incident.updated` with the fields the incidents work adds (status, severity, commander,
+    response_due_at, response_at, overdue_tasks, opened_at, title), sent through the real
+    publisher: the contract the board renders."""
+
+    def __init__(self, **payload) -> None:
+        self.payload = {"type": "incident.updated", **payload}
+
+    def as_dict(self) -> dict:
+        return self.payload
+
+
+def test_incidents_board_renders_the_agreed_incident_fields_live(asgi_server, page: Page) -> None:
+    workspace = factories.WorkspaceFactory()
+    user = _crisis_team_member(workspace)
+    _open_dashboard(page, asgi_server, user.username, workspace.slug)
+    expect(page.locator("#incidents-empty")).to_be_visible()
+    now = timezone.now()
+    base = {
+        "workspace_id": workspace.pk, "id": 4242, "title": "<i>Datalek</i>", "severity": 3,
+        "status": "active", "commander": "<b>Anna</b>",
+        "opened_at": (now - timedelta(minutes=70)).isoformat(),
+        "response_due_at": (now - timedelta(minutes=10)).isoformat(), "response_at": None,
+        "overdue_tasks": 2,
+    }  # fmt: skip
+    publisher.publish_on_commit(workspace_id=workspace.pk, event=_IncidentUpdatedAsAgreed(**base))
+    publisher.drain()
+    item = page.locator('#incident-board li[data-id="4242"]')
+    expect(item.locator(".incident-title")).to_have_text("<i>Datalek</i>")  # text, not HTML
+    expect(item.locator(".commander")).to_have_text("Commander: <b>Anna</b>")
+    expect(item.locator(".incident-status")).to_have_text("Active")
+    expect(item.locator(".response-clock")).to_contain_text("⚠ first public response overdue")
+    expect(item.locator(".overdue-tasks")).to_have_text("⚠ 2 overdue tasks")
+    expect(item.locator("i, b")).to_have_count(0)
+
+    answered = {**base, "commander": None, "response_at": now.isoformat(), "overdue_tasks": 0}
+    publisher.publish_on_commit(
+        workspace_id=workspace.pk, event=_IncidentUpdatedAsAgreed(**answered)
+    )
+    publisher.drain()
+    expect(item.locator(".response-clock")).to_contain_text("First public response at")
+    expect(item.locator(".response-clock")).not_to_have_class(re.compile(r"\boverdue\b"))
+    expect(item.locator(".commander")).to_have_text("⚠ No commander yet")
+    expect(item.locator(".overdue-tasks")).to_have_count(0)
+
+    resolved = {**answered, "status": "resolved"}
+    publisher.publish_on_commit(
+        workspace_id=workspace.pk, event=_IncidentUpdatedAsAgreed(**resolved)
+    )
+    publisher.drain()
+    expect(item).to_have_count(0)
+    expect(page.locator("#incidents-empty")).to_be_visible()
