@@ -8,6 +8,7 @@ from monitoring.api.config import AlertRuleViewSet, SourceViewSet, WatchTermView
 from monitoring.api.ingest import DeadLetterViewSet, ImportJobViewSet, WebhookIngestApi
 from monitoring.api.mentions import AlertViewSet, MentionViewSet
 from playbooks.api import PlaybookViewSet
+from realtime.api import EventReplayApi
 from statements.api.views import (
     PublishingAccountViewSet,
     StatementTemplateViewSet,
@@ -37,5 +38,6 @@ urlpatterns = [
     path("ingest/<int:source_id>/", WebhookIngestApi.as_view(), name="webhook-ingest"),
     path("alerts/<int:alert_id>/triage/", AlertTriageApi.as_view(), name="alert-triage"),
     path("response-clock/", ResponseClockPolicyApi.as_view(), name="response-clock"),
+    path("events/", EventReplayApi.as_view(), name="event-replay"),
     *router.urls,
 ]

@@ -7,8 +7,6 @@ from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import TruncMinute
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.credentials import credentials_decrypt
@@ -26,7 +24,6 @@ from monitoring.query import Query, QuerySyntaxError, parse_query
 from monitoring.risk import risk_terms_found
 from monitoring.sentiment import NEGATIVE_THRESHOLD
 from monitoring.severity import OUTLET_MIN_REACH, SeverityInput
-from workspaces.models import Workspace
 from workspaces.selectors import workspace_list_for_user
 
 User = AbstractBaseUser | AnonymousUser
@@ -165,32 +162,6 @@ def alert_list(*, user: User, workspace: str | None = None) -> QuerySet[Alert]:
     if workspace:
         qs = qs.filter(workspace__slug=workspace)
     return qs.order_by("-created_at", "-id")
-
-
-def mention_volume_per_minute(*, workspace: Workspace, minutes: int = 60) -> list[dict]:
-    """Per minute and platform: mention count, negative count and mean sentiment."""
-    since = timezone.now() - timedelta(minutes=minutes)
-    rows = (
-        Mention.objects.filter(workspace=workspace, posted_at__gte=since)
-        .annotate(minute=TruncMinute("posted_at"))
-        .values("minute", "platform")
-        .annotate(
-            count=Count("id"),
-            negative=Count("id", filter=Q(sentiment_compound__lte=NEGATIVE_THRESHOLD)),
-            sentiment_sum=Sum(F("sentiment_compound")),
-        )
-        .order_by("minute", "platform")
-    )
-    return [
-        {
-            "minute": row["minute"].isoformat(),
-            "platform": row["platform"],
-            "count": row["count"],
-            "negative": row["negative"],
-            "sentiment_sum": round(row["sentiment_sum"] or 0.0, 4),
-        }
-        for row in rows
-    ]
 
 
 def import_job_get_for_run(*, job_id: int) -> ImportJob | None:

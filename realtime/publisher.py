@@ -21,7 +21,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from realtime import replay_log
 from realtime.groups import workspace_group
+from realtime.replay_log import message_text
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,6 @@ class _Coalescer:
         self._last_sent: dict[int, float] = {}
         self._in_flight = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._seq: dict[int, int] = {}
         self._redis: dict[asyncio.AbstractEventLoop, Any] = {}
 
     def reset(self) -> None:
@@ -87,10 +88,11 @@ class _Coalescer:
             self._last_sent[workspace_id] = time.monotonic()
         try:
             if events:
-                seq = await self._next_seq(workspace_id)
                 # Encoded once here, relayed as is by every consumer: with many viewers,
                 # encoding per connection was most of the web process's work.
-                text = json.dumps({"seq": seq, "events": events}, separators=(",", ":"))
+                events_json = json.dumps(events, separators=(",", ":"))
+                seq = await self._record(workspace_id, events_json)
+                text = message_text(seq, events_json)
                 await get_channel_layer().group_send(
                     workspace_group(workspace_id), {"type": MESSAGE_TYPE, "text": text}
                 )
@@ -104,17 +106,18 @@ class _Coalescer:
             with self._lock:
                 self._in_flight -= 1
 
-    async def _next_seq(self, workspace_id: int) -> int:
-        """Per-workspace message number, shared by every process through Redis (INCR), so a
-        browser that sees a gap knows it missed something and re-reads through the API."""
+    async def _record(self, workspace_id: int, events_json: str) -> int:
+        """Number the message per workspace and keep it in the replay log, atomically.
+
+        The number is shared by every process through Redis (INCR), so a browser that sees a
+        gap knows it missed something and asks `/api/events/` for exactly those messages."""
         if not settings.REDIS_URL:
-            self._seq[workspace_id] = self._seq.get(workspace_id, 0) + 1
-            return self._seq[workspace_id]
+            return replay_log.memory_append(workspace_id, events_json)
         loop = asyncio.get_running_loop()
         client = self._redis.get(loop)
         if client is None:
             client = self._redis[loop] = redis.asyncio.Redis.from_url(settings.REDIS_URL)
-        return int(await client.incr(f"crisiscenter:seq:workspace:{int(workspace_id)}"))
+        return await replay_log.redis_append(client, workspace_id, events_json)
 
     def drain(self, timeout: float = 2.0) -> None:
         """Wait (bounded) until every queued event has been handed to the channel layer."""

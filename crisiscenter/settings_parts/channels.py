@@ -22,3 +22,8 @@ else:
 
 # Per-workspace push coalescing: at most one websocket message per workspace per interval.
 REALTIME_FLUSH_INTERVAL = env.float("REALTIME_FLUSH_INTERVAL", default=0.15)
+
+# The replay log behind gap fetches (realtime/replay_log.py): the last N messages per
+# workspace, kept for at most this long.
+REALTIME_REPLAY_MESSAGES = env.int("REALTIME_REPLAY_MESSAGES", default=1000)
+REALTIME_REPLAY_SECONDS = env.int("REALTIME_REPLAY_SECONDS", default=3600)

@@ -1,6 +1,7 @@
 """REST API for mentions and alerts (read-only here; ingest happens in tasks)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -8,6 +9,12 @@ from rest_framework.response import Response
 
 from monitoring import selectors
 from monitoring.models import Alert, Mention, Platform
+from monitoring.selectors_dashboard import (
+    CHART_RANGES,
+    chart_range_since,
+    mention_top,
+    mention_volume,
+)
 from workspaces.api_permissions import WorkspaceFilterSerializer, workspace_param
 from workspaces.selectors import workspace_get_for_user
 
@@ -61,9 +68,13 @@ class MentionOutputSerializer(serializers.ModelSerializer):
         }
 
 
-class VolumeQuerySerializer(serializers.Serializer):
+class RangeQuerySerializer(serializers.Serializer):
     workspace = serializers.SlugField()
-    minutes = serializers.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+    range = serializers.ChoiceField(
+        choices=list(CHART_RANGES),
+        default="1h",
+        error_messages={"invalid_choice": _("range: one of 1h, 24h, 7d.")},
+    )
 
 
 @extend_schema(parameters=[MentionFilterSerializer])
@@ -82,22 +93,42 @@ class MentionViewSet(viewsets.ReadOnlyModelViewSet):
             filters = selectors.MentionFilters()
         return selectors.mention_list(user=self.request.user, filters=filters)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("workspace", str), OpenApiParameter("minutes", int)],
-        responses={200: dict},
-    )
-    @action(detail=False, methods=["get"])
-    def volume(self, request: Request) -> Response:
-        """Mentions per minute and platform, with negative count and summed sentiment."""
-        params = VolumeQuerySerializer(data=request.query_params)
+    def _range_params(self, request: Request):
+        params = RangeQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         workspace = workspace_get_for_user(
             user=request.user, slug=params.validated_data["workspace"]
         )
-        rows = selectors.mention_volume_per_minute(
-            workspace=workspace, minutes=params.validated_data.get("minutes", 60)
+        chart_range = CHART_RANGES[params.validated_data["range"]]
+        return workspace, chart_range, chart_range_since(chart_range=chart_range)
+
+    @extend_schema(parameters=[RangeQuerySerializer], responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def volume(self, request: Request) -> Response:
+        """Mentions per bucket (1 min / 15 min / 1 h for 1h / 24h / 7d) and platform, with the
+        negative count and summed sentiment."""
+        workspace, chart_range, since = self._range_params(request)
+        rows = mention_volume(workspace=workspace, chart_range=chart_range, since=since)
+        return Response(
+            {
+                "workspace": workspace.slug,
+                "range": chart_range.code,
+                "bucket_seconds": chart_range.bucket_seconds,
+                "since": since.isoformat(),
+                "series": rows,
+            }
         )
-        return Response({"workspace": workspace.slug, "series": rows})
+
+    @extend_schema(parameters=[RangeQuerySerializer], responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def top(self, request: Request) -> Response:
+        """Top hashtags, watch terms, words and authors by reach over the range."""
+        workspace, chart_range, since = self._range_params(request)
+        body = mention_top(workspace=workspace, since=since)
+        return Response(
+            {"workspace": workspace.slug, "range": chart_range.code, "since": since.isoformat()}
+            | body
+        )
 
 
 class AlertOutputSerializer(serializers.ModelSerializer):

@@ -13,7 +13,22 @@
   const str = (key) => root.dataset["str" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
   const MAX_MENTIONS = 200;
   const MAX_ALERTS = 50;
-  const CHART_MINUTES = 60;
+  const RANGES = {
+    "1h": { ms: 3600000, bucket: 60000 },
+    "24h": { ms: 86400000, bucket: 900000 },
+    "7d": { ms: 604800000, bucket: 3600000 },
+  };
+  const RANGE_KEY = "crisiscenter.dashboard.range";
+  const SOUND_KEY = "crisiscenter.dashboard.sound";
+  const SOUND_THRESHOLD_KEY = "crisiscenter.dashboard.soundThreshold";
+  const TOP_REFRESH_MS = 30000;
+  function stored(key, fallback) {
+    try { return localStorage.getItem(key) || fallback; } catch (e) { return fallback; }
+  }
+  function store(key, value) {
+    try { localStorage.setItem(key, value); } catch (e) { /* private mode: not remembered */ }
+  }
+  let range = RANGES[stored(RANGE_KEY, "1h")] ? stored(RANGE_KEY, "1h") : "1h";
   const PLATFORM_COLOURS = {
     x: "#1d9bf0", reddit: "#ff4500", news: "#6b7280", mastodon: "#6364ff",
     bluesky: "#0085ff", demo: "#10b981", webhook: "#a855f7", import: "#f59e0b",
@@ -21,6 +36,7 @@
 
   const timeFmt = new Intl.DateTimeFormat(lang, { timeZone, hour: "2-digit", minute: "2-digit", second: "2-digit" });
   const minuteFmt = new Intl.DateTimeFormat(lang, { timeZone, hour: "2-digit", minute: "2-digit" });
+  const dayFmt = new Intl.DateTimeFormat(lang, { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit" });
   const numFmt = new Intl.NumberFormat(lang);
 
   const streamEl = document.getElementById("mention-stream");
@@ -72,7 +88,107 @@
       a.rel = "noopener noreferrer";
       li.append(a);
     }
+    if (canTriage) li.append(attachButton(m));
     return li;
+  }
+
+  /* ---- attach a mention to an open incident: a small keyboard-friendly menu ---- */
+  let openMenu = null;
+  function closeMenu(focusButton) {
+    if (!openMenu) return;
+    const { menu, button } = openMenu;
+    openMenu = null;
+    menu.remove();
+    button.setAttribute("aria-expanded", "false");
+    if (focusButton) button.focus();
+  }
+
+  function attachButton(m) {
+    const button = el("button", "btn btn-small attach-toggle", str("attach"));
+    button.type = "button";
+    button.setAttribute("aria-haspopup", "menu");
+    button.setAttribute("aria-expanded", "false");
+    button.addEventListener("click", () => {
+      const wasOpen = openMenu && openMenu.button === button;
+      closeMenu(false);
+      if (!wasOpen) showAttachMenu(m, button);
+    });
+    return button;
+  }
+
+  function showAttachMenu(m, button) {
+    const menu = el("ul", "attach-menu");
+    menu.setAttribute("role", "menu");
+    menu.setAttribute("aria-label", str("attach"));
+    const open = [...incidents.values()].filter((i) => OPEN.has(i.status)).sort((a, b) => (b.severity || 0) - (a.severity || 0));
+    if (!open.length) {
+      const li = el("li", "muted", str("noOpenIncidents"));
+      li.setAttribute("role", "none");
+      menu.append(li);
+    }
+    for (const incident of open) {
+      const li = el("li");
+      li.setAttribute("role", "none");
+      const item = el("button", "attach-item", str("severity") + " " + incident.severity + " · " + incident.title);
+      item.type = "button";
+      item.setAttribute("role", "menuitem");
+      item.addEventListener("click", () => { closeMenu(true); attachMention(m, incident, button); });
+      li.append(item);
+      menu.append(li);
+    }
+    menu.addEventListener("keydown", (event) => {
+      const items = [...menu.querySelectorAll("[role=menuitem]")];
+      const index = items.indexOf(document.activeElement);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        if (!items.length) return;
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        items[(index + step + items.length) % items.length].focus();
+      } else if (event.key === "Home" && items.length) { event.preventDefault(); items[0].focus(); }
+      else if (event.key === "End" && items.length) { event.preventDefault(); items[items.length - 1].focus(); }
+      else if (event.key === "Escape") { event.preventDefault(); closeMenu(true); }
+      else if (event.key === "Tab") closeMenu(false);
+    });
+    button.after(menu);
+    button.setAttribute("aria-expanded", "true");
+    openMenu = { menu, button };
+    const first = menu.querySelector("[role=menuitem]");
+    if (first) first.focus();
+  }
+
+  document.addEventListener("click", (event) => {
+    if (openMenu && !openMenu.menu.contains(event.target) && event.target !== openMenu.button) closeMenu(false);
+  });
+
+  function errorMessage(data, response) {
+    if (data && typeof data.detail === "string") return data.detail;
+    if (data && typeof data === "object") {
+      const first = Object.values(data)[0];
+      if (Array.isArray(first) && first.length) return String(first[0]);
+      if (typeof first === "string") return first;
+    }
+    return response.status + " " + response.statusText;
+  }
+
+  async function attachMention(m, incident, button) {
+    button.disabled = true;
+    try {
+      const response = await fetch("/api/incidents/" + encodeURIComponent(incident.id) + "/mentions/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+        body: JSON.stringify({ mention_ids: [m.id] }),
+      });
+      const data = await response.json().catch(() => null);
+      if (!response.ok) throw new Error(errorMessage(data, response));
+      const li = button.closest("li.mention");
+      if (li && !li.querySelector(".attached")) li.append(el("span", "attached", "✓ " + str("attachedTo") + " " + incident.title));
+      showToast(str("attachedTo") + " " + incident.title, { calm: true });
+    } catch (error) {
+      showToast(str("attachFailed") + ": " + error.message);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   /* ---- filters and pause: applied to what is shown, never to what is kept ---- */
@@ -130,6 +246,19 @@
     pausedCount.textContent = "";
   });
 
+  function mentionKey(m) {
+    return [new Date(m.posted_at).getTime(), m.id];
+  }
+
+  function insertSorted(node, m) {
+    const [t, id] = mentionKey(m);
+    for (const other of streamEl.children) {
+      const [ot, oid] = mentionKey(mentionData.get(Number(other.dataset.id)));
+      if (ot < t || (ot === t && oid < id)) { other.before(node); return; }
+    }
+    streamEl.append(node);
+  }
+
   function addMentions(mentions, { prepend }) {
     if (paused && prepend) {
       // Keep everything that arrives while paused; show it on resume.
@@ -139,12 +268,9 @@
     }
     const fresh = mentions.filter((m) => !seenMentions.has(m.id));
     fresh.forEach((m) => { seenMentions.add(m.id); mentionData.set(m.id, m); });
-    // Newest first: incoming batches are in posting order, so insert in reverse at the top.
-    const ordered = prepend ? fresh.slice().sort((a, b) => a.posted_at.localeCompare(b.posted_at)) : fresh;
-    for (const m of ordered) {
-      const node = renderMention(m);
-      if (prepend) streamEl.prepend(node); else streamEl.append(node);
-    }
+    // The stream is kept in the API's order, newest first by (posted_at, id), whatever order
+    // mentions arrive in (live, replayed after a gap, or from the initial list).
+    for (const m of fresh) insertSorted(renderMention(m), m);
     while (streamEl.children.length > MAX_MENTIONS) {
       mentionData.delete(Number(streamEl.lastElementChild.dataset.id));
       streamEl.lastElementChild.remove();
@@ -318,25 +444,78 @@
     return Math.floor(minutes / 60) + "h " + String(minutes % 60).padStart(2, "0") + "m";
   }
 
+  function incidentStatusLabel(status) {
+    return str("incident" + status.charAt(0).toUpperCase() + status.slice(1)) || status;
+  }
+
+  function responseDeadline(i) {
+    if (i.response_due_at) return new Date(i.response_due_at).getTime();
+    const start = i.first_alert_at || i.opened_at;
+    return start ? new Date(start).getTime() + RESPONSE_MINUTES * 60000 : null;
+  }
+
+  function countdownText(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    const h = Math.floor(s / 3600);
+    const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+    const ss = String(s % 60).padStart(2, "0");
+    return (h ? h + ":" : "") + mm + ":" + ss;
+  }
+
+  // The response clock: a countdown, and when breached an explicit word and symbol (never
+  // only the red colour). Updated every second without rebuilding the board.
+  function tickClocks() {
+    const now = Date.now();
+    for (const clock of incidentsEl.querySelectorAll(".response-clock[data-deadline]")) {
+      const left = Number(clock.dataset.deadline) - now;
+      const overdue = left < 0;
+      clock.classList.toggle("overdue", overdue);
+      clock.textContent = overdue
+        ? "⚠ " + str("responseOverdue") + " (+" + countdownText(-left) + ")"
+        : countdownText(left) + " " + str("responseLeft");
+    }
+    for (const since of incidentsEl.querySelectorAll(".since-clock[data-since]")) {
+      since.textContent = durationText(now - Number(since.dataset.since)) + " " + str("since");
+    }
+  }
+
   function renderIncidents() {
     incidentsEl.replaceChildren();
-    const open = [...incidents.values()].filter((i) => OPEN.has(i.status)).sort((a, b) => b.severity - a.severity);
+    const open = [...incidents.values()].filter((i) => OPEN.has(i.status)).sort((a, b) => (b.severity || 0) - (a.severity || 0));
     for (const i of open) {
       const li = el("li", "incident severity-" + i.severity);
+      li.dataset.id = i.id;
       const head = el("div", "alert-head");
       head.append(el("span", "severity", str("severity") + " " + i.severity));
-      head.append(el("strong", "", i.title));
-      head.append(el("span", "alert-status", i.status));
+      head.append(el("strong", "incident-title", i.title));
+      head.append(el("span", "alert-status incident-status", incidentStatusLabel(i.status)));
       li.append(head);
-      const discovered = new Date(i.first_mention_at || i.opened_at);
-      const now = Date.now();
-      li.append(el("p", "clock", durationText(now - discovered.getTime()) + " " + str("since")));
-      const deadline = new Date(i.first_alert_at || i.opened_at).getTime() + RESPONSE_MINUTES * 60000;
-      const left = deadline - now;
-      li.append(el("p", left >= 0 ? "clock" : "clock overdue",
-        left >= 0 ? durationText(left) + " " + str("responseLeft") : "⚠ " + str("responseOverdue")));
+      if ("commander" in i) {
+        li.append(el("p", "commander", i.commander ? str("commander") + ": " + i.commander : "⚠ " + str("noCommander")));
+      }
+      const discovered = i.first_mention_at || i.opened_at;
+      if (discovered) {
+        const since = el("p", "clock since-clock");
+        since.dataset.since = String(new Date(discovered).getTime());
+        li.append(since);
+      }
+      if (i.response_at) {
+        const done = el("p", "clock response-clock done", "✓ " + str("respondedAt") + " " + minuteFmt.format(new Date(i.response_at)));
+        li.append(done);
+      } else {
+        const deadline = responseDeadline(i);
+        if (deadline !== null) {
+          const clock = el("p", "clock response-clock");
+          clock.dataset.deadline = String(deadline);
+          li.append(clock);
+        }
+      }
+      if (typeof i.overdue_tasks === "number" && i.overdue_tasks > 0) {
+        li.append(el("p", "clock overdue overdue-tasks", "⚠ " + numFmt.format(i.overdue_tasks) + " " + str("overdueTasks")));
+      }
       incidentsEl.append(li);
     }
+    tickClocks();
     document.getElementById("incidents-empty").hidden = open.length > 0;
   }
 
@@ -351,29 +530,89 @@
     for (const a of alerts) {
       if (seenAlerts.has(a.id)) continue;
       seenAlerts.add(a.id);
-      alertMinutes.add(minuteKey(a.created_at));
+      markers.alert.push({ label: localised(a.title), time: a.created_at });
       const node = renderAlert(a);
-      if (prepend) { alertsEl.prepend(node); node.classList.add("flash"); } else alertsEl.append(node);
-      if (announce) showToast(str("newAlert") + ": " + localised(a.title) + " — " + localised(a.explanation));
+      if (prepend) alertsEl.prepend(node); else alertsEl.append(node);
+      if (announce) node.classList.add("flash");
+      if (announce) {
+        showToast(str("newAlert") + ": " + localised(a.title) + " — " + localised(a.explanation));
+        if (a.severity >= soundThreshold()) signalHighSeverity(node);
+      }
     }
+    if (alerts.length) renderChart();
     while (alertsEl.children.length > MAX_ALERTS) alertsEl.lastElementChild.remove();
     document.getElementById("alerts-empty").hidden = alertsEl.children.length > 0;
   }
 
+  /* ---- high-severity signal: always a visible flash, a beep only if switched on ---- */
+  const soundButton = document.getElementById("sound-toggle");
+  const thresholdSelect = document.getElementById("sound-threshold");
+  let audio = null;
+  function soundOn() { return stored(SOUND_KEY, "0") === "1"; }
+  function soundThreshold() { return Number(stored(SOUND_THRESHOLD_KEY, "3")) || 3; }
+  function renderSoundToggle() {
+    if (!soundButton) return;
+    soundButton.setAttribute("aria-pressed", String(soundOn()));
+    soundButton.textContent = str(soundOn() ? "soundOn" : "soundOff");
+  }
+  function audioContext() {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return null;
+    if (!audio) audio = new Ctx();
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+    return audio;
+  }
+  function beep() {
+    const ctx = audioContext();
+    if (!ctx) return;
+    const start = ctx.currentTime;
+    [880, 660, 880].forEach((freq, n) => {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "square";
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, start + n * 0.2);
+      gain.gain.exponentialRampToValueAtTime(0.15, start + n * 0.2 + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + n * 0.2 + 0.18);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(start + n * 0.2);
+      osc.stop(start + n * 0.2 + 0.2);
+    });
+    root.dataset.lastBeep = String(Date.now());
+  }
+  function signalHighSeverity(node) {
+    node.classList.add("high-severity");
+    document.body.classList.add("alarm");
+    setTimeout(() => document.body.classList.remove("alarm"), 4000);
+    if (soundOn()) beep();
+  }
+  if (soundButton) {
+    renderSoundToggle();
+    soundButton.addEventListener("click", () => {
+      store(SOUND_KEY, soundOn() ? "0" : "1");
+      renderSoundToggle();
+      if (soundOn()) audioContext();  // created inside the click: browsers allow audio after a gesture
+    });
+  }
+  if (thresholdSelect) {
+    thresholdSelect.value = String(soundThreshold());
+    thresholdSelect.addEventListener("change", () => store(SOUND_THRESHOLD_KEY, thresholdSelect.value));
+  }
+
   let toastTimer = null;
-  function showToast(text) {
+  function showToast(text, { calm } = {}) {
+    toastEl.classList.toggle("calm", Boolean(calm));
     toastEl.textContent = text;
     toastEl.hidden = false;
     clearTimeout(toastTimer);
     toastTimer = setTimeout(() => { toastEl.hidden = true; }, 8000);
   }
 
-  /* ---- chart: per-minute buckets per platform + mean sentiment ---- */
-  const buckets = new Map(); // minuteKey -> {platform -> count, sum, n}
-  function minuteKey(iso) {
-    const d = new Date(iso);
-    d.setSeconds(0, 0);
-    return d.getTime();
+  /* ---- chart: buckets per platform + mean sentiment, over the selected range ---- */
+  const buckets = new Map(); // bucket start (ms) -> {platforms: {platform -> count}, sum, n, neg}
+  function bucketKey(iso) {
+    const size = RANGES[range].bucket;
+    return Math.floor(new Date(iso).getTime() / size) * size;
   }
   function bucketAdd(key, platform, count, sentimentSum, negative) {
     let b = buckets.get(key);
@@ -384,7 +623,18 @@
     b.neg += negative;
   }
 
-  const alertMinutes = new Set();  // alerts marked on the time axis
+  // Markers on the time axis: {label, time} per type. Alerts come from the feed, statements
+  // from /api/statements/; window.crisisDashboard.setMarkers(type, list) for other panels.
+  const markers = { alert: [], statement: [] };
+  const MARKER_STYLE = {
+    alert: { label: "alertsMarker", pointStyle: "triangle", colour: "#dc2626", border: "#991b1b", y: 0.9 },
+    statement: { label: "statementsMarker", pointStyle: "rectRot", colour: "#2563eb", border: "#1e3a8a", y: 0.75 },
+  };
+  function setMarkers(type, list) {
+    if (!MARKER_STYLE[type]) return;
+    markers[type] = (list || []).filter((m) => m && m.time).map((m) => ({ label: String(m.label || ""), time: m.time }));
+    renderChart();
+  }
 
   function renderGauge() {
     let n = 0, neg = 0;
@@ -395,12 +645,16 @@
     document.getElementById("negative-share-text").textContent = n ? share + "% " + str("negativeShare") : "—";
   }
 
+  function bucketLabel(k) {
+    return range === "7d" ? dayFmt.format(new Date(k)) : minuteFmt.format(new Date(k));
+  }
+
   let chart = null;
   function renderChart() {
-    const now = new Date();
-    now.setSeconds(0, 0);
+    const { ms, bucket } = RANGES[range];
+    const last = Math.floor(Date.now() / bucket) * bucket;
     const keys = [];
-    for (let i = CHART_MINUTES - 1; i >= 0; i--) keys.push(now.getTime() - i * 60000);
+    for (let k = last - ms + bucket; k <= last; k += bucket) keys.push(k);
     for (const k of buckets.keys()) if (k < keys[0]) buckets.delete(k);
     const platforms = new Set();
     buckets.forEach((b) => Object.keys(b.platforms).forEach((p) => platforms.add(p)));
@@ -410,19 +664,31 @@
       data: keys.map((k) => (buckets.get(k) ? buckets.get(k).platforms[p] || 0 : 0)),
     }));
     datasets.push({
-      type: "line", label: str("meanSentiment"), yAxisID: "s", borderColor: "#111827",
-      backgroundColor: "#111827", pointRadius: 2, spanGaps: true, borderDash: [4, 3],
+      type: "line", label: str("meanSentiment"), yAxisID: "s", borderColor: wall ? "#f9fafb" : "#111827",
+      backgroundColor: wall ? "#f9fafb" : "#111827", pointRadius: 2, spanGaps: true, borderDash: [4, 3],
       data: keys.map((k) => { const b = buckets.get(k); return b && b.n ? +(b.sum / b.n).toFixed(3) : null; }),
     });
-    datasets.push({
-      type: "line", label: str("alertsMarker"), yAxisID: "s", showLine: false,
-      pointStyle: "triangle", pointRadius: 9, borderColor: "#991b1b", backgroundColor: "#dc2626",
-      data: keys.map((k) => (alertMinutes.has(k) ? 0.9 : null)),
-    });
+    for (const [type, style] of Object.entries(MARKER_STYLE)) {
+      const titles = keys.map(() => []);
+      for (const m of markers[type]) {
+        const index = Math.floor((new Date(m.time).getTime() - keys[0]) / bucket);
+        if (index >= 0 && index < keys.length) titles[index].push(m.label);
+      }
+      datasets.push({
+        type: "line", label: str(style.label), yAxisID: "s", showLine: false, markerType: type,
+        pointStyle: style.pointStyle, pointRadius: 9, borderColor: style.border, backgroundColor: style.colour,
+        markerTitles: titles, data: titles.map((t) => (t.length ? style.y : null)),
+      });
+    }
+    root.dataset.markers = JSON.stringify({ alert: markers.alert.length, statement: markers.statement.length });
     renderGauge();
-    const labels = keys.map((k) => minuteFmt.format(new Date(k)));
+    const labels = keys.map(bucketLabel);
     if (!chart) {
       if (!window.Chart) return;
+      if (wall) {  // light text and grid on the wall's dark background
+        window.Chart.defaults.color = "#e5e7eb";
+        window.Chart.defaults.borderColor = "#334155";
+      }
       chart = new window.Chart(document.getElementById("volume-chart"), {
         data: { labels, datasets },
         options: {
@@ -432,7 +698,18 @@
             y: { stacked: true, beginAtZero: true, position: "left", ticks: { precision: 0 } },
             s: { min: -1, max: 1, position: "right", grid: { drawOnChartArea: false } },
           },
-          plugins: { legend: { position: "bottom" } },
+          plugins: {
+            legend: { position: "bottom" },
+            tooltip: {
+              callbacks: {
+                label(context) {
+                  const titles = context.dataset.markerTitles;
+                  if (titles) return context.dataset.label + ": " + titles[context.dataIndex].join(" · ");
+                  return context.dataset.label + ": " + context.formattedValue;
+                },
+              },
+            },
+          },
         },
       });
     } else {
@@ -440,6 +717,81 @@
       chart.data.datasets = datasets;
       chart.update("none");
     }
+  }
+
+  /* ---- range choice: remembered in this browser ---- */
+  const CHART_TITLE = { "1h": "chartHour", "24h": "chartDay", "7d": "chartWeek" };
+  const rangeButtons = [...document.querySelectorAll("#range-choice [data-range]")];
+  const chartHeading = document.getElementById("chart-h");
+  function renderRangeChoice() {
+    for (const b of rangeButtons) b.setAttribute("aria-pressed", String(b.dataset.range === range));
+    if (chartHeading) chartHeading.textContent = str(CHART_TITLE[range]);
+    root.dataset.range = range;
+  }
+  for (const b of rangeButtons) {
+    b.addEventListener("click", () => {
+      if (b.dataset.range === range || !RANGES[b.dataset.range]) return;
+      range = b.dataset.range;
+      store(RANGE_KEY, range);
+      renderRangeChoice();
+      Promise.all([loadVolume(), loadTop()]).catch((e) => showToast(e.message));
+    });
+  }
+
+  async function loadVolume() {
+    const wanted = range;
+    const volume = await getJson("/api/mentions/volume/?" + q({ workspace: slug, range: wanted }));
+    if (wanted !== range) return;  // the user switched again meanwhile
+    buckets.clear();
+    for (const row of volume.series) bucketAdd(new Date(row.bucket).getTime(), row.platform, row.count, row.sentiment_sum, row.negative);
+    renderChart();
+  }
+
+  /* ---- top terms, hashtags and authors by reach: refreshed at most every 30 s ---- */
+  // Throttled: the first change after a quiet spell refreshes within 2 s, then at most once
+  // per TOP_REFRESH_MS however fast mentions arrive.
+  let topLoadedAt = 0;
+  let topTimer = null;
+  function topChanged() {
+    if (topTimer) return;
+    const wait = Math.max(2000, topLoadedAt + TOP_REFRESH_MS - Date.now());
+    topTimer = setTimeout(() => { topTimer = null; loadTop().catch(() => {}); }, wait);
+  }
+  function renderTopList(id, rows, text) {
+    const list = document.getElementById(id);
+    list.replaceChildren();
+    for (const row of rows) {
+      const li = el("li");
+      text(row).forEach((part, n) => li.append(el("span", n ? "muted" : "top-name", part)));
+      list.append(li);
+    }
+    if (!rows.length) list.append(el("li", "muted none", "—"));
+    list.hidden = false;
+    return rows.length;
+  }
+  async function loadTop() {
+    const wanted = range;
+    const top = await getJson("/api/mentions/top/?" + q({ workspace: slug, range: wanted }));
+    if (wanted !== range) return;
+    topLoadedAt = Date.now();
+    const n = renderTopList("top-terms", top.terms, (t) => [t.query, " " + numFmt.format(t.count)])
+      + renderTopList("top-hashtags", top.hashtags, (h) => ["#" + h.tag, " " + numFmt.format(h.count)])
+      + renderTopList("top-words", top.words, (w) => [w.word, " " + numFmt.format(w.count)]);
+    const a = renderTopList("top-authors", top.authors, (x) => [
+      x.author, " " + x.platform + " · " + numFmt.format(x.reach) + " " + str("followers") + " · " + numFmt.format(x.mentions) + "×",
+    ]);
+    document.getElementById("top-empty").hidden = n + a > 0;
+  }
+
+  /* ---- statements on the time axis (the statements app answers 200 once it exists) ---- */
+  async function loadStatementMarkers() {
+    const response = await fetch("/api/statements/?" + q({ workspace: slug, status: "published" }), {
+      credentials: "same-origin", headers: { Accept: "application/json" },
+    });
+    if (!response.ok) return;  // 404 until the statements app ships
+    const data = await response.json();
+    const rows = Array.isArray(data) ? data : data.results || [];
+    setMarkers("statement", rows.filter((r) => r.published_at).map((r) => ({ label: r.title, time: r.published_at })));
   }
 
   /* ---- API ---- */
@@ -450,24 +802,32 @@
   }
   const q = (params) => new URLSearchParams(params).toString();
 
+  // The full read: the latest message number first, then the lists. Events numbered above
+  // it are applied on top (ids make that idempotent).
   async function loadInitial() {
-    const [mentions, alerts, volume] = await Promise.all([
+    const start = await getJson("/api/events/?" + q({ workspace: slug }));
+    const [mentions, alerts] = await Promise.all([
       getJson("/api/mentions/?" + q({ workspace: slug, page_size: 100 })),
       getJson("/api/alerts/?" + q({ workspace: slug, page_size: 20 })),
-      getJson("/api/mentions/volume/?" + q({ workspace: slug, minutes: CHART_MINUTES })),
     ]);
     addMentions(mentions.results, { prepend: false });
-    addAlerts(alerts.results, { prepend: false, announce: false });
-    buckets.clear();
-    for (const row of volume.series) bucketAdd(new Date(row.minute).getTime(), row.platform, row.count, row.sentiment_sum, row.negative);
-    renderChart();
-    await Promise.all([loadIncidents(), loadSources()]);
+    addAlerts(alerts.results.slice().reverse(), { prepend: true, announce: false });
+    await Promise.all([loadVolume(), loadIncidents(), loadSources(), loadTop()]);
+    loadStatementMarkers().catch(() => {});
+    return start.seq;
   }
 
   /* ---- websocket with reconnect and catch-up ---- */
+  // Messages are numbered per workspace. `lastSeq` is the highest number applied with nothing
+  // missing below it; messages that arrive early wait in `pending` while the gap is fetched
+  // from /api/events/ (the replay log). Ids make every apply idempotent: nothing twice.
   let socket = null;
   let attempt = 0;
-  let lastSeq = null;
+  let lastSeq = 0;
+  const pending = new Map();
+  let catchingUp = null;
+  let gapTimer = null;
+
   function setStatus(state) {
     statusEl.className = "live-status " + state;
     statusEl.textContent = state === "live" ? "● " + str("live") : "○ " + str("reconnecting");
@@ -478,54 +838,125 @@
     if (event.type === "mention.batch") {
       // The chart counts every new mention, paused or not; the stream may hold them back.
       const news = event.mentions.filter((m) => !seenMentions.has(m.id) && !waiting.some((w) => w.id === m.id));
-      for (const m of news) bucketAdd(minuteKey(m.posted_at), m.platform, 1, m.sentiment.compound, m.sentiment.compound <= -0.05 ? 1 : 0);
+      const since = Date.now() - RANGES[range].ms;
+      for (const m of news) {
+        if (new Date(m.posted_at).getTime() >= since) {
+          bucketAdd(bucketKey(m.posted_at), m.platform, 1, m.sentiment.compound, m.sentiment.compound <= -0.05 ? 1 : 0);
+        }
+      }
       addMentions(event.mentions, { prepend: true });
-      if (news.length) renderChart();
+      if (news.length) { topChanged(); renderChart(); }
     } else if (event.type === "alert.created") {
       addAlerts([event], { prepend: true, announce: true });
     } else if (event.type === "alert.updated") {
       if (alertNodes.has(event.id)) updateAlert(event);
-      else if (event.status === "new") loadInitial().catch(() => {});
+      else if (event.status === "new") getJson("/api/alerts/?" + q({ workspace: slug, page_size: 20 }))
+        .then((data) => addAlerts(data.results.slice().reverse(), { prepend: true, announce: false })).catch(() => {});
     } else if (event.type === "source.health_changed") {
       sources.set(event.id, { ...(sources.get(event.id) || {}), ...event });
       renderSources();
     } else if (event.type === "incident.updated") {
       incidents.set(event.id, { ...(incidents.get(event.id) || {}), ...event });
       renderIncidents();
+    } else if (typeof event.type === "string" && event.type.startsWith("statement.")) {
+      loadStatementMarkers().catch(() => {});
     }
+  }
+
+  function applyMessage(message) {
+    (message.events || []).forEach(handleEvent);
+  }
+
+  function drainPending() {
+    while (pending.has(lastSeq + 1)) {
+      const message = pending.get(lastSeq + 1);
+      pending.delete(lastSeq + 1);
+      lastSeq += 1;
+      applyMessage(message);
+    }
+    for (const seq of pending.keys()) if (seq <= lastSeq) pending.delete(seq);
+  }
+
+  async function catchUp() {
+    if (catchingUp) return catchingUp;
+    catchingUp = (async () => {
+      for (;;) {
+        const replay = await getJson("/api/events/?" + q({ workspace: slug, after: lastSeq }));
+        if (!replay.complete) {
+          // Older than the log keeps (or the server's numbering restarted): re-read it all.
+          lastSeq = await loadInitial();
+          for (const seq of [...pending.keys()].sort((a, b) => a - b)) if (seq > lastSeq) { applyMessage(pending.get(seq)); lastSeq = seq; }
+          pending.clear();
+          return;
+        }
+        for (const message of replay.messages) {
+          if (message.seq <= lastSeq) continue;
+          pending.delete(message.seq);
+          lastSeq = message.seq;
+          applyMessage(message);
+        }
+        drainPending();
+        if (!replay.more) return;
+      }
+    })();
+    try { await catchingUp; } finally { catchingUp = null; }
+    if (pending.size) scheduleGapFetch();
+  }
+
+  function scheduleGapFetch() {
+    // A message from another publisher may simply be a moment late: wait briefly first.
+    clearTimeout(gapTimer);
+    gapTimer = setTimeout(() => { if (pending.size) catchUp().catch(() => scheduleGapFetch()); }, 400);
+  }
+
+  const workspaceId = Number(root.dataset.workspaceId);
+  function receive(data) {
+    if (typeof data.seq !== "number") return;
+    // Redis pub/sub ignores the db number: another deployment on the same Redis could reach
+    // this group. Its numbering is not ours; never apply or wait for it.
+    if ((data.events || []).some((e) => e.workspace_id !== undefined && e.workspace_id !== workspaceId)) return;
+    if (data.seq <= lastSeq) return;  // already applied (replayed before it arrived)
+    pending.set(data.seq, data);
+    drainPending();
+    if (pending.size) scheduleGapFetch();
   }
 
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/ws/workspaces/" + encodeURIComponent(slug) + "/");
-    socket.onopen = () => {
+    socket.onopen = async () => {
       const wasReconnect = attempt > 0;
       attempt = 0;
+      if (wasReconnect) {
+        // Whatever was published while we were away comes from the replay log, then live.
+        try { await catchUp(); } catch (e) { socket.close(); return; }
+      }
       setStatus("live");
-      if (wasReconnect) loadInitial().catch(() => {});
     };
     socket.onmessage = (message) => {
       let data;
       try { data = JSON.parse(message.data); } catch (e) { return; }
-      // Messages are numbered per workspace: a gap means something was missed, so re-read
-      // through the API (ids make the re-read idempotent: nothing is shown twice).
-      if (typeof data.seq === "number") {
-        if (lastSeq !== null && data.seq > lastSeq + 1) loadInitial().catch(() => {});
-        lastSeq = Math.max(lastSeq || 0, data.seq);
-      }
-      (data.events || []).forEach(handleEvent);
+      receive(data);
     };
     socket.onclose = () => {
       setStatus("reconnecting");
       attempt += 1;
+      // Exponential backoff with jitter, capped at 30 s: a restarted server is not stormed.
       const delay = Math.min(30000, 500 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2);
       setTimeout(connect, delay);
     };
   }
 
+  window.crisisDashboard = { setMarkers };
+  renderRangeChoice();
   setInterval(renderChart, 15000); // keep the time axis moving when nothing arrives
-  setInterval(() => { renderIncidents(); renderSources(); }, 30000); // the clocks
+  setInterval(tickClocks, 1000); // the response countdowns
+  setInterval(() => { renderSources(); }, 30000);
+  setInterval(() => { loadStatementMarkers().catch(() => {}); }, 60000);
   // Wall mode with several workspaces: show each for a minute, in turn.
   if (wall && root.dataset.wallNext) setTimeout(() => { location.href = root.dataset.wallNext; }, 60000);
-  loadInitial().catch((e) => console.error(e)).finally(connect);
+  loadInitial()
+    .then((seq) => { lastSeq = seq; })
+    .catch((e) => console.error(e))
+    .finally(connect);
 })();

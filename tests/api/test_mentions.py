@@ -97,7 +97,7 @@ def test_volume_api_buckets_per_minute_and_platform(member_client):
 def test_volume_api_requires_valid_workspace_param(member_client):
     _ws, client = member_client
     assert client.get("/api/mentions/volume/").status_code == 400
-    assert client.get("/api/mentions/volume/?workspace=alpha&minutes=0").status_code == 400
+    assert client.get("/api/mentions/volume/?workspace=alpha&range=5m").status_code == 400
 
 
 def test_mention_api_ids_filter_and_its_errors(member_client):
