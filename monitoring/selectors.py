@@ -1,6 +1,5 @@
 """Reads for monitoring, always scoped to the user's workspaces."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -76,26 +75,6 @@ def _parsed_query(text: str) -> Query | None:
         return parse_query(text)
     except QuerySyntaxError:
         return None
-
-
-def mention_keys_stored(
-    *, workspace_id: int, keys: Sequence[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    """Which (platform, external id) keys the workspace has stored already (one query on the
-    natural-key index)."""
-    if not keys:
-        return set()
-    by_platform: dict[str, list[str]] = {}
-    for platform, external_id in keys:
-        by_platform.setdefault(platform, []).append(external_id)
-    condition = Q()
-    for platform, external_ids in by_platform.items():
-        condition |= Q(platform=platform, external_id__in=external_ids)
-    return set(
-        Mention.objects.filter(condition, workspace_id=workspace_id).values_list(
-            "platform", "external_id"
-        )
-    )
 
 
 def watch_term_queries(*, workspace_id: int) -> dict[int, Query]:

@@ -104,7 +104,7 @@ def rules_backtest(
 def _ingest(workspace_id: int, posts: list[NormalizedPost]) -> None:
     # The production import path minus its durable transaction (we are inside the rollback):
     # the same matching, scoring and idempotent insert.
-    mentions, _not_matching, _known, _rejects = ingest._prepare(
+    mentions, _not_matching, _rejects = ingest._prepare(
         workspace_id=workspace_id,
         source_id=None,
         posts=posts,

@@ -20,7 +20,7 @@ from crisiscenter.db import insert_ignore_conflicts
 from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem
 from monitoring.query import Query, compile_matcher
-from monitoring.selectors import mention_keys_stored, watch_term_queries
+from monitoring.selectors import watch_term_queries
 from monitoring.sentiment import detect_language, score_text
 from realtime import events
 from realtime.publisher import publish_on_commit
@@ -118,14 +118,11 @@ def _prepare(
     posts: Sequence[NormalizedPost],
     queries: dict[int, Query],
     require_match: bool,
-) -> tuple[list[Mention], int, int, list[RejectedItem]]:
-    """Match, skip what is already stored, score the rest: (mentions to store, non-matching
-    count, already-stored count, rejects). Scoring is most of the cost of a post, and pages
-    overlap (cursors resend the edge), so stored posts are looked up first (one indexed query);
-    the insert's ON CONFLICT still settles races."""
+) -> tuple[list[Mention], int, list[RejectedItem]]:
+    """Match and score in memory (no DB): mentions to store, non-matching count, rejects."""
     now = timezone.now()
+    mentions, not_matching, rejects = [], 0, []
     matching_terms = _matcher(tuple(sorted(queries.items())))
-    wanted, not_matching, rejects = [], 0, []
     for post in posts:
         if not post.external_id or len(post.external_id) > MAX_EXTERNAL_ID:
             rejects.append(
@@ -136,22 +133,12 @@ def _prepare(
         if require_match and not terms:
             not_matching += 1
             continue
-        wanted.append((post, terms))
-    stored = mention_keys_stored(
-        workspace_id=workspace_id, keys=[(post.platform, post.external_id) for post, _ in wanted]
-    )
-    mentions, seen = [], set()
-    for post, terms in wanted:
-        key = (post.platform, post.external_id)
-        if key in stored or key in seen:
-            continue
-        seen.add(key)
         mentions.append(
             _mention_from_post(
                 workspace_id=workspace_id, source_id=source_id, post=post, now=now, terms=terms
             )
         )
-    return mentions, not_matching, len(wanted) - len(mentions), rejects
+    return mentions, not_matching, rejects
 
 
 def _dead_letters(
@@ -219,7 +206,7 @@ def mention_ingest_batch(
     `mention.batch` event with the new mentions after commit.
     """
     queries = watch_term_queries(workspace_id=source.workspace_id)
-    mentions, not_matching, known, rejects = _prepare(
+    mentions, not_matching, rejects = _prepare(
         workspace_id=source.workspace_id,
         source_id=source.pk,
         posts=posts,
@@ -251,9 +238,7 @@ def mention_ingest_batch(
             }
         Source.objects.filter(pk=source.pk).update(**updates)
     source.cursor = cursor
-    result = StoreResult(
-        new=new, duplicates=known + len(mentions) - len(new), not_matching=not_matching
-    )
+    result = StoreResult(new=new, duplicates=len(mentions) - len(new), not_matching=not_matching)
     logger.info(
         "monitoring.ingest.stored",
         extra={
@@ -274,7 +259,7 @@ def mention_import_batch(
     Idempotent (re-importing creates nothing new). Publishes `mention.batch` after commit.
     """
     queries = watch_term_queries(workspace_id=workspace_id)
-    mentions, _, known, rejects = _prepare(
+    mentions, _, rejects = _prepare(
         workspace_id=workspace_id,
         source_id=source_id,
         posts=posts,
@@ -292,4 +277,4 @@ def mention_import_batch(
                 last_item_count=len(posts),
                 health=Source.Health.OK,
             )
-    return StoreResult(new=new, duplicates=known + len(mentions) - len(new))
+    return StoreResult(new=new, duplicates=len(mentions) - len(new))
