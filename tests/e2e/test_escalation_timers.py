@@ -102,7 +102,9 @@ def test_escalation_deadline_survives_worker_kill(service_env, tmp_path, webhook
             tick.apply_async(queue=queue)
             stop.wait(1.0)
 
-    worker = _start_worker(service_env, queue, tmp_path / "worker1.log")
+    worker = _start_worker(
+        {**service_env, "ESCALATION_ALLOW_PRIVATE_WEBHOOKS": "1"}, queue, tmp_path / "worker1.log"
+    )
     beat_thread = threading.Thread(target=beat, daemon=True)
     beat_thread.start()
     try:
@@ -120,7 +122,11 @@ def test_escalation_deadline_survives_worker_kill(service_env, tmp_path, webhook
         time.sleep(1)
         assert "/tier2" not in hits
 
-        worker = _start_worker(service_env, queue, tmp_path / "worker2.log")
+        worker = _start_worker(
+            {**service_env, "ESCALATION_ALLOW_PRIVATE_WEBHOOKS": "1"},
+            queue,
+            tmp_path / "worker2.log",
+        )
         _wait(lambda: "/tier2" in hits, 30, "tier 2 after the restart")
         time.sleep(2)  # more ticks: still one message per tier
         assert hits.count("/tier1") == 1
