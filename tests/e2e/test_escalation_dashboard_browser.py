@@ -1,0 +1,123 @@
+"""The dashboard's Escalations panel in Chromium, end to end: an incident becomes active, the
+real Celery worker's tick starts the run, the panel shows it live (no reload) with who was
+paged and the countdown; the member acknowledges with the keyboard, the panel and the
+Escalations page (open in a second tab, live over the websocket) both change without reload,
+and the incident timeline has the acknowledgement."""
+
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from contacts.models import Contact
+from escalation import services
+from escalation.models import EscalationRun
+from escalation.tasks import tick
+from incidents.models import Incident, IncidentEvent
+from incidents.services import incident_transition
+from tests import factories
+from tests.e2e.conftest import ARTIFACTS_DIR, AsgiServer, CeleryWorker
+from tests.e2e.test_pipeline_browser import _crisis_team_member, _open_dashboard
+
+pytestmark = pytest.mark.e2e
+
+TITLE = '<img src=x onerror="window.pwned=1"> Storing betalingen'
+
+
+def test_escalation_appears_live_and_is_acknowledged_with_the_keyboard(
+    asgi_server: AsgiServer, celery_worker: CeleryWorker, page: Page
+) -> None:
+    workspace = factories.WorkspaceFactory()
+    admin = factories.MembershipFactory(workspace=workspace, role="admin").user
+    member = _crisis_team_member(workspace)
+    contact = Contact.objects.create(
+        workspace=workspace, kind="management", name="Eva Jansen", email="eva@example.org"
+    )
+    services.protocol_create(
+        workspace=workspace,
+        values={"name": "Crisis", "min_severity": 2, "language": "en"},
+        tiers=[
+            {"contact_ids": [contact.pk], "channels": ["email"], "wait_seconds": 900},
+            {"roles": ["admin"], "channels": ["email"], "wait_seconds": 900},
+        ],
+        by=admin,
+    )
+    incident = factories.IncidentFactory(
+        workspace=workspace, status=Incident.Status.TRIAGE, severity=3, title=TITLE
+    )
+
+    _open_dashboard(page, asgi_server, member.username, workspace.slug)
+    panel = page.locator(".panel-escalations")
+    expect(panel.locator("#escalations-empty")).to_be_visible()
+    escalations_tab = page.context.new_page()
+    escalations_tab.goto(f"{asgi_server.url}/w/{workspace.slug}/escalations/")
+    expect(escalations_tab.locator("#escalations-live")).to_have_attribute(
+        "data-connection", "live"
+    )
+    expect(escalations_tab.get_by_text("No active escalations.")).to_be_visible()
+
+    # The incident becomes active; the real worker's tick starts the run and publishes it.
+    incident_transition(incident=incident, to=Incident.Status.ACTIVE, by=member)
+    celery_worker.wait_for_task(celery_worker.enqueue(tick))
+    run = EscalationRun.objects.get(incident=incident)
+
+    item = panel.locator(f"#escalation-{run.pk}")
+    expect(item).to_contain_text(TITLE)  # as text, never markup
+    expect(item).to_contain_text("Tier 1 of 2")
+    expect(item).to_contain_text("Paged: Eva Jansen")
+    expect(item.locator(".escalation-clock")).to_contain_text(
+        re.compile(r"1[45]:\d\d until the next tier")
+    )
+    expect(panel.locator("#escalations-empty")).to_be_hidden()
+    assert page.evaluate("window.pwned") is None
+    # The Escalations page updated itself too (no meta refresh any more).
+    expect(escalations_tab.locator(f"#run-{run.pk}")).to_contain_text("Storing betalingen")
+
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS_DIR / "dashboard-escalations.png"), full_page=True)
+    page.keyboard.press("Tab")  # move off whatever had focus, then straight to the button
+    button = item.get_by_role("button", name="Acknowledge")
+    button.focus()
+    page.keyboard.press("Enter")
+
+    expect(item).to_contain_text(f"Acknowledged by {member.username} (app)")
+    expect(item.get_by_role("button")).to_have_count(0)
+    expect(item).to_be_focused()  # keyboard users stay where they were
+    expect(page.locator("#toast")).to_contain_text("Escalation acknowledged")
+    expect(escalations_tab.get_by_text("No active escalations.")).to_be_visible()
+    expect(escalations_tab.locator("table")).to_contain_text(member.username)
+
+    run.refresh_from_db()
+    assert (run.status, run.acknowledged_by, run.acknowledged_via) == (
+        "acknowledged",
+        member,
+        "app",
+    )
+    event = IncidentEvent.objects.get(incident=incident, kind=IncidentEvent.Kind.ACKNOWLEDGEMENT)
+    assert event.actor == member
+    page.goto(f"{asgi_server.url}/incidents/{incident.pk}/")
+    expect(page.locator("main")).to_contain_text(f"Escalation acknowledged by {member.username}")
+
+
+def test_wall_mode_shows_escalations_without_buttons(asgi_server: AsgiServer, page: Page) -> None:
+    workspace = factories.WorkspaceFactory()
+    admin = factories.MembershipFactory(workspace=workspace, role="admin").user
+    member = _crisis_team_member(workspace)
+    services.protocol_create(
+        workspace=workspace,
+        values={"name": "Crisis", "min_severity": 1, "language": "en"},
+        tiers=[{"roles": ["admin"], "channels": ["email"], "wait_seconds": 600}],
+        by=admin,
+    )
+    factories.IncidentFactory(
+        workspace=workspace, status=Incident.Status.ACTIVE, severity=2, title="Wall"
+    )
+    [run_id] = services.escalation_runs_start_due(now=timezone.now())
+    _open_dashboard(page, asgi_server, member.username, workspace.slug)
+    page.goto(f"{asgi_server.url}/w/{workspace.slug}/?wall=1")
+    item = page.locator(f"#escalation-{run_id}")
+    expect(item).to_contain_text("Wall")
+    expect(item).to_contain_text("Tier 1 of 1")
+    expect(item.locator(".escalation-clock")).to_contain_text("until the escalation ends")
+    expect(item.get_by_role("button")).to_have_count(0)
