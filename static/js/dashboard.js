@@ -553,8 +553,8 @@
     for (const clock of escalationsEl.querySelectorAll(".escalation-clock[data-deadline]")) {
       const left = Number(clock.dataset.deadline) - now;
       clock.textContent = left > 0
-        ? "⏱ " + countdownText(left) + " " + str(clock.dataset.last === "1" ? "escEnds" : "escNextTier")
-        : "⏱ " + str("escDue");
+        ? countdownText(left) + " " + str(clock.dataset.last === "1" ? "escEnds" : "escNextTier")
+        : str("escDue");
     }
   }
 
