@@ -7,13 +7,15 @@ and the incident timeline has the acknowledgement."""
 import re
 
 import pytest
+import requests
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from contacts.models import Contact
 from escalation import services
-from escalation.models import EscalationRun
+from escalation.models import Delivery, EscalationRun
 from escalation.tasks import tick
+from escalation.tokens import ack_url
 from incidents.models import Incident, IncidentEvent
 from incidents.services import incident_transition
 from tests import factories
@@ -120,4 +122,47 @@ def test_wall_mode_shows_escalations_without_buttons(asgi_server: AsgiServer, pa
     expect(item).to_contain_text("Wall")
     expect(item).to_contain_text("Tier 1 of 1")
     expect(item.locator(".escalation-clock")).to_contain_text("until the escalation ends")
+    expect(item.get_by_role("button")).to_have_count(0)
+
+
+def test_acknowledge_race_shows_the_servers_409_and_the_winner(
+    asgi_server: AsgiServer, page: Page
+) -> None:
+    """Someone acknowledges from a message link while this member's click is in flight: the
+    real API answers 409, the panel shows that message and then who acknowledged first."""
+    workspace = factories.WorkspaceFactory()
+    admin = factories.MembershipFactory(workspace=workspace, role="admin").user
+    member = _crisis_team_member(workspace)
+    services.protocol_create(
+        workspace=workspace,
+        values={"name": "Crisis", "min_severity": 1, "language": "en"},
+        tiers=[{"roles": ["admin"], "channels": ["email"], "wait_seconds": 600}],
+        by=admin,
+    )
+    factories.IncidentFactory(
+        workspace=workspace, status=Incident.Status.ACTIVE, severity=2, title="Race"
+    )
+    [run_id] = services.escalation_runs_start_due(now=timezone.now())
+    _open_dashboard(page, asgi_server, member.username, workspace.slug)
+
+    link = ack_url(delivery_id=Delivery.objects.get(run_id=run_id).pk).replace(
+        "http://127.0.0.1:8000", asgi_server.url
+    )
+
+    def other_person_first(route) -> None:
+        # The admin's mail link, confirmed in another browser (plain HTTP, its own cookies).
+        other = requests.Session()
+        form = other.get(link, timeout=10).text
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        done = other.post(link, data={"csrfmiddlewaretoken": token}, timeout=10)
+        assert done.status_code == 200
+        route.continue_()  # the member's request reaches the real server after that
+
+    page.route(re.compile(r"/api/escalations/\d+/acknowledge/$"), other_person_first)
+    item = page.locator(f"#escalation-{run_id}")
+    item.get_by_role("button", name="Acknowledge").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#toast")).to_contain_text("Acknowledging failed")
+    expect(page.locator("#toast")).to_contain_text("no longer running")
+    expect(item).to_contain_text(f"Acknowledged by {admin.username} (email link)")
     expect(item.get_by_role("button")).to_have_count(0)
