@@ -109,6 +109,15 @@ def test_escalation_deadline_survives_worker_kill(service_env, tmp_path, webhook
     beat_thread.start()
     try:
         _wait(lambda: "/tier1" in hits, 30, "tier 1 on the webhook")
+        # Kill only once tier 1 is stored as sent: a kill between the webhook's answer and that
+        # write is the at-least-once resend case (lease expiry), not what this test is about.
+        _wait(
+            lambda: Delivery.objects.filter(
+                run__incident=incident, tier_index=0, status="sent"
+            ).exists(),
+            30,
+            "tier 1 stored as sent",
+        )
         os.killpg(worker.proc.pid, signal.SIGKILL)  # the whole worker, no graceful shutdown
         worker.proc.wait(timeout=10)
 
