@@ -123,6 +123,8 @@ def test_wall_mode_shows_escalations_without_buttons(asgi_server: AsgiServer, pa
     expect(item).to_contain_text("Tier 1 of 1")
     expect(item.locator(".escalation-clock")).to_contain_text("until the escalation ends")
     expect(item.get_by_role("button")).to_have_count(0)
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS_DIR / "dashboard-escalations-wall.png"))
 
 
 def test_acknowledge_race_shows_the_servers_409_and_the_winner(
