@@ -168,3 +168,49 @@ def test_acknowledge_race_shows_the_servers_409_and_the_winner(
     expect(page.locator("#toast")).to_contain_text("no longer running")
     expect(item).to_contain_text(f"Acknowledged by {admin.username} (email link)")
     expect(item.get_by_role("button")).to_have_count(0)
+
+
+def test_escalations_page_refetches_after_a_reconnect(asgi_server: AsgiServer, page: Page) -> None:
+    """An acknowledgement published while the Escalations page had no websocket is not
+    replayed to it: the page fetches itself again when the socket is back."""
+    workspace = factories.WorkspaceFactory()
+    admin = factories.MembershipFactory(workspace=workspace, role="admin").user
+    member = _crisis_team_member(workspace)
+    services.protocol_create(
+        workspace=workspace,
+        values={"name": "Crisis", "min_severity": 1, "language": "en"},
+        tiers=[{"roles": ["admin"], "channels": ["email"], "wait_seconds": 600}],
+        by=admin,
+    )
+    factories.IncidentFactory(
+        workspace=workspace, status=Incident.Status.ACTIVE, severity=2, title="Offline ack"
+    )
+    [run_id] = services.escalation_runs_start_due(now=timezone.now())
+    sockets: list = []
+    state = {"blocked": False}
+
+    def through_the_network(ws) -> None:
+        if state["blocked"]:
+            ws.close()  # the server is unreachable: the page backs off and tries again
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r"/ws/workspaces/"), through_the_network)
+    _open_dashboard(page, asgi_server, member.username, workspace.slug)
+    page.goto(f"{asgi_server.url}/w/{workspace.slug}/escalations/")
+    live = page.locator("#escalations-live")
+    expect(live).to_have_attribute("data-connection", "live")
+    expect(page.locator(f"#run-{run_id}")).to_contain_text("Offline ack")
+
+    state["blocked"] = True
+    sockets[-1].close()
+    expect(live).to_have_attribute("data-connection", "reconnecting")
+    run = EscalationRun.objects.get(pk=run_id)
+    services.escalation_acknowledge(run=run, user=admin, name=admin.username, via="app")
+    page.wait_for_timeout(500)  # the event is published now, to nobody on this page
+    expect(page.locator(f"#run-{run_id}")).to_be_visible()  # still the old list
+    state["blocked"] = False
+    expect(page.get_by_text("No active escalations.")).to_be_visible(timeout=20000)
+    expect(live).to_have_attribute("data-connection", "live")
+    expect(page.locator("table")).to_contain_text(admin.username)
