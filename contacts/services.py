@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import available_timezones
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -39,6 +40,11 @@ def _validate(contact: Contact) -> None:
         errors["preferred_channels"] = [
             _("Unknown channel: %(value)s.") % {"value": ", ".join(map(str, bad))}
         ]
+    if not settings.ESCALATION_ALLOW_PRIVATE_WEBHOOKS:  # escalation also checks at send time
+        for name in ("slack_webhook_url", "teams_webhook_url"):
+            url = getattr(contact, name) or ""
+            if url and not url.lower().startswith("https://"):
+                errors.setdefault(name, []).append(_("Webhook URLs must use https."))
     if contact.availability_tz not in available_timezones():
         errors["availability_tz"] = [_("Unknown time zone.")]
     if (

@@ -169,13 +169,16 @@ class RunOutputSerializer(serializers.ModelSerializer):
     protocol_version = serializers.IntegerField(source="version.number", read_only=True)
     tier = serializers.SerializerMethodField()
     tiers = serializers.SerializerMethodField()
+    paged = serializers.SerializerMethodField()
+    last_step = serializers.SerializerMethodField()
     deliveries = DeliveryOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = EscalationRun
         fields = [
             "id", "workspace", "incident", "incident_title", "protocol", "protocol_name",
-            "protocol_version", "status", "tier", "tiers", "round", "next_deadline",
+            "protocol_version", "status", "tier", "tiers", "paged", "last_step", "round",
+            "next_deadline",
             "started_at", "ended_at", "acknowledged_at", "acknowledged_by_name",
             "acknowledged_via", "deliveries",
         ]  # fmt: skip
@@ -185,6 +188,19 @@ class RunOutputSerializer(serializers.ModelSerializer):
 
     def get_tiers(self, run: EscalationRun) -> int:
         return len(run.version.snapshot["tiers"])
+
+    def get_paged(self, run: EscalationRun) -> list[str]:
+        """Who the current tier (of the current round) alerted; skipped recipients left out."""
+        return sorted({
+            d.recipient for d in run.deliveries.all()
+            if d.tier_index == run.tier_index and d.round == run.round
+            and d.status != Delivery.Status.SKIPPED
+        })  # fmt: skip
+
+    def get_last_step(self, run: EscalationRun) -> bool:
+        """True when the next deadline ends the run instead of alerting another tier."""
+        last_tier = run.tier_index + 1 >= len(run.version.snapshot["tiers"])
+        return last_tier and run.round >= run.version.snapshot.get("repeat_count", 0)
 
 
 class RunFilterSerializer(WorkspaceFilterSerializer):

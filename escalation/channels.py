@@ -4,8 +4,11 @@ Each sender raises ChannelError with a short reason on any failure (refused, tim
 the caller records it and retries with backoff.
 """
 
+import ipaddress
 import smtplib
+import socket
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -14,6 +17,10 @@ from django.core.mail import EmailMessage, get_connection
 
 class ChannelError(Exception):
     pass
+
+
+class ChannelRefused(ChannelError):
+    """A send we refuse to make (unsafe webhook URL): final, never retried."""
 
 
 @dataclass(frozen=True)
@@ -30,9 +37,41 @@ def _timeout() -> float:
     return float(settings.ESCALATION_HTTP_TIMEOUT)
 
 
+def _address_is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
+
+
+def webhook_check(url: str) -> None:
+    """Admins type webhook URLs: refuse anything but https to a public address, so a contact
+    cannot make the worker call internal services (SSRF). Checked right before each send,
+    on every address the name resolves to. ESCALATION_ALLOW_PRIVATE_WEBHOOKS turns the check
+    off (local test servers, a gateway inside a private network)."""
+    if settings.ESCALATION_ALLOW_PRIVATE_WEBHOOKS:
+        return
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ChannelRefused("refused: webhook URL must be https")
+    try:
+        port = parts.port or 443
+    except ValueError as exc:
+        raise ChannelRefused("refused: invalid port in webhook URL") from exc
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ChannelError(f"DNS lookup failed for {parts.hostname[:100]}") from exc
+    if not infos or not all(_address_is_public(info[4][0]) for info in infos):
+        raise ChannelRefused("refused: private address")
+
+
 def _post_json(url: str, payload: dict, headers: dict | None = None) -> None:
     try:
-        response = requests.post(url, json=payload, headers=headers or {}, timeout=_timeout())
+        # No redirects: a public webhook must not bounce the request to an internal address.
+        response = requests.post(
+            url, json=payload, headers=headers or {}, timeout=_timeout(), allow_redirects=False
+        )
     except requests.Timeout as exc:
         raise ChannelError(f"timeout after {_timeout():g} s") from exc
     except requests.RequestException as exc:
@@ -79,6 +118,7 @@ def slack_send(*, webhook_url: str, message: Message, member_id: str = "") -> No
     mention = f"<@{member_id}> " if member_id and member_id.isalnum() else ""
     link = f"<{message.ack_url}|{slack_escape(message.subject)}>"
     text = f"{mention}{slack_escape(message.short)}\n{link}"
+    webhook_check(webhook_url)
     _post_json(webhook_url, {"text": text})
 
 
@@ -99,4 +139,5 @@ def teams_send(*, webhook_url: str, message: Message, ack_label: str) -> None:
             }
         ],
     }
+    webhook_check(webhook_url)
     _post_json(webhook_url, card)

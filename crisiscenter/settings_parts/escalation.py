@@ -35,3 +35,6 @@ ESCALATION_ACK_MAX_AGE = env.int("ESCALATION_ACK_MAX_AGE", default=86400)
 # Failed deliveries: attempts in all, and the first backoff (doubles each time).
 ESCALATION_MAX_ATTEMPTS = env.int("ESCALATION_MAX_ATTEMPTS", default=5)
 ESCALATION_RETRY_BACKOFF = env.float("ESCALATION_RETRY_BACKOFF", default=15.0)
+# Slack/Teams webhook URLs come from admins: by default only https to public addresses is
+# sent to (SSRF guard). True allows http and private/loopback addresses (tests, private nets).
+ESCALATION_ALLOW_PRIVATE_WEBHOOKS = env.bool("ESCALATION_ALLOW_PRIVATE_WEBHOOKS", default=False)

@@ -85,16 +85,16 @@ def delivery_send(*, delivery: Delivery) -> str:
             status=Delivery.Status.SKIPPED, error=f"escalation {delivery.run.status}"
         )
         return Delivery.Status.SKIPPED
-    error = ""
+    error, final = "", False
     try:
         _send(delivery)
     except channels.ChannelError as exc:
-        error = str(exc)
+        error, final = str(exc), isinstance(exc, channels.ChannelRefused)
     now = timezone.now()
     attempts = delivery.attempts + 1
     if not error:
         values = {"status": Delivery.Status.SENT, "sent_at": now, "error": ""}
-    elif attempts >= settings.ESCALATION_MAX_ATTEMPTS:
+    elif final or attempts >= settings.ESCALATION_MAX_ATTEMPTS:
         values = {"status": Delivery.Status.FAILED, "error": error}
     else:
         values = {"status": Delivery.Status.PENDING, "error": error,

@@ -477,6 +477,7 @@
     for (const since of incidentsEl.querySelectorAll(".since-clock[data-since]")) {
       since.textContent = durationText(now - Number(since.dataset.since)) + " " + str("since");
     }
+    tickEscalations();
   }
 
   function renderIncidents() {
@@ -524,6 +525,149 @@
     incidents.clear();
     for (const i of data.results) incidents.set(i.id, i);
     renderIncidents();
+  }
+
+  /* ---- escalations: active runs, who was paged, the next-tier countdown, Acknowledge ---- */
+  // Initial list from /api/escalations/?status=active; `escalation.updated` events update a
+  // run at once and then fetch its full row (title, who was paged). A run that ends stays
+  // visible with its outcome for ENDED_KEEP_MS, so the team sees who acknowledged it.
+  const escalationsEl = document.getElementById("escalation-board");
+  const escalations = new Map();
+  const escalationFetches = new Map(); // run id -> number of the latest fetch (latest wins)
+  const ENDED_KEEP_MS = 10 * 60000;
+  const canAcknowledge = !wall; // every member role may acknowledge; the wall shows only
+
+  function escalationUpsert(run) {
+    const before = escalations.get(run.id) || {};
+    const merged = { ...before, ...run };
+    if (merged.status !== "active" && !merged.endedSeenAt) merged.endedSeenAt = Date.now();
+    escalations.set(run.id, merged);
+  }
+
+  function escalationStatusLabel(status) {
+    return str("escStatus" + status.charAt(0).toUpperCase() + status.slice(1));
+  }
+
+  function tickEscalations() {
+    const now = Date.now();
+    for (const clock of escalationsEl.querySelectorAll(".escalation-clock[data-deadline]")) {
+      const left = Number(clock.dataset.deadline) - now;
+      clock.textContent = left > 0
+        ? countdownText(left) + " " + str(clock.dataset.last === "1" ? "escEnds" : "escNextTier")
+        : str("escDue");
+    }
+  }
+
+  function renderEscalations() {
+    const now = Date.now();
+    for (const [id, run] of escalations) if (run.endedSeenAt && now - run.endedSeenAt > ENDED_KEEP_MS) escalations.delete(id);
+    const focusedLi = document.activeElement && escalationsEl.contains(document.activeElement)
+      ? document.activeElement.closest("li.escalation") : null;
+    const focusedId = focusedLi ? Number(focusedLi.dataset.id) : null;
+    escalationsEl.replaceChildren();
+    const runs = [...escalations.values()].filter((r) => r.incident_title !== undefined)
+      .sort((a, b) => (a.status === "active") - (b.status === "active") || a.id - b.id).reverse();
+    for (const run of runs) {
+      const li = el("li", "escalation escalation-" + run.status);
+      li.id = "escalation-" + run.id;
+      li.dataset.id = run.id;
+      li.tabIndex = -1;
+      const head = el("div", "alert-head");
+      head.append(el("strong", "escalation-title", run.incident_title));
+      head.append(el("span", "alert-status escalation-status", escalationStatusLabel(run.status)));
+      li.append(head);
+      let tier = str("escTier").replace("{tier}", run.tier).replace("{tiers}", run.tiers);
+      if (run.round) tier += " · " + str("escRound").replace("{round}", run.round + 1);
+      li.append(el("p", "escalation-tier", tier));
+      if (run.status === "active") {
+        const paged = run.paged && run.paged.length ? run.paged.join(", ") : str("escNobody");
+        li.append(el("p", "escalation-paged", str("escPaged") + ": " + paged));
+        if (run.next_deadline) {
+          const clock = el("p", "clock escalation-clock");
+          clock.dataset.deadline = String(new Date(run.next_deadline).getTime());
+          clock.dataset.last = run.last_step ? "1" : "";
+          li.append(clock);
+        }
+        if (canAcknowledge) li.append(acknowledgeButton(run));
+      } else if (run.status === "acknowledged") {
+        const who = run.acknowledged_by_name || run.acknowledged_by || "";
+        const via = run.acknowledged_via ? " (" + run.acknowledged_via + ")" : "";
+        li.append(el("p", "escalation-outcome", "✓ " + str("escAcknowledged") + " " + who + via));
+      }
+      escalationsEl.append(li);
+      if (focusedId === run.id) (li.querySelector("button") || li).focus();
+    }
+    tickEscalations();
+    document.getElementById("escalations-empty").hidden = runs.length > 0;
+  }
+
+  function acknowledgeButton(run) {
+    const button = el("button", "btn btn-crisis escalation-ack", str("escAcknowledge"));
+    button.type = "button";
+    button.setAttribute("aria-label", str("escAcknowledge") + ": " + run.incident_title);
+    button.addEventListener("click", () => acknowledgeEscalation(run.id, button));
+    return button;
+  }
+
+  async function acknowledgeEscalation(id, button) {
+    button.disabled = true;
+    try {
+      const response = await fetch("/api/escalations/" + encodeURIComponent(id) + "/acknowledge/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+      });
+      const data = await response.json().catch(() => null);
+      if (!response.ok) {
+        if (response.status === 409) loadEscalation(id).catch(() => {}); // someone else was first
+        throw new Error(errorMessage(data, response));
+      }
+      escalationFetches.set(id, (escalationFetches.get(id) || 0) + 1); // older fetches lose
+      escalationUpsert(data);
+      renderEscalations();
+      const li = document.getElementById("escalation-" + id);
+      if (li) li.focus(); // the button is gone: keep keyboard users in place
+      showToast(str("escAckDone"), { calm: true });
+    } catch (error) {
+      button.disabled = false;
+      showToast(str("escAckFailed") + ": " + error.message);
+    }
+  }
+
+  async function loadEscalation(id) {
+    const number = (escalationFetches.get(id) || 0) + 1;
+    escalationFetches.set(id, number);
+    const response = await fetch("/api/escalations/" + encodeURIComponent(id) + "/", {
+      credentials: "same-origin", headers: { Accept: "application/json" },
+    });
+    if (escalationFetches.get(id) !== number) return; // a newer fetch or answer exists
+    if (response.status === 404) { escalations.delete(id); renderEscalations(); return; }
+    if (!response.ok) throw new Error("/api/escalations/" + id + "/ → " + response.status);
+    const run = await response.json();
+    if (escalationFetches.get(id) !== number) return;
+    escalationUpsert(run);
+    renderEscalations();
+  }
+
+  async function loadEscalations() {
+    const data = await getJson("/api/escalations/?" + q({ workspace: slug, status: "active", page_size: 50 }));
+    for (const [id, run] of escalations) if (run.status === "active") escalations.delete(id);
+    for (const run of data.results) escalationUpsert(run);
+    renderEscalations();
+  }
+
+  function escalationEvent(event) {
+    const known = escalations.has(event.id);
+    if (!known && event.status !== "active") return; // ended before we ever showed it
+    if (known) {
+      escalationUpsert({
+        id: event.id, status: event.status, tier: event.tier, tiers: event.tiers,
+        next_deadline: event.next_deadline, acknowledged_by_name: event.acknowledged_by,
+        acknowledged_via: event.acknowledged_via,
+      });
+      renderEscalations();
+    }
+    loadEscalation(event.id).catch(() => {});
   }
 
   function addAlerts(alerts, { prepend, announce }) {
@@ -812,7 +956,7 @@
     ]);
     addMentions(mentions.results, { prepend: false });
     addAlerts(alerts.results.slice().reverse(), { prepend: true, announce: false });
-    await Promise.all([loadVolume(), loadIncidents(), loadSources(), loadTop()]);
+    await Promise.all([loadVolume(), loadIncidents(), loadSources(), loadTop(), loadEscalations()]);
     loadStatementMarkers().catch(() => {});
     return start.seq;
   }
@@ -858,6 +1002,8 @@
     } else if (event.type === "incident.updated") {
       incidents.set(event.id, { ...(incidents.get(event.id) || {}), ...event });
       renderIncidents();
+    } else if (event.type === "escalation.updated") {
+      escalationEvent(event);
     } else if (typeof event.type === "string" && event.type.startsWith("statement.")) {
       loadStatementMarkers().catch(() => {});
     }
@@ -952,6 +1098,7 @@
   setInterval(renderChart, 15000); // keep the time axis moving when nothing arrives
   setInterval(tickClocks, 1000); // the response countdowns
   setInterval(() => { renderSources(); }, 30000);
+  setInterval(() => { if ([...escalations.values()].some((r) => r.endedSeenAt)) renderEscalations(); }, 60000);
   setInterval(() => { loadStatementMarkers().catch(() => {}); }, 60000);
   // Wall mode with several workspaces: show each for a minute, in turn.
   if (wall && root.dataset.wallNext) setTimeout(() => { location.href = root.dataset.wallNext; }, 60000);

@@ -60,7 +60,9 @@ def test_admin_creates_updates_verifies_deletes(ws, make_member, api_client_for)
     ("change", "field"),
     [({"phone": "0612345678"}, "phone"), ({"email": "nope"}, "email"),
      ({"kind": "astrologer"}, "kind"), ({"availability": "sometimes"}, "availability"),
-     ({"preferred_channels": ["pigeon"]}, "preferred_channels")],
+     ({"preferred_channels": ["pigeon"]}, "preferred_channels"),
+     ({"slack_webhook_url": "http://hooks.example.org/x"}, "slack_webhook_url"),
+     ({"teams_webhook_url": "http://10.0.0.1/hook"}, "teams_webhook_url")],
 )  # fmt: skip
 def test_invalid_contact_is_400(ws, make_member, api_client_for, change, field):
     client = api_client_for(make_member(ws, role="admin"))

@@ -102,11 +102,22 @@ def test_escalation_deadline_survives_worker_kill(service_env, tmp_path, webhook
             tick.apply_async(queue=queue)
             stop.wait(1.0)
 
-    worker = _start_worker(service_env, queue, tmp_path / "worker1.log")
+    worker = _start_worker(
+        {**service_env, "ESCALATION_ALLOW_PRIVATE_WEBHOOKS": "1"}, queue, tmp_path / "worker1.log"
+    )
     beat_thread = threading.Thread(target=beat, daemon=True)
     beat_thread.start()
     try:
         _wait(lambda: "/tier1" in hits, 30, "tier 1 on the webhook")
+        # Kill only once tier 1 is stored as sent: a kill between the webhook's answer and that
+        # write is the at-least-once resend case (lease expiry), not what this test is about.
+        _wait(
+            lambda: Delivery.objects.filter(
+                run__incident=incident, tier_index=0, status="sent"
+            ).exists(),
+            30,
+            "tier 1 stored as sent",
+        )
         os.killpg(worker.proc.pid, signal.SIGKILL)  # the whole worker, no graceful shutdown
         worker.proc.wait(timeout=10)
 
@@ -120,7 +131,11 @@ def test_escalation_deadline_survives_worker_kill(service_env, tmp_path, webhook
         time.sleep(1)
         assert "/tier2" not in hits
 
-        worker = _start_worker(service_env, queue, tmp_path / "worker2.log")
+        worker = _start_worker(
+            {**service_env, "ESCALATION_ALLOW_PRIVATE_WEBHOOKS": "1"},
+            queue,
+            tmp_path / "worker2.log",
+        )
         _wait(lambda: "/tier2" in hits, 30, "tier 2 after the restart")
         time.sleep(2)  # more ticks: still one message per tier
         assert hits.count("/tier1") == 1
