@@ -1,0 +1,25 @@
+"""Page links point at pages, not at the API routes that share a route name."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def _hrefs(html: str) -> set[str]:
+    return set(re.findall(r'href="([^"]+)"', html))
+
+
+def test_nav_and_incident_links_lead_to_pages_not_the_api(client, crew):
+    client.force_login(crew.team)
+    listing = client.get("/incidents/").content.decode()
+    hrefs = _hrefs(listing)
+    assert "/incidents/" in hrefs  # the "Incidents" nav link
+    assert "/playbooks/" in hrefs
+    assert f"/incidents/{crew.incident.pk}/" in hrefs
+    assert not [h for h in hrefs if h.startswith("/api/")]
+    detail = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
+    assert "/playbooks/" in _hrefs(detail)
+    assert not [h for h in _hrefs(detail) if h.startswith("/api/")]
+    assert client.get("/playbooks/").status_code == 200
