@@ -23,3 +23,11 @@ def test_nav_and_incident_links_lead_to_pages_not_the_api(client, crew):
     assert "/playbooks/" in _hrefs(detail)
     assert not [h for h in _hrefs(detail) if h.startswith("/api/")]
     assert client.get("/playbooks/").status_code == 200
+
+
+def test_statements_page_links_back_to_its_incident_and_the_incident_links_to_it(client, crew):
+    client.force_login(crew.comms)
+    page = client.get(f"/incidents/{crew.incident.pk}/statements/").content.decode()
+    assert f'href="/incidents/{crew.incident.pk}/"' in page
+    detail = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
+    assert f'href="/incidents/{crew.incident.pk}/statements/"' in detail
