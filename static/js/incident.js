@@ -61,7 +61,9 @@
   try { members = JSON.parse(document.getElementById("member-data").textContent) || []; } catch (e) { /* none */ }
   const base = "/api/incidents/" + id + "/";
   const feedback = document.getElementById("incident-feedback");
-  const fmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  // The workspace's zone, as the server-rendered times use it (not the browser's zone).
+  const timeZone = root.dataset.timeZone || "Europe/Amsterdam";
+  const fmt = new Intl.DateTimeFormat(lang, { timeZone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   const number = new Intl.NumberFormat(lang);
   const when = (iso) => (iso ? fmt.format(new Date(iso)) : "");
 
