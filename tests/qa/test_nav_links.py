@@ -31,3 +31,13 @@ def test_statements_page_links_back_to_its_incident_and_the_incident_links_to_it
     assert f'href="/incidents/{crew.incident.pk}/"' in page
     detail = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
     assert f'href="/incidents/{crew.incident.pk}/statements/"' in detail
+
+
+def test_topbar_shows_the_role_label_in_the_users_language_not_the_code(client, crew):
+    client.force_login(crew.team)
+    page = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
+    assert "· Crisisteam</span>" in page  # Dutch by default
+    assert "crisis_team</span>" not in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
+    assert "· Crisis team</span>" in page
