@@ -41,3 +41,18 @@ def test_topbar_shows_the_role_label_in_the_users_language_not_the_code(client, 
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get(f"/incidents/{crew.incident.pk}/").content.decode()
     assert "· Crisis team</span>" in page
+
+
+def test_contact_import_report_speaks_dutch(client, crew):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(crew.admin)
+    upload = SimpleUploadedFile(
+        "c.csv", b"name,phone\nEva,+31612345001\nBad,12\n", content_type="text/csv"
+    )
+    page = client.post(
+        f"/w/{crew.workspace.slug}/contacts/import/", {"file": upload}
+    ).content.decode()
+    assert "<td>Aangemaakt</td>" in page
+    assert "<td>Fout</td>" in page
+    assert "<td>created</td>" not in page
