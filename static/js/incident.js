@@ -260,6 +260,10 @@
   }
   onSubmit("note-form", (f) => api("POST", base + "notes/", { text: f.get("text") }));
   onSubmit("claim-form", (f) => api("POST", base + "claims/", { text: f.get("text"), status: f.get("status"), mention_ids: ids(f.get("mention_ids") || "") }).then(loadClaims));
+  onSubmit("playbook-form", (f) => api("POST", base + "playbook/", { scenario: f.get("scenario"), language: lang === "en" ? "en" : "nl" }).then(() => {
+    document.getElementById("playbook-form").remove();
+    return loadTasks();
+  }));
   onSubmit("attach-form", (f) => api("POST", base + "mentions/", { mention_ids: ids(f.get("mention_ids") || "") }));
   onSubmit("response-form", (f) => {
     const body = { url: f.get("url") };
