@@ -3,6 +3,6 @@ from django.urls import path
 from incidents import views
 
 urlpatterns = [
-    path("", views.incident_list_page, name="incident-list"),
-    path("<int:pk>/", views.incident_page, name="incident-detail"),
+    path("", views.incident_list_page, name="incident-list-page"),
+    path("<int:pk>/", views.incident_page, name="incident-page"),
 ]

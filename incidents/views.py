@@ -68,5 +68,8 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "event_kinds": IncidentEvent.Kind.choices,
             "owner_roles": OwnerRole.choices,
             "platforms": Platform.choices,
+            "scenarios": Scenario.choices
+            if incident.status not in (Incident.Status.RESOLVED, Incident.Status.REVIEWED)
+            else [],
         },
     )

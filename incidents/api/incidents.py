@@ -94,6 +94,17 @@ class IncidentViewSet(
         services.incident_transition(incident=incident, to=data["status"], by=request.user)
         return self._out(incident)
 
+    @extend_schema(request=s.PlaybookApplySerializer, responses=s.IncidentOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def playbook(self, request: Request, pk: str) -> Response:
+        """Start a scenario playbook on an incident opened without one (e.g. by triage)."""
+        incident = self._incident(roles=RUN_ROLES)
+        data = _valid(s.PlaybookApplySerializer, request.data)
+        services.incident_playbook_apply(
+            incident=incident, by=request.user, scenario=data["scenario"], language=data["language"]
+        )
+        return self._out(incident)
+
     @extend_schema(request=s.CommanderSerializer, responses=s.IncidentOutputSerializer)
     @action(detail=True, methods=["post"])
     def commander(self, request: Request, pk: str) -> Response:

@@ -55,6 +55,13 @@ class IncidentUpdateSerializer(serializers.Serializer):
     )
 
 
+class PlaybookApplySerializer(serializers.Serializer):
+    scenario = serializers.ChoiceField(choices=Scenario.choices)
+    language = serializers.ChoiceField(
+        choices=Playbook.Language.choices, required=False, default=""
+    )
+
+
 class TransitionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Incident.Status.choices)
 

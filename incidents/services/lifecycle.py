@@ -86,6 +86,20 @@ def incident_tasks_instantiate(*, incident: Incident, playbook: Playbook, start:
     return len(rows)
 
 
+def _playbook_for(*, workspace: Workspace, scenario: str, language: str) -> Playbook:
+    """The workspace's playbook for the scenario, in `language` if there is one."""
+    if not Playbook.objects.filter(workspace=workspace).exists():
+        # A workspace created without playbooks gets the shipped ones on first use.
+        playbooks_install_defaults(workspace=workspace)
+    playbooks = Playbook.objects.filter(workspace=workspace, scenario=scenario)
+    playbook = (
+        playbooks.filter(language=language).first() if language else None
+    ) or playbooks.order_by("language").first()
+    if playbook is None:
+        raise IncidentInputInvalid(_("This workspace has no playbook for that scenario."))
+    return playbook
+
+
 @transaction.atomic
 def incident_create(*, workspace: Workspace, by: AbstractBaseUser, new: IncidentNew) -> Incident:
     """Open an incident by hand (status active), optionally from the workspace's playbook for
@@ -95,17 +109,11 @@ def incident_create(*, workspace: Workspace, by: AbstractBaseUser, new: Incident
         raise IncidentInputInvalid(_("Severity must be 1 to 4."))
     if not new.title.strip():
         raise IncidentInputInvalid(_("Give the incident a title."))
-    playbook = None
-    if new.scenario:
-        if not Playbook.objects.filter(workspace=workspace).exists():
-            # A workspace created without playbooks gets the shipped ones on first use.
-            playbooks_install_defaults(workspace=workspace)
-        playbooks = Playbook.objects.filter(workspace=workspace, scenario=new.scenario)
-        playbook = (
-            playbooks.filter(language=new.language).first() if new.language else None
-        ) or playbooks.order_by("language").first()
-        if playbook is None:
-            raise IncidentInputInvalid(_("This workspace has no playbook for that scenario."))
+    playbook = (
+        _playbook_for(workspace=workspace, scenario=new.scenario, language=new.language)
+        if new.scenario
+        else None
+    )
     now = timezone.now()
     incident = Incident.objects.create(
         workspace=workspace,
@@ -135,6 +143,37 @@ def incident_create(*, workspace: Workspace, by: AbstractBaseUser, new: Incident
         at=now,
     )
     incident_response_due_set(incident)
+    incident_publish(incident)
+    return incident
+
+
+@transaction.atomic
+def incident_playbook_apply(
+    *, incident: Incident, by: AbstractBaseUser, scenario: str, language: str = ""
+) -> Incident:
+    """Start the scenario's playbook on an incident that has none yet (an incident opened by
+    triage): its tasks are instantiated with due times from the incident's opening. Records
+    it on the timeline; publishes `incident.updated`. Raises IncidentInputInvalid when the
+    incident already has a playbook, is closed, or the workspace has no such playbook."""
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.playbook_id is not None:
+        raise IncidentInputInvalid(_("This incident already follows a playbook."))
+    if incident.status in (S.RESOLVED, S.REVIEWED):
+        raise IncidentInputInvalid(_("A closed incident cannot start a playbook."))
+    playbook = _playbook_for(workspace=incident.workspace, scenario=scenario, language=language)
+    incident.playbook = playbook
+    incident.save(update_fields=["playbook"])
+    count = incident_tasks_instantiate(
+        incident=incident, playbook=playbook, start=incident.opened_at
+    )
+    incident_event_record(
+        incident=incident,
+        kind=IncidentEvent.Kind.TASK,
+        summary=_("Playbook %(title)s started by %(name)s: %(count)s tasks")
+        % {"title": playbook.title, "name": _name(by), "count": count},
+        actor=by,
+        data={"action": "playbook", "playbook_id": playbook.pk, "tasks": count},
+    )
     incident_publish(incident)
     return incident
 

@@ -61,7 +61,9 @@
   try { members = JSON.parse(document.getElementById("member-data").textContent) || []; } catch (e) { /* none */ }
   const base = "/api/incidents/" + id + "/";
   const feedback = document.getElementById("incident-feedback");
-  const fmt = new Intl.DateTimeFormat(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  // The workspace's zone, as the server-rendered times use it (not the browser's zone).
+  const timeZone = root.dataset.timeZone || "Europe/Amsterdam";
+  const fmt = new Intl.DateTimeFormat(lang, { timeZone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   const number = new Intl.NumberFormat(lang);
   const when = (iso) => (iso ? fmt.format(new Date(iso)) : "");
 
@@ -258,6 +260,10 @@
   }
   onSubmit("note-form", (f) => api("POST", base + "notes/", { text: f.get("text") }));
   onSubmit("claim-form", (f) => api("POST", base + "claims/", { text: f.get("text"), status: f.get("status"), mention_ids: ids(f.get("mention_ids") || "") }).then(loadClaims));
+  onSubmit("playbook-form", (f) => api("POST", base + "playbook/", { scenario: f.get("scenario"), language: lang === "en" ? "en" : "nl" }).then(() => {
+    document.getElementById("playbook-form").remove();
+    return loadTasks();
+  }));
   onSubmit("attach-form", (f) => api("POST", base + "mentions/", { mention_ids: ids(f.get("mention_ids") || "") }));
   onSubmit("response-form", (f) => {
     const body = { url: f.get("url") };
