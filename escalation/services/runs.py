@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from contacts.availability import availability_is_open
 from contacts.models import Contact
@@ -57,7 +58,7 @@ def _deliveries_create(run: EscalationRun, tier: dict, now: datetime) -> list[De
         ):
             rows[("skip", f"contact:{contact.pk}")] = Delivery(
                 **base, channel=tier["channels"][0], target=f"contact:{contact.pk}",
-                status=Delivery.Status.SKIPPED, error="outside availability window",
+                status=Delivery.Status.SKIPPED, error=gettext_noop("outside availability window"),
             )  # fmt: skip
             continue
         channels = _channels_for(contact, tier["channels"]) if contact else ["email"]
@@ -73,7 +74,7 @@ def _deliveries_create(run: EscalationRun, tier: dict, now: datetime) -> list[De
             who = f"contact:{contact.pk}" if contact else f"user:{user.pk}"
             rows[("skip", who)] = Delivery(
                 **base, channel=channels[0], target=who, status=Delivery.Status.SKIPPED,
-                error="no address for the tier's channels",
+                error=gettext_noop("no address for the tier's channels"),
             )  # fmt: skip
     created = Delivery.objects.bulk_create(rows.values(), ignore_conflicts=True)
     return list(created)

@@ -45,6 +45,9 @@ class Command(BaseCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 user = User.objects.create_user(username=username, password=DEMO_PASSWORD)
+            if not user.email:  # escalations page people by e-mail (console backend in demo)
+                user.email = f"{username}@bank-noord.example"
+                user.save(update_fields=["email"])
             membership_set(user=user, workspace=workspace, role=role)
         for scenario, name in (("nl", "Demo-feed (NL)"), ("en", "Demo feed (EN)")):
             if not Source.objects.filter(workspace=workspace, name=name).exists():
