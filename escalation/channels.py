@@ -93,7 +93,7 @@ def email_send(*, to: str, message: Message) -> None:
         )
         if email.send() != 1:
             raise ChannelError("the mail backend accepted no message")
-    except (smtplib.SMTPException, OSError) as exc:
+    except (smtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: a bad header
         raise ChannelError(f"SMTP: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 

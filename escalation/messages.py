@@ -15,7 +15,8 @@ def message_compose(
         severity_label = _("severity %(level)d") % {"level": severity}
         subject = _("[CrisisCenter] Incident, %(severity)s: %(title)s") % {
             "severity": severity_label,
-            "title": title[:150],
+            # A header must be one line (a newline in a title is a BadHeaderError).
+            "title": " ".join(title.split())[:150],
         }
         text = "\n".join(
             [

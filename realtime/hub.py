@@ -52,33 +52,51 @@ class _Hub:
                 relay.cancel()
 
     async def _relay(self, workspace_id: int, ready: asyncio.Future) -> None:
+        """Relay the workspace group to the local viewers while any remain. A failed
+        subscription (e.g. Redis restarted) is renewed with backoff, so viewers never sit on a
+        dead relay; what they missed meanwhile shows as a sequence gap, which the page fills
+        from the replay API. Failing before the first subscription fails the joins waiting on
+        it and forgets this relay, so the next viewer starts afresh."""
         layer = get_channel_layer()
         group = workspace_group(workspace_id)
-        channel = await layer.new_channel()
-        try:
-            await layer.group_add(group, channel)
-            ready.set_result(None)
-            while True:
-                message = await layer.receive(channel)
-                text = message.get("text")
-                if not isinstance(text, str):
-                    continue
-                for send in list(self._viewers.get(workspace_id, ())):
-                    try:
-                        await send(text)
-                    except Exception:  # a closing socket: its consumer leaves on disconnect
-                        logger.debug("realtime.hub.send_failed", exc_info=True)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            logger.exception("realtime.hub.relay_failed", extra={"workspace_id": workspace_id})
-            if not ready.done():
-                ready.set_exception(exc)
-        finally:
+        delay = 0.5
+        while True:
+            channel = await layer.new_channel()
             try:
-                await asyncio.shield(layer.group_discard(group, channel))
-            except Exception:
-                logger.debug("realtime.hub.discard_failed", exc_info=True)
+                await layer.group_add(group, channel)
+                if not ready.done():
+                    ready.set_result(None)
+                delay = 0.5
+                await self._relay_messages(workspace_id, layer, channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.exception("realtime.hub.relay_failed", extra={"workspace_id": workspace_id})
+                if not ready.done():
+                    ready.set_exception(exc)
+                    if self._ready.get(workspace_id) is ready:
+                        del self._ready[workspace_id]
+                        self._relays.pop(workspace_id, None)
+                    return
+            finally:
+                try:
+                    await asyncio.shield(layer.group_discard(group, channel))
+                except Exception:
+                    logger.debug("realtime.hub.discard_failed", exc_info=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+    async def _relay_messages(self, workspace_id: int, layer, channel: str) -> None:
+        while True:
+            message = await layer.receive(channel)
+            text = message.get("text")
+            if not isinstance(text, str):
+                continue
+            for send in list(self._viewers.get(workspace_id, ())):
+                try:
+                    await send(text)
+                except Exception:  # a closing socket: its consumer leaves on disconnect
+                    logger.debug("realtime.hub.send_failed", exc_info=True)
 
 
 _hubs: dict[asyncio.AbstractEventLoop, _Hub] = {}

@@ -59,18 +59,21 @@ def incident_refresh(incident: Incident) -> tuple[bool, bool]:
     platforms = sorted(set(incident.platforms or []) | set(reach["per_platform"]))
     reach_changed = reach != incident.reach
     changed = before != (incident.first_alert_at, incident.first_mention_at, incident.severity)
+    platforms_changed = platforms != (incident.platforms or [])
     incident.reach = reach
     incident.platforms = platforms
-    incident.save(
-        update_fields=["first_alert_at", "first_mention_at", "severity", "reach", "platforms"]
-    )
+    # This runs after every ingested page for every open incident: write only what moved.
+    if changed or reach_changed or platforms_changed:
+        incident.save(
+            update_fields=["first_alert_at", "first_mention_at", "severity", "reach", "platforms"]
+        )
     changed = incident_response_due_set(incident) or changed
     return changed, reach_changed
 
 
-def incident_refresh_and_publish(incident: Incident) -> None:
+def incident_refresh_and_publish(incident: Incident) -> bool:
     """Refresh the incident and publish `incident.updated` / `incident.reach_updated` for
-    what changed (on commit)."""
+    what changed (on commit). Returns whether `incident.updated` was published."""
     changed, reach_changed = incident_refresh(incident)
     if changed:
         incident_publish(incident)
@@ -78,6 +81,7 @@ def incident_refresh_and_publish(incident: Incident) -> None:
         publish_on_commit(
             workspace_id=incident.workspace_id, event=events.incident_reach_updated(incident)
         )
+    return changed
 
 
 @transaction.atomic
@@ -85,16 +89,10 @@ def incidents_refresh_open(*, workspace_id: int) -> list[Incident]:
     """Recompute clocks, severity and reach of the workspace's open incidents (after new
     mentions: one set of queries per incident, not per mention); publishes
     `incident.updated` / `incident.reach_updated` for those that changed. Idempotent."""
-    changed = []
-    for incident in Incident.objects.select_for_update().filter(
-        workspace_id=workspace_id, status__in=OPEN_STATUSES
-    ):
-        updated, reach_changed = incident_refresh(incident)
-        if updated:
-            incident_publish(incident)
-            changed.append(incident)
-        if reach_changed:
-            publish_on_commit(
-                workspace_id=workspace_id, event=events.incident_reach_updated(incident)
-            )
-    return changed
+    return [
+        incident
+        for incident in Incident.objects.select_for_update().filter(
+            workspace_id=workspace_id, status__in=OPEN_STATUSES
+        )
+        if incident_refresh_and_publish(incident)
+    ]

@@ -47,12 +47,13 @@ def alerts_route(*, alert_ids: list[int]) -> None:
             summary=_("Alert attached: %(title)s") % {"title": alert.title},
             data={"alert_id": alert.pk, "action": "attached"},
         )
-        incident_refresh_and_publish(incident)
+        refreshed = incident_refresh_and_publish(incident)
         publish_on_commit(
             workspace_id=alert.workspace_id,
             event=events.alert_updated(alert, incident_id=incident.pk),
         )
-        incident_publish(incident)
+        if not refreshed:  # its alert count moved all the same: publish once, not twice
+            incident_publish(incident)
         logger.info(
             "incidents.alert.attached", extra={"alert_id": alert.pk, "incident_id": incident.pk}
         )

@@ -267,7 +267,12 @@ class StatementViewSet(viewsets.ModelViewSet):
         data = s.PasswordSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         at = reauth_check_password(request, data.validated_data["password"])
-        return Response({"reauthenticated_at": at.isoformat(), "valid_minutes": 10})
+        return Response(
+            {
+                "reauthenticated_at": at.isoformat(),
+                "valid_minutes": int(approval.REAUTH_WINDOW.total_seconds() // 60),
+            }
+        )
 
     @extend_schema(parameters=[s.ReactionQuerySerializer])
     @action(detail=False, methods=["get"])
