@@ -18,10 +18,11 @@ from functools import cache, partial
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import fields as f
 
 BATCH_ROWS = 500
+UNIQUE_VIOLATION = "23505"
 
 # Field classes whose get_db_prep_save hands values of their own Python type over unchanged on
 # PostgreSQL (other values, such as None, lazy strings or naive datetimes, take the slow path).
@@ -51,6 +52,10 @@ _PLAIN_PRE_SAVE = {f.Field.pre_save, f.DateField.pre_save, f.DateTimeField.pre_s
 _staged: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
 
 
+class EncodedJson(str):
+    """A JSONField value already encoded as JSON text: sent as it is, not encoded again."""
+
+
 def insert_ignore_conflicts(
     objs: Sequence[models.Model], *, conflict_fields: Sequence[str], returning: Sequence[str]
 ) -> list[tuple]:
@@ -65,7 +70,38 @@ def insert_ignore_conflicts(
         return []
     model = type(objs[0])
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    rows = _first_of_each_key(_raw_rows(objs, fields), fields, conflict_fields)
+    return insert_rows_ignore_conflicts(
+        model,
+        [field.attname for field in fields],
+        _raw_rows(objs, fields),
+        conflict_fields=conflict_fields,
+        returning=returning,
+    )
+
+
+def insert_rows_ignore_conflicts(
+    model: type[models.Model],
+    attnames: Sequence[str],
+    rows: list[list],
+    *,
+    conflict_fields: Sequence[str],
+    returning: Sequence[str],
+    expect_new: bool = False,
+) -> list[tuple]:
+    """`insert_ignore_conflicts` for rows built without Model instances: each row lists the
+    values of `attnames` as `pre_save` would give them (JSON as objects or EncodedJson).
+
+    `expect_new`: the caller has reason to think no row exists yet (it skipped the keys it
+    knew). On PostgreSQL the rows are then copied straight into the table, with ids taken
+    from its sequence, which costs the server about a quarter less per row than going
+    through the staging table; if a key turns out to exist, that attempt is rolled back to
+    a savepoint and the batch takes the staging path.
+    """
+    if not rows:
+        return []
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    rows = _first_of_each_key(rows, fields, conflict_fields)
     qn = connection.ops.quote_name
     conflict = ", ".join(qn(model._meta.get_field(name).column) for name in conflict_fields)
     ret = ", ".join(qn(model._meta.get_field(name).column) for name in returning)
@@ -73,6 +109,13 @@ def insert_ignore_conflicts(
         return _values_insert(model, fields, rows, conflict, ret)
     # COPY and INSERT must share a transaction: the staging table empties at every commit.
     with transaction.atomic(savepoint=False):
+        if expect_new:
+            try:
+                with transaction.atomic():
+                    return _copy_direct(model, fields, rows, returning)
+            except IntegrityError as exc:
+                if getattr(exc.__cause__, "sqlstate", None) != UNIQUE_VIOLATION:
+                    raise
         return _copy_insert(model, fields, rows, conflict, ret)
 
 
@@ -125,7 +168,9 @@ def _values_insert(
         for start in range(0, len(rows), BATCH_ROWS):
             batch = rows[start : start + BATCH_ROWS]
             params = [
-                field.get_db_prep_save(value, connection)
+                str(value)
+                if type(value) is EncodedJson
+                else field.get_db_prep_save(value, connection)
                 for row in batch
                 for field, value in zip(fields, row, strict=True)
             ]
@@ -179,6 +224,57 @@ def _copy_insert(
             f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {ret}"
         )
         return cursor.fetchall()
+
+
+def _copy_direct(
+    model: type[models.Model],
+    fields: list[models.Field],
+    rows: list[list],
+    returning: Sequence[str],
+) -> list[tuple]:
+    """COPY straight into the table with ids drawn from its sequence; every row is new (or
+    the unique index raises IntegrityError and nothing of this batch stays)."""
+    qn = connection.ops.quote_name
+    meta = model._meta
+    plan = _copy_plan(model, tuple(field.attname for field in fields))
+    columns = ", ".join(qn(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        try:
+            adapted, fmt = [_adapt(plan.adapters, row) for row in rows], plan.options
+        except _NotBinary:
+            adapted, fmt = [_adapt(plan.text_adapters, row) for row in rows], ""
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(
+                f"COPY {qn(meta.db_table)} ({qn(meta.pk.column)}, {columns}) FROM STDIN{fmt}"
+            ) as copy,
+        ):
+            if fmt:
+                copy.set_types([_pk_copy_type(model), *plan.types])
+                # jsonb's binary form is a version byte (1) and the JSON text.
+                for i in [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]:
+                    for row in adapted:
+                        if row[i] is not None:
+                            row[i] = "\x01" + row[i]
+            for pk, row in zip(ids, adapted, strict=True):
+                copy.write_row([pk, *row])
+    positions = [
+        None if name in ("id", "pk", meta.pk.name) else [f.name for f in fields].index(name)
+        for name in returning
+    ]
+    return [
+        tuple(pk if at is None else row[at] for at in positions)
+        for pk, row in zip(ids, rows, strict=True)
+    ]
+
+
+def _pk_copy_type(model: type[models.Model]) -> str:
+    return "int8" if isinstance(model._meta.pk, f.BigAutoField) else "int4"
 
 
 class _NotBinary(Exception):
@@ -271,6 +367,8 @@ def _adapter(field: models.Field, kind: tuple[type, str] | None) -> Callable[[An
         def json_text(value: Any) -> str | None:
             if type(value) is dict or type(value) is list:
                 return dumps(value) if value else "[]" if type(value) is list else "{}"
+            if type(value) is EncodedJson:
+                return str(value)
             adapted = slow(value)  # None stays SQL NULL; Value(None, JSONField()) is JSON null
             return None if adapted is None else dumps(adapted.obj)
 
@@ -293,3 +391,23 @@ def _adapter(field: models.Field, kind: tuple[type, str] | None) -> Callable[[An
 
         return integer
     return lambda value: value if type(value) is plain or value is None else slow(value)
+
+
+def update_by_pk(model: type[models.Model], pk: Any, values: dict[str, Any]) -> int:
+    """`model.objects.filter(pk=pk).update(**values)` for concrete fields by name, at about a
+    third of its cost: the statement is built once per set of fields (the ingest path updates
+    its source after every page). Returns the number of rows updated."""
+    sql = _update_sql(model, tuple(values))
+    get_field = model._meta.get_field
+    params = [get_field(name).get_db_prep_save(v, connection) for name, v in values.items()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, pk])
+        return cursor.rowcount
+
+
+@cache
+def _update_sql(model: type[models.Model], names: tuple[str, ...]) -> str:
+    qn = connection.ops.quote_name
+    meta = model._meta
+    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in names)
+    return f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608

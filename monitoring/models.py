@@ -87,9 +87,24 @@ class WatchTerm(models.Model):
 
 
 class Mention(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="mentions")
+    # The busiest table: no database-level foreign keys (their per-row checks cost PostgreSQL
+    # about a sixth of each insert; bench/README.md). Django still cascades and nulls on
+    # delete, and ingest takes both ids from the Source it has just read. No index of its own
+    # for workspace: the natural key and (workspace, posted_at) lead with it.
+    workspace = models.ForeignKey(
+        Workspace,
+        on_delete=models.CASCADE,
+        related_name="mentions",
+        db_constraint=False,
+        db_index=False,
+    )
     source = models.ForeignKey(
-        Source, on_delete=models.SET_NULL, null=True, blank=True, related_name="mentions"
+        Source,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mentions",
+        db_constraint=False,
     )
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
     external_id = models.CharField(_("external id"), max_length=200)

@@ -104,14 +104,14 @@ def rules_backtest(
 def _ingest(workspace_id: int, posts: list[NormalizedPost]) -> None:
     # The production import path minus its durable transaction (we are inside the rollback):
     # the same matching, scoring and idempotent insert.
-    mentions, _not_matching, _rejects = ingest._prepare(
+    prepared = ingest._prepare(
         workspace_id=workspace_id,
         source_id=None,
         posts=posts,
         queries=watch_term_queries(workspace_id=workspace_id),
         require_match=False,
     )
-    ingest._insert_and_publish(workspace_id=workspace_id, mentions=mentions)
+    ingest._insert_and_publish(workspace_id=workspace_id, prepared=prepared)
 
 
 def _describe(raised: Any, rule: AlertRule, now: datetime) -> BacktestAlert:
