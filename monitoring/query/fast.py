@@ -102,7 +102,10 @@ def _any_of(single_words: frozenset[str], checks: list[Check]) -> Check:
     return check
 
 
-def _index(queries: dict[int, Query]) -> tuple[list[int], dict[str, tuple]]:
+Entry = tuple[tuple[int, ...], tuple[tuple[int, frozenset[str]], ...]]  # see `_index`
+
+
+def _index(queries: dict[int, Query]) -> tuple[list[int], dict[str, Entry]]:
     """Ids of the queries every text is a candidate for, and per word: the ids it alone makes
     candidates, and (id, words) pairs needing all those words. A query's word sets are reduced
     to the minimal ones (a superset of another adds no candidate) and each is filed under its
