@@ -246,37 +246,50 @@ def _stopwords() -> dict[str, frozenset[str]]:
 
 
 @cache
-def _stopword_languages() -> dict[str, tuple[str, ...]]:
-    """Function word -> the languages listing it: one lookup per word, not one per language."""
-    languages: dict[str, tuple[str, ...]] = {}
-    for lang, words in _stopwords().items():
+def _stopword_index() -> tuple[tuple[str, ...], dict[str, tuple[int, ...]]]:
+    """The languages, and per function word the positions of those listing it: one lookup per
+    word, not one per language. Only words `_WORD_RE` yields whole (others never occur)."""
+    languages = tuple(_stopwords())
+    index: dict[str, tuple[int, ...]] = {}
+    for i, words in enumerate(_stopwords().values()):
         for word in words:
-            languages[word] = (*languages.get(word, ()), lang)
-    return languages
+            if _WORD_RE.fullmatch(word):
+                index[word] = (*index.get(word, ()), i)
+    return languages, index
 
 
 def detect_language(text: str) -> str:
     """Guess nl, en, de, fr, es, it or pt from function words (ignoring URLs and @handles);
     letter patterns and lexicon words break nl/en ties; `und` when nothing is evident."""
+    text = text[:2000]
+    if "http" in text or "www." in text or "@" in text:  # else there is nothing to remove
+        text = _NOISE_RE.sub(" ", text)
     # Lower-casing the text first, not each word: the same words but for rare letters whose
     # lower case adds a combining mark ("İ"), which only shifts a guess.
-    words = _WORD_RE.findall(_NOISE_RE.sub(" ", text[:2000]).lower())
-    tally = dict.fromkeys(_stopwords(), 0)
-    languages_of = _stopword_languages()
-    for word in words:
-        for language in languages_of.get(word, ()):
-            tally[language] += 1
-    counts = sorted(((n, lang) for lang, n in tally.items()), reverse=True)
-    (best, lang), (second, _) = counts[0], counts[1]
-    if best > second:
-        return lang
+    text = text.lower()
+    languages, index = _stopword_index()
+    tally = [0] * len(languages)
+    # The words of `_WORD_RE.findall(text)`, a whitespace-separated token at a time (a match
+    # never spans whitespace): most tokens are all letters, one word each, with no regex call.
+    for token in text.split():
+        if token.isalpha():
+            for i in index.get(token, ()):
+                tally[i] += 1
+        else:
+            for word in _WORD_RE.findall(token):
+                for i in index.get(word, ()):
+                    tally[i] += 1
+    best = max(tally)
+    if tally.count(best) == 1:
+        return languages[tally.index(best)]
     # Tie-break between nl and en: letter patterns, and words only one sentiment lexicon knows.
+    words = _WORD_RE.findall(text)
     nl_lex, en_lex = _analyzer("nl").lexicon, _analyzer("en").lexicon
     cues = {k: sum(c in w for w in words for c in v) for k, v in _CUES.items()}
     cues["nl"] += sum(w in nl_lex and w not in en_lex for w in words)
     cues["en"] += sum(w in en_lex and w not in nl_lex for w in words)
     winner = "nl" if cues["nl"] > cues["en"] else "en" if cues["en"] > cues["nl"] else "und"
-    tied = {lang for n, lang in counts if n == best}
+    tied = {lang for lang, n in zip(languages, tally, strict=True) if n == best}
     return winner if winner in tied else "und"
 
 

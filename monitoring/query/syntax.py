@@ -5,7 +5,9 @@ The rules are in the package docstring (monitoring/query/__init__.py).
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 MAX_QUERY_LENGTH = 500  # WatchTerm.query's max_length
 MAX_TERMS = 50
@@ -36,12 +38,26 @@ class _StripMarks(dict[int, int | None]):
 _STRIP_MARKS = _StripMarks()
 
 
+@cache
+def _may_have_marks() -> Callable[[str], re.Match[str] | None]:
+    """`search` finding any character `_STRIP_MARKS` deletes: exactly the combining marks of
+    the BMP, then one range from the first to the last mark of plane 1 (emoji lie beyond it),
+    then all of planes 2-16 (a short one-off scan). A superset only costs the translate; the
+    regex engine tries ranges above the BMP one by one for every character, so few of them."""
+    marks = [c for c in range(0x80, 0x20000) if unicodedata.combining(chr(c))]
+    bmp, astral = [c for c in marks if c <= 0xFFFF], [c for c in marks if c > 0xFFFF]
+    ranges = [(c, c) for c in bmp] + [(astral[0], astral[-1]), (0x20000, 0x10FFFF)]
+    return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]").search
+
+
 def fold(text: str) -> str:
     """Case- and accent-free form compared on both sides of every match ("Noörd" -> "noord")."""
     if text.isascii():
         return text.lower()
     # casefold first: it can itself produce combining marks ("İ" -> "i" + U+0307).
-    return unicodedata.normalize("NFKD", text.casefold()).translate(_STRIP_MARKS)
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    # Most non-ASCII posts have emoji but no marks: skip the translate (a per-character loop).
+    return folded.translate(_STRIP_MARKS) if _may_have_marks()(folded) else folded
 
 
 class Query:

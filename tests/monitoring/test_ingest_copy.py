@@ -184,10 +184,15 @@ def test_mention_ingest_batch_matches_watch_terms_as_matching_terms_does():
 def test_mention_ingest_batch_matches_random_watch_terms_as_matching_terms_does():
     rng = random.Random(7)
     vocab = 'bank noord "bank noord" "noord bank" app storing lek café noörd straße ø x_y 42'
+    wide = "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in "bank noord BANK Noord")
+    vocab += f' file istanbul "{wide[:10]}" ²'
     words = [*vocab.split(), "bank-noord", "-noord", "-lek"]
-    texts = (
-        "bank noord bank lekker #lek @bank_noord Café NOORD strasse ø x_y 42 app-storing".split()
-    )
+    texts = [
+        *"bank noord bank lekker #lek @bank_noord Café NOORD strasse ø x_y 42 app-storing".split(),
+        # emoji (fold skips the mark strip), marks, İ, ß, a ligature, full width, a plane 1 mark
+        *"😡 👍🏽noord ❤️ cafe\u0301 İstanbul ﬁle STRAẞE 2 n\U0001d167oord".split(),
+        *wide[11:].split(),
+    ]
 
     def query(depth: int = 0) -> str:
         roll = rng.random()

@@ -1,6 +1,7 @@
 import dataclasses
 import random
 import time
+import unicodedata
 
 import pytest
 
@@ -100,6 +101,26 @@ def test_query_matches_folds_and_respects_word_boundaries(query, text, expected)
 )
 def test_fold_strips_case_and_accents(text, expected):
     assert fold(text) == expected
+
+
+def test_fold_is_casefold_nfkd_without_combining_marks_on_random_text():
+    # fold skips its mark-stripping pass when a text has no mark: pick characters from the
+    # ranges where marks, emoji and letters are, including marks above the BMP and planes 2-16.
+    rng = random.Random(5)
+    ranges = [(0x20, 0x7E), (0xA0, 0x36F), (0x1E00, 0x1FFF), (0x2000, 0x2BFF), (0xFB00, 0xFFEF)]
+    ranges += [(0x1D160, 0x1D1AD), (0x1E900, 0x1E95F), (0x1F300, 0x1FAFF), (0x20000, 0x20100)]
+    ranges += [(0xE0100, 0xE01EF), (0x130, 0x130), (0xDF, 0xDF)]
+    for _ in range(3000):
+        text = "".join(
+            chr(rng.randint(*rng.choice(ranges))) if rng.random() < 0.3 else rng.choice("aZ 1_")
+            for _ in range(rng.randint(0, 12))
+        )
+        expected = "".join(
+            c
+            for c in unicodedata.normalize("NFKD", text.casefold())
+            if not unicodedata.combining(c)
+        )
+        assert fold(text) == expected, ascii(text)
 
 
 def test_matching_terms_returns_sorted_ids_of_matching_queries():

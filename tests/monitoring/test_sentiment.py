@@ -190,6 +190,12 @@ def test_score_text_dutch_path_beats_english_vader_on_handwritten_posts():
         ("No puedo creer lo que está pasando en Boston", "es"),
         # "de" and "en" are Dutch too: a tie is `und`, never a Spanish post scored as Dutch
         ("Terremoto de magnitud 7,9 en Costa Rica, alerta de tsunami", "und"),
+        # words end at punctuation, digits, underscores; an apostrophe joins two letter runs
+        ("Don't worry, it's (not) the end...", "en"),
+        ("l'app? Het is: niet «de» bank!", "nl"),
+        ("mail@bank.nl: de app werkt niet www.bank.nl/x", "nl"),
+        ("the2 de_het 42de", "nl"),
+        ("İT İS THE app", "en"),
     ],
 )
 def test_detect_language(text, language):
