@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 
-from crisiscenter.db import insert_ignore_conflicts
+from crisiscenter.db import insert_ignore_conflicts, insert_rows_ignore_conflicts
 from monitoring.models import Mention, Source, WatchTerm
 from monitoring.platforms.base import NormalizedPost
 from monitoring.query import matching_terms
@@ -139,6 +139,89 @@ def test_insert_ignore_conflicts_leaves_check_constraints_to_the_database():
         insert_ignore_conflicts(
             [_mention(ws.pk, "1", views=-1)], conflict_fields=KEY, returning=RETURNING
         )
+
+
+def test_mention_ingest_batch_copies_every_column_straight_into_the_table():
+    # Polled pages take the straight COPY (ids from the sequence, JSON in jsonb's binary form).
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query="banknoord")
+    raw = {"id": "1", "text": "a \\u0000 literal, and a real NUL:\x00.", "n": [1, 2.5, None]}
+    post = _post(
+        "1",
+        "banknoord lek\x00t «quotes» 😡",
+        author_handle="a\x00b",
+        views=7,
+        urls=("https://t.co/x",),
+        hashtags=("banknoord",),
+        raw=raw,
+    )
+    result = mention_ingest_batch(source=source, posts=[post], cursor={"n": 1})
+    stored = Mention.objects.get()
+    assert [m.pk for m in result.new] == [stored.pk]
+    assert (stored.text, stored.author_handle, stored.views) == (
+        "banknoord lekt «quotes» 😡",
+        "ab",
+        7,
+    )
+    assert (stored.urls, stored.hashtags, stored.matched_terms) == (
+        ["https://t.co/x"],
+        ["banknoord"],
+        [WatchTerm.objects.get().pk],
+    )
+    assert stored.raw == {**raw, "text": "a \\u0000 literal, and a real NUL:."}
+    assert result.new[0].raw == stored.raw
+    assert result.new[0].matched_terms == stored.matched_terms
+    # The next id comes from the same sequence: nothing reused.
+    again = mention_ingest_batch(source=source, posts=[_post("2", "banknoord")], cursor={})
+    assert again.new[0].pk > stored.pk
+
+
+def test_mention_ingest_batch_falls_back_when_a_post_was_stored_by_another_way():
+    # Stored by an import, so this source's memory does not know it: the straight COPY hits
+    # the unique key, rolls back to its savepoint and the page takes the staging path.
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    mention_import_batch(workspace_id=source.workspace_id, source_id=None, posts=[_post("1")])
+    result = mention_ingest_batch(
+        source=source, posts=[_post("1"), _post("2"), _post("2")], cursor={"n": 1}
+    )
+    assert [m.external_id for m in result.new] == ["2"]
+    assert result.duplicates == 2  # the imported one, and "2" again within the page
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2"]
+    assert Source.objects.get(pk=source.pk).cursor == {"n": 1}
+
+
+def test_mention_ingest_batch_counts_a_resent_post_once_stored():
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    first = mention_ingest_batch(source=source, posts=[_post("1")], cursor={})
+    again = mention_ingest_batch(source=source, posts=[_post("1"), _post("3")], cursor={})
+    assert ([m.external_id for m in first.new], [m.external_id for m in again.new]) == (
+        ["1"],
+        ["3"],
+    )
+    assert (again.duplicates, again.not_matching) == (1, 0)
+    assert Mention.objects.count() == 2
+
+
+def test_insert_rows_expecting_new_rows_still_raises_a_check_violation():
+    ws = WorkspaceFactory()
+    with pytest.raises(IntegrityError, match="views"):
+        insert_ignore_conflicts(
+            [_mention(ws.pk, "1", views=-1)], conflict_fields=KEY, returning=RETURNING
+        )
+    fields = [f for f in Mention._meta.concrete_fields if not f.primary_key]
+    row = [getattr(_mention(ws.pk, "2", views=-1), f.attname) for f in fields]
+    with pytest.raises(IntegrityError, match="views"):
+        insert_rows_ignore_conflicts(
+            Mention,
+            [f.attname for f in fields],
+            [row],
+            conflict_fields=KEY,
+            returning=RETURNING,
+            expect_new=True,
+        )
+    assert not Mention.objects.exists()
 
 
 QUERIES = [
