@@ -11,7 +11,7 @@ SentimentScore differs (== on floats and equal reprs, so bit-identical, -0.0 inc
 compares against a reference copy of monitoring/sentiment.py
 (`git show REV:monitoring/sentiment.py > REF.py`) on fresh fuzz with another seed, English
 `score_text` included. `time` prints microseconds per Dutch bench text (bench/ingest.py's
-posts), for the reference copy too when given, interleaved (best of 5; load shifts both).
+posts), for the reference copy too when given, interleaved (best of 20; load shifts both).
 
 Corpus: every text in bench/data/*.tsv, the XED Dutch projections and CrisisLex tweets in
 /work/shared/data (when present), the Dutch and English posts of bench/ingest.py's PostFactory,
@@ -248,14 +248,12 @@ def main() -> int:
                 ("score_text(nl)", lambda t, m=module: m.score_text(t, "nl")),
             ):
                 best = []
-                for _ in range(5):
+                for _ in range(20):
                     start = time.perf_counter()
                     for text in texts:
                         fn(text)
                     best.append((time.perf_counter() - start) / len(texts) * 1e6)
-                print(
-                    f"{name} {label}: {min(best):.1f} µs per Dutch text (best of 5, {len(texts)})"
-                )
+                print(f"{name} {label}: {min(best):.1f} µs per Dutch text (best of 20)")
         return 0
     if mode == "live":
         reference = load_reference(sys.argv[2], current)

@@ -11,7 +11,7 @@ docs/sentiment.md.
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress
+from itertools import chain, compress
 from pathlib import Path
 
 from vaderSentiment.vaderSentiment import (
@@ -150,16 +150,18 @@ class DutchAnalyzer(SentimentIntensityAnalyzer):
         self._cache: dict[str, tuple[_Token, ...]] = {}
 
     def polarity_scores(self, text: str) -> dict[str, float]:
-        cache, tokens = self._cache, []
-        for raw in text.split():
-            found = cache.get(raw)
-            if found is None:
-                if len(cache) >= _TOKEN_CACHE_SIZE:
-                    cache.clear()
-                found = cache[raw] = self._raw_tokens(raw)
-            tokens += found
+        cache, words = self._cache, text.split()
+        found = list(map(cache.get, words))
+        if None in found:
+            for k, raw in enumerate(words):
+                if found[k] is None:
+                    if len(cache) >= _TOKEN_CACHE_SIZE:
+                        cache.clear()
+                    found[k] = cache[raw] = self._raw_tokens(raw)
+        tokens = list(chain.from_iterable(found))
         if not tokens:
             return self.score_valence([], text)
+        # The rules read columns; `kind` tells which of them the text needs at all.
         uppers, lowers, english, ends, valences, kinds = zip(*tokens, strict=True)
         n = len(tokens)
         own = list(valences)
@@ -167,49 +169,13 @@ class DutchAnalyzer(SentimentIntensityAnalyzer):
         for k in set(kinds):
             kind |= k
         if kind & _LOVE:  # "hou van" is love; "hou vol" is not
-            for i in range(n):
-                if kinds[i] & _LOVE and "van" not in lowers[i + 1 : i + 4]:
+            for i in compress(range(n), map(_LOVE.__and__, kinds)):
+                if "van" not in lowers[i + 1 : i + 4]:
                     own[i] = 0.0
         modifiers = _modifiers(kinds, own, ends) if kind & _MODIFIER else set()
-        uppercase = sum(uppers)
-        cap_diff = 0 < uppercase < n  # VADER's allcap_differential: some words in caps, not all
-        post = kind & _POST_NEGATOR
-        sentiments = own[:]
-        for i in modifiers:
-            sentiments[i] = 0.0
-        if cap_diff or modifiers or post:
-            for i in compress(range(n), own):
-                if english[i] or i in modifiers:
-                    continue  # emoji and emoticons keep their valence; a modifier has none
-                valence = own[i]
-                if uppers[i] and cap_diff:
-                    valence += C_INCR if valence > 0 else -C_INCR
-                if modifiers:
-                    for distance, damp in ((1, 1.0), (2, 0.95), (3, 0.9)):
-                        j = i - distance
-                        if j < 0 or ends[j]:
-                            break
-                        if j not in modifiers:
-                            continue  # a preceding sentiment word is no modifier (VADER)
-                        prev = lowers[j]
-                        if prev in DUTCH_BOOSTERS:
-                            scalar = DUTCH_BOOSTERS[prev] * (1 if valence > 0 else -1)
-                            if uppers[j] and cap_diff:
-                                scalar += C_INCR if valence > 0 else -C_INCR
-                            valence += scalar * damp
-                        if prev in DUTCH_NEGATORS:
-                            never_so = prev == "nooit" and any(
-                                lowers[k] in _NEVER_SO for k in range(j + 1, i)
-                            )
-                            valence *= 1.25 if never_so else N_SCALAR
-                if post:
-                    for j in range(i + 1, min(i + 3, n)):
-                        if ends[j - 1]:
-                            break
-                        if lowers[j] in _POST_NEGATORS:
-                            valence = valence * N_SCALAR
-                            break
-                sentiments[i] = valence
+        sentiments = _sentiments(
+            own, modifiers, uppers, lowers, english, ends, kind & _POST_NEGATOR
+        )
         if kind & _MAAR:
             sentiments = _maar_check(lowers, english, ends, sentiments)
         return self.score_valence(sentiments, text)
@@ -250,6 +216,65 @@ class DutchAnalyzer(SentimentIntensityAnalyzer):
         return (word.isupper(), lower, False, ends, valence, kind)
 
 
+def _sentiments(
+    own: list[float],
+    modifiers: set[int],
+    uppers: tuple[bool, ...],
+    lowers: tuple[str, ...],
+    english: tuple[bool, ...],
+    ends: tuple[bool, ...],
+    post: int,
+) -> list[float]:
+    """VADER's sentiment_valence per word, with Dutch modifiers, stopping at clause punctuation.
+
+    Only words with a valence up to three words after a modifier, up to two before a
+    post-verbal negator (`post`: the text has one) or in caps change; a modifier scores nothing.
+    """
+    n = len(own)
+    cap_diff = 0 < sum(uppers) < n  # VADER's allcap_differential: some words in caps, not all
+    sentiments = own[:]
+    for i in modifiers:
+        sentiments[i] = 0.0
+    if cap_diff or modifiers or post:
+        for i in compress(range(n), own):
+            if english[i] or i in modifiers:
+                continue  # emoji and emoticons keep their valence; a modifier has none
+            before = modifiers and (i - 1 in modifiers or i - 2 in modifiers or i - 3 in modifiers)
+            after = post and not _POST_NEGATORS.isdisjoint(lowers[i + 1 : i + 3])
+            if not (before or after or (uppers[i] and cap_diff)):
+                continue  # nothing to change: the word's own valence
+            valence = own[i]
+            if uppers[i] and cap_diff:
+                valence += C_INCR if valence > 0 else -C_INCR
+            if before:
+                for distance, damp in ((1, 1.0), (2, 0.95), (3, 0.9)):
+                    j = i - distance
+                    if j < 0 or ends[j]:
+                        break
+                    if j not in modifiers:
+                        continue  # a preceding sentiment word is no modifier (VADER)
+                    prev = lowers[j]
+                    if prev in DUTCH_BOOSTERS:
+                        scalar = DUTCH_BOOSTERS[prev] * (1 if valence > 0 else -1)
+                        if uppers[j] and cap_diff:
+                            scalar += C_INCR if valence > 0 else -C_INCR
+                        valence += scalar * damp
+                    if prev in DUTCH_NEGATORS:
+                        never_so = prev == "nooit" and any(
+                            lowers[k] in _NEVER_SO for k in range(j + 1, i)
+                        )
+                        valence *= 1.25 if never_so else N_SCALAR
+            if after:
+                for j in range(i + 1, min(i + 3, n)):
+                    if ends[j - 1]:
+                        break
+                    if lowers[j] in _POST_NEGATORS:
+                        valence = valence * N_SCALAR
+                        break
+            sentiments[i] = valence
+    return sentiments
+
+
 def _modifiers(kinds: tuple[int, ...], own: list[float], ends: tuple[bool, ...]) -> set[int]:
     """Boosters and negators modify a sentiment word that follows in the same clause.
 
@@ -258,17 +283,16 @@ def _modifiers(kinds: tuple[int, ...], own: list[float], ends: tuple[bool, ...])
     """
     out = set()
     n = len(kinds)
-    for i in range(n):
-        if kinds[i] & _MODIFIER:
-            if not own[i]:
+    for i in compress(range(n), map(_MODIFIER.__and__, kinds)):
+        if not own[i]:
+            out.add(i)
+            continue
+        for j in range(i + 1, min(i + 4, n)):
+            if ends[j - 1]:
+                break
+            if own[j]:
                 out.add(i)
-                continue
-            for j in range(i + 1, min(i + 4, n)):
-                if ends[j - 1]:
-                    break
-                if own[j]:
-                    out.add(i)
-                    break
+                break
     return out
 
 
