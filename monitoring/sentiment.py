@@ -11,8 +11,8 @@ docs/sentiment.md.
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import chain, compress
 from pathlib import Path
-from typing import NamedTuple
 
 from vaderSentiment.vaderSentiment import (
     B_DECR,
@@ -21,7 +21,6 @@ from vaderSentiment.vaderSentiment import (
     N_SCALAR,
     SentimentIntensityAnalyzer,
     SentiText,
-    allcap_differential,
 )
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
@@ -55,15 +54,21 @@ DUTCH_BOOSTERS: dict[str, float] = {
 _LOVE_VERBS = frozenset({"hou", "houd", "houdt", "houden", "hield", "hielden"})
 _MAAR_PARTICLE_NEXT = frozenset("eens even net pas weer raak zo ja dan liefst door".split())
 _CLAUSE_END = ",.;:!?"
-_INVISIBLE = frozenset("\ufe0f\u200d")  # emoji variation selector and joiner
+_INVISIBLE = dict.fromkeys(map(ord, "\ufe0f\u200d"))  # emoji variation selector and joiner: dropped
 _LETTERS_RE = re.compile(r"[^\W\d_]{2}")
+_TOKEN_CACHE_SIZE = 20_000  # whitespace tokens remembered per analyzer (a few MB at most)
+# Token kinds, bits: what a token can do to its neighbours beyond its own valence.
+_LOVE = 1  # a love verb with a valence: only with "van" close after it
+_MODIFIER = 2  # a Dutch booster or negator (not an emoticon or emoji word)
+_POST_NEGATOR = 4  # lower case is a post-verbal negator
+_MAAR = 8  # lower case is "maar"
 
 
-class _Token(NamedTuple):
-    word: str
-    lower: str
-    english: bool  # an emoticon or a word of an emoji's description: VADER's English lexicon
-    ends_clause: bool  # punctuation follows the word
+# A token is a plain tuple (built once per distinct whitespace token, read column-wise):
+# (upper: the word is ALL CAPS, lower: lower case, english: an emoticon or a word of an emoji's
+#  description, looked up in VADER's English lexicon, ends_clause: punctuation follows the word,
+#  valence: from the lexicon or 0.0 (a love verb's needs "van" after it), kind: bits as above).
+_Token = tuple[bool, str, bool, bool, float, int]
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,20 @@ class DutchAnalyzer(SentimentIntensityAnalyzer):
     Emoji become their English descriptions, as in VADER; those words and emoticons (":)", "<3"),
     and only those, are looked up in VADER's English lexicon, so Dutch words such as "die" or
     "hand" never get English values. Dutch negators and boosters do not modify them.
+
+    The rules, per token with a valence (a sentiment word):
+    - Boosters and negators modify a sentiment word that follows within three words in the same
+      clause. Words that are both ("erg", "vreselijk", "super"; "geen", "niks") keep their own
+      valence when nothing follows to modify, like VADER's "no": "Dat is erg" vs "erg slecht".
+    - VADER's sentiment_valence otherwise: ALL CAPS emphasis when only some words are in caps,
+      boosters (damped with distance) and negators up to three words before, stopping at clause
+      punctuation; a preceding sentiment word is no modifier. "nog nooit zo slecht" intensifies.
+    - Post-verbal negation ("het lukt niet") up to two words after, in the same clause.
+    - "hou van" is love, "hou vol" is not: a love verb counts only with "van" within three words.
+    - VADER's "but" rule for the first contrastive "maar" (see `_maar_check`).
+    Each whitespace token is tokenised once and remembered (`_raw_tokens`, up to
+    _TOKEN_CACHE_SIZE tokens): posts repeat words. Change `lexicon` or `english` only before
+    scoring.
     """
 
     def __init__(self, *, overrides: bool = True) -> None:
@@ -112,118 +131,193 @@ class DutchAnalyzer(SentimentIntensityAnalyzer):
         if overrides:
             lexicon.update(_read_lexicon("nl_overrides.tsv"))
         self.lexicon = {word: value for word, value in lexicon.items() if value}
+        singles = sorted(ch for ch in self.emojis if len(ch) == 1)
+        self._emoji_chars = frozenset(singles)
+        self._emoji_tokens = {
+            ch: tuple(
+                (
+                    w.isupper(),
+                    w.lower(),
+                    True,
+                    False,
+                    self.english.get(w.lower(), 0.0) or 0.0,
+                    _POST_NEGATOR * (w.lower() in _POST_NEGATORS) | _MAAR * (w.lower() == "maar"),
+                )
+                for w in self.emojis[ch].split()
+            )
+            for ch in singles
+        }
+        self._cache: dict[str, tuple[_Token, ...]] = {}
 
     def polarity_scores(self, text: str) -> dict[str, float]:
-        tokens = self._tokens(text)
-        own = [self._own_valence(i, tokens) for i in range(len(tokens))]
-        modifier = [self._is_modifier(i, tokens, own) for i in range(len(tokens))]
-        cap_diff = allcap_differential([t.word for t in tokens])
-        sentiments = [
-            0.0 if modifier[i] or not own[i] else self._valence(i, tokens, own, modifier, cap_diff)
-            for i in range(len(tokens))
-        ]
-        return self.score_valence(_maar_check(tokens, sentiments), text)
+        cache, words = self._cache, text.split()
+        found = list(map(cache.get, words))
+        if None in found:
+            for k, raw in enumerate(words):
+                if found[k] is None:
+                    if len(cache) >= _TOKEN_CACHE_SIZE:
+                        cache.clear()
+                    found[k] = cache[raw] = self._raw_tokens(raw)
+        tokens = list(chain.from_iterable(found))
+        if not tokens:
+            return self.score_valence([], text)
+        # The rules read columns; `kind` tells which of them the text needs at all.
+        uppers, lowers, english, ends, valences, kinds = zip(*tokens, strict=True)
+        n = len(tokens)
+        own = list(valences)
+        kind = 0
+        for k in set(kinds):
+            kind |= k
+        if kind & _LOVE:  # "hou van" is love; "hou vol" is not
+            for i in compress(range(n), map(_LOVE.__and__, kinds)):
+                if "van" not in lowers[i + 1 : i + 4]:
+                    own[i] = 0.0
+        modifiers = _modifiers(kinds, own, ends) if kind & _MODIFIER else set()
+        sentiments = _sentiments(
+            own, modifiers, uppers, lowers, english, ends, kind & _POST_NEGATOR
+        )
+        if kind & _MAAR:
+            sentiments = _maar_check(lowers, english, ends, sentiments)
+        return self.score_valence(sentiments, text)
 
-    def _tokens(self, text: str) -> list[_Token]:
-        tokens = []
-        for raw in text.split():
-            if raw.isascii():  # no emoji and no invisible characters: the token as it is
-                word = SentiText._strip_punc_if_word(raw)
-                lower = word.lower()
-                emoticon = lower in self.english and not _LETTERS_RE.search(lower)
-                tokens.append(_Token(word, lower, emoticon, raw[-1] in _CLAUSE_END))
-                continue
-            part = ""
-            for ch in raw + " ":
-                if ch in self.emojis or ch == " ":
-                    stripped = "".join(c for c in part if c not in _INVISIBLE)
-                    if stripped:
-                        word = SentiText._strip_punc_if_word(stripped)
-                        lower, ends = word.lower(), stripped[-1] in _CLAUSE_END
-                        emoticon = lower in self.english and not _LETTERS_RE.search(lower)
-                        tokens.append(_Token(word, lower, emoticon, ends))
-                    part = ""
-                    if ch != " ":
-                        tokens += [
-                            _Token(w, w.lower(), True, False) for w in self.emojis[ch].split()
-                        ]
-                else:
-                    part += ch
-        return tokens
+    def _raw_tokens(self, raw: str) -> tuple[_Token, ...]:
+        """One whitespace token: its words, and each emoji (glued or not) as its description."""
+        if raw.isascii():  # no emoji and no invisible characters: the token as it is
+            return (self._word(raw),)
+        if self._emoji_chars.isdisjoint(raw):
+            part = raw.translate(_INVISIBLE)
+            return (self._word(part),) if part else ()
+        tokens: list[_Token] = []
+        start = 0
+        for i, ch in enumerate(raw):
+            if ch in self._emoji_chars:  # the word glued before it, then its description
+                part = raw[start:i].translate(_INVISIBLE)
+                if part:
+                    tokens.append(self._word(part))
+                tokens += self._emoji_tokens[ch]
+                start = i + 1
+        part = raw[start:].translate(_INVISIBLE)
+        if part:
+            tokens.append(self._word(part))
+        return tuple(tokens)
 
-    def _own_valence(self, i: int, tokens: list[_Token]) -> float:
-        t = tokens[i]
-        if t.english:
-            return self.english.get(t.lower, 0.0)
-        near_van = any(u.lower == "van" for u in tokens[i + 1 : i + 4])
-        if t.lower in _LOVE_VERBS and not near_van:  # "hou van" is love; "hou vol" is not
-            return 0.0
-        return self.lexicon.get(t.lower, 0.0)
+    def _word(self, part: str) -> _Token:
+        word = SentiText._strip_punc_if_word(part)
+        lower = word.lower()
+        kind = _POST_NEGATOR * (lower in _POST_NEGATORS) | _MAAR * (lower == "maar")
+        ends = part[-1] in _CLAUSE_END
+        if lower in self.english and not _LETTERS_RE.search(lower):  # an emoticon
+            return (word.isupper(), lower, True, ends, self.english[lower] or 0.0, kind)
+        valence = self.lexicon.get(lower, 0.0)
+        if lower in _LOVE_VERBS and valence:
+            kind |= _LOVE
+        if lower in DUTCH_BOOSTERS or lower in DUTCH_NEGATORS:
+            kind |= _MODIFIER
+        return (word.isupper(), lower, False, ends, valence, kind)
 
-    @staticmethod
-    def _is_modifier(i: int, tokens: list[_Token], own: list[float]) -> bool:
-        """Boosters and negators modify a sentiment word that follows in the same clause.
 
-        Words that are both ("erg", "vreselijk", "super"; "geen", "niks") keep their own valence
-        when nothing follows to modify, like VADER's "no": "Dat is erg" vs "erg slecht".
-        """
-        t = tokens[i]
-        if t.english or (t.lower not in DUTCH_BOOSTERS and t.lower not in DUTCH_NEGATORS):
-            return False
+def _sentiments(
+    own: list[float],
+    modifiers: set[int],
+    uppers: tuple[bool, ...],
+    lowers: tuple[str, ...],
+    english: tuple[bool, ...],
+    ends: tuple[bool, ...],
+    post: int,
+) -> list[float]:
+    """VADER's sentiment_valence per word, with Dutch modifiers, stopping at clause punctuation.
+
+    Only words with a valence up to three words after a modifier, up to two before a
+    post-verbal negator (`post`: the text has one) or in caps change; a modifier scores nothing.
+    """
+    n = len(own)
+    cap_diff = 0 < sum(uppers) < n  # VADER's allcap_differential: some words in caps, not all
+    sentiments = own[:]
+    for i in modifiers:
+        sentiments[i] = 0.0
+    if cap_diff or modifiers or post:
+        for i in compress(range(n), own):
+            if english[i] or i in modifiers:
+                continue  # emoji and emoticons keep their valence; a modifier has none
+            before = modifiers and (i - 1 in modifiers or i - 2 in modifiers or i - 3 in modifiers)
+            after = post and not _POST_NEGATORS.isdisjoint(lowers[i + 1 : i + 3])
+            if not (before or after or (uppers[i] and cap_diff)):
+                continue  # nothing to change: the word's own valence
+            valence = own[i]
+            if uppers[i] and cap_diff:
+                valence += C_INCR if valence > 0 else -C_INCR
+            if before:
+                for distance, damp in ((1, 1.0), (2, 0.95), (3, 0.9)):
+                    j = i - distance
+                    if j < 0 or ends[j]:
+                        break
+                    if j not in modifiers:
+                        continue  # a preceding sentiment word is no modifier (VADER)
+                    prev = lowers[j]
+                    if prev in DUTCH_BOOSTERS:
+                        scalar = DUTCH_BOOSTERS[prev] * (1 if valence > 0 else -1)
+                        if uppers[j] and cap_diff:
+                            scalar += C_INCR if valence > 0 else -C_INCR
+                        valence += scalar * damp
+                    if prev in DUTCH_NEGATORS:
+                        never_so = prev == "nooit" and any(
+                            lowers[k] in _NEVER_SO for k in range(j + 1, i)
+                        )
+                        valence *= 1.25 if never_so else N_SCALAR
+            if after:
+                for j in range(i + 1, min(i + 3, n)):
+                    if ends[j - 1]:
+                        break
+                    if lowers[j] in _POST_NEGATORS:
+                        valence = valence * N_SCALAR
+                        break
+            sentiments[i] = valence
+    return sentiments
+
+
+def _modifiers(kinds: tuple[int, ...], own: list[float], ends: tuple[bool, ...]) -> set[int]:
+    """Boosters and negators modify a sentiment word that follows in the same clause.
+
+    Words that are both ("erg", "vreselijk", "super"; "geen", "niks") keep their own valence
+    when nothing follows to modify, like VADER's "no": "Dat is erg" vs "erg slecht".
+    """
+    out = set()
+    n = len(kinds)
+    for i in compress(range(n), map(_MODIFIER.__and__, kinds)):
         if not own[i]:
-            return True
-        for j in range(i + 1, min(i + 4, len(tokens))):
-            if tokens[j - 1].ends_clause:
-                return False
+            out.add(i)
+            continue
+        for j in range(i + 1, min(i + 4, n)):
+            if ends[j - 1]:
+                break
             if own[j]:
-                return True
-        return False
-
-    def _valence(
-        self, i: int, tokens: list[_Token], own: list[float], modifier: list[bool], cap_diff: bool
-    ) -> float:
-        """VADER's sentiment_valence, with Dutch modifiers, stopping at clause punctuation."""
-        valence = own[i]
-        if tokens[i].english:
-            return valence  # an emoji: Dutch words around it do not modify it
-        if tokens[i].word.isupper() and cap_diff:
-            valence += C_INCR if valence > 0 else -C_INCR
-        for distance, damp in ((1, 1.0), (2, 0.95), (3, 0.9)):
-            j = i - distance
-            if j < 0 or tokens[j].ends_clause:
+                out.add(i)
                 break
-            if own[j] and not modifier[j]:
-                continue  # a preceding sentiment word is no modifier (VADER)
-            prev = tokens[j]
-            if prev.lower in DUTCH_BOOSTERS and not prev.english:
-                scalar = DUTCH_BOOSTERS[prev.lower] * (1 if valence > 0 else -1)
-                if prev.word.isupper() and cap_diff:
-                    scalar += C_INCR if valence > 0 else -C_INCR
-                valence += scalar * damp
-            if prev.lower in DUTCH_NEGATORS and not prev.english:
-                never_so = prev.lower == "nooit" and any(
-                    tokens[k].lower in _NEVER_SO for k in range(j + 1, i)
-                )
-                valence *= 1.25 if never_so else N_SCALAR
-        for j in range(i + 1, min(i + 3, len(tokens))):
-            if tokens[j - 1].ends_clause:
-                break
-            if tokens[j].lower in _POST_NEGATORS:
-                return valence * N_SCALAR
-        return valence
+    return out
 
 
-def _maar_check(tokens: list[_Token], sentiments: list[float]) -> list[float]:
+def _maar_check(
+    lowers: tuple[str, ...],
+    english: tuple[bool, ...],
+    ends: tuple[bool, ...],
+    sentiments: list[float],
+) -> list[float]:
     """VADER's "but" rule for the first contrastive "maar": before x0.5, after x1.5.
 
     "maar" as a particle ("doe maar.", "alleen maar", "maar even", "maar weer") is skipped.
     """
-    for k, t in enumerate(tokens[:-1]):
-        if t.lower != "maar" or t.ends_clause or t.english:
+    k = -1
+    while "maar" in lowers[k + 1 : -1]:
+        k = lowers.index("maar", k + 1)
+        if ends[k] or english[k]:
             continue
-        if tokens[k + 1].lower in _MAAR_PARTICLE_NEXT or (k and tokens[k - 1].lower == "alleen"):
+        if lowers[k + 1] in _MAAR_PARTICLE_NEXT or (k and lowers[k - 1] == "alleen"):
             continue
-        return [s * 0.5 if n < k else s * 1.5 if n > k else s for n, s in enumerate(sentiments)]
+        return (
+            [s * 0.5 for s in sentiments[:k]]
+            + [sentiments[k]]
+            + [s * 1.5 for s in sentiments[k + 1 :]]
+        )
     return sentiments
 
 
@@ -322,7 +416,10 @@ def _fits_whole(text: str, emojis: dict[str, str]) -> bool:
     tokens = len(text.split())
     if tokens > CHUNK_TOKENS:
         return False
-    return tokens + sum(1 for ch in _ASCII.sub("", text) if ch in emojis) <= CHUNK_TOKENS
+    rest = _ASCII.sub("", text) if not text.isascii() else ""
+    if tokens + len(rest) <= CHUNK_TOKENS:  # fits even if every non-ASCII character were emoji
+        return True
+    return tokens + sum(1 for ch in rest if ch in emojis) <= CHUNK_TOKENS
 
 
 def chunks_for_scoring(text: str, emojis: dict[str, str]) -> list[str]:

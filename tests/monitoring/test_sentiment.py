@@ -154,6 +154,48 @@ def test_score_text_dutch_scores_emoji_like_vader_without_leaking_english_words(
     assert nl("Ik heb die app op mijn hand") == 0
 
 
+@pytest.mark.parametrize(
+    ("glued", "apart"),
+    [
+        ("Storing😡", "Storing 😡"),
+        ("😡storing", "😡 storing"),
+        ("goed😂😂slecht", "goed 😂 😂 slecht"),
+        ("Top ❤️", "Top ❤"),  # the variation selector is no token of its own
+        ("Top ❤️❤️", "Top ❤ ❤"),
+        ("goed \ufe0f", "goed"),
+        ("👨\u200d👩\u200d👧 goed", "👨 👩 👧 goed"),  # a joined family: its three emoji
+        ("niet😡", "niet 😡"),
+    ],
+)
+def test_score_text_dutch_emoji_glued_to_words_count_as_separate_tokens(glued, apart):
+    assert score_text(glued, "nl") == score_text(apart, "nl")
+
+
+def test_score_text_dutch_love_verb_needs_van_within_three_words():
+    assert nl("Ik hou al jaren van jullie") > 0
+    assert nl("Ik hou nu al jaren van jullie") == 0  # "van" four words on
+    assert nl("Ik hou het vol") == nl("Ik het vol")  # "hou vol" is no love
+    assert nl("hou") == 0
+
+
+def test_dutch_analyzer_results_do_not_depend_on_what_it_scored_before(monkeypatch):
+    texts = [
+        "Ik hou van jullie",
+        "hou vol",
+        "Storing😡 😡 niet goed, maar wel snel opgelost!",
+        "ERG goed erg",
+        "Nog nooit zo slecht geholpen",
+        "alleen maar goed 👍🏽",
+    ] * 3
+    forward, backward = DutchAnalyzer(), DutchAnalyzer()
+    expected = [forward.polarity_scores(t) for t in texts]
+    assert [backward.polarity_scores(t) for t in reversed(texts)] == expected[::-1]
+    monkeypatch.setattr("monitoring.sentiment._TOKEN_CACHE_SIZE", 3)
+    small = DutchAnalyzer()
+    assert [small.polarity_scores(t) for t in texts] == expected
+    assert len(small._cache) <= 3
+
+
 def test_score_text_dutch_path_beats_english_vader_on_the_dutch_sample():
     rows = load_sample("xed_nl_test.tsv")
     subset = [r for r in rows if r[0] == "positive"][:150]
@@ -266,6 +308,8 @@ def test_shipped_dutch_lexicon_matches_its_build_script():
         "😠" * 100,
         " ".join(["boos 😠"] * 50),
         " ".join(["café"] * 100) + " 😠",
+        " ".join(["ééé"] * 60),  # many non-ASCII characters, none of them emoji
+        " ".join(["ééé😠"] * 50),
         "",
     ],
 )
