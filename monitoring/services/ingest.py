@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from itertools import islice
 from typing import Any
 
@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from crisiscenter.db import EncodedJson, insert_rows_ignore_conflicts, update_by_pk
+from crisiscenter.db import EncodedJson, KeyExists, insert_rows_ignore_conflicts, update_by_pk
 from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem
 from monitoring.query import Query, compile_matcher
@@ -160,12 +160,12 @@ def _row(
     return [values[name] for name in _columns()], json_values
 
 
-def _mention(row: list[Any], pk: int, json_values: dict[str, Any]) -> Mention:
+def _mention(row: list[Any], pk: int, json_values: dict[str, Any], alias: str) -> Mention:
     """The stored row as a Mention, without Model.__init__ (several times the cost of this
     per row; no init signal listens to Mention and no field is deferred)."""
     mention = Mention.__new__(Mention)
     mention._state = ModelState()
-    mention._state.adding, mention._state.db = False, connection.alias
+    mention._state.adding, mention._state.db = False, alias
     mention.__dict__.update(zip(_columns(), row, strict=True))
     mention.__dict__.update(json_values)
     mention.id = pk
@@ -279,11 +279,11 @@ def _insert_and_publish(
     )
     ids = {(platform, external_id): pk for pk, platform, external_id in inserted}
     platform_at, external_id_at = _key_positions()
-    new = []
+    new, alias = [], connection.alias
     for row, json_values in zip(prepared.rows, prepared.json_values, strict=True):
         pk = ids.pop((row[platform_at], row[external_id_at]), None)
         if pk is not None:
-            new.append(_mention(row, pk, json_values))
+            new.append(_mention(row, pk, json_values, alias))
     if new:
         publish_on_commit(
             workspace_id=workspace_id,
@@ -297,6 +297,50 @@ def _insert_and_publish(
 def _page_keys(rows: list[list[Any]]) -> list[tuple[str, str]]:
     platform_at, external_id_at = _key_positions()
     return [(row[platform_at], row[external_id_at]) for row in rows]
+
+
+def _health_updates(*, fetched: int, rate_limit: RateLimit | None) -> dict[str, Any]:
+    updates: dict[str, Any] = {
+        "last_success_at": timezone.now(),
+        "last_item_count": fetched,
+        "consecutive_failures": 0,
+        "health": Source.Health.OK,
+        "last_error": "",
+    }
+    if rate_limit is not None:
+        updates["rate_limit"] = {
+            "remaining": rate_limit.remaining,
+            "limit": rate_limit.limit,
+            "reset_at": rate_limit.reset_at.isoformat() if rate_limit.reset_at else None,
+        }
+    return updates
+
+
+def _store_page(
+    *,
+    source: Source,
+    prepared: _Prepared,
+    cursor: dict[str, Any],
+    rejected: Sequence[RejectedItem],
+    updates: dict[str, Any],
+    known: dict[tuple[str, str], None],
+    expect_new: bool,
+) -> list[Mention]:
+    """One transaction: the new mentions, dead letters, the cursor and the source's health."""
+    with transaction.atomic(durable=True):
+        new = _insert_and_publish(
+            workspace_id=source.workspace_id, prepared=prepared, expect_new=expect_new
+        )
+        _dead_letters(
+            workspace_id=source.workspace_id,
+            source_id=source.pk,
+            platform=source.platform,
+            items=[*rejected, *prepared.rejects],
+        )
+        update_by_pk(Source, source.pk, {"cursor": cursor, **updates})
+        seen = _page_keys(prepared.rows)
+        transaction.on_commit(lambda: _remember(known, seen))
+    return new
 
 
 def mention_ingest_batch(
@@ -322,35 +366,22 @@ def mention_ingest_batch(
         require_match=source.platform != "demo" or bool(queries),
         known=known,
     )
-    now = timezone.now()
-    with transaction.atomic(durable=True):
-        # Posts re-sent from recent pages were skipped above: expect the rest to be new.
-        new = _insert_and_publish(
-            workspace_id=source.workspace_id, prepared=prepared, expect_new=True
-        )
-        _dead_letters(
-            workspace_id=source.workspace_id,
-            source_id=source.pk,
-            platform=source.platform,
-            items=[*rejected, *prepared.rejects],
-        )
-        updates: dict[str, Any] = {
-            "cursor": cursor,
-            "last_success_at": now,
-            "last_item_count": len(posts),
-            "consecutive_failures": 0,
-            "health": Source.Health.OK,
-            "last_error": "",
-        }
-        if rate_limit is not None:
-            updates["rate_limit"] = {
-                "remaining": rate_limit.remaining,
-                "limit": rate_limit.limit,
-                "reset_at": rate_limit.reset_at.isoformat() if rate_limit.reset_at else None,
-            }
-        update_by_pk(Source, source.pk, updates)
-        seen = _page_keys(prepared.rows)
-        transaction.on_commit(lambda: _remember(known, seen))
+    # Posts re-sent from recent pages were skipped above: expect the rest to be new. One this
+    # process could not know (stored by another worker, an import, before a restart) makes
+    # the first attempt fail on the unique key; the second skips it.
+    store = partial(
+        _store_page,
+        source=source,
+        prepared=prepared,
+        cursor=cursor,
+        rejected=rejected,
+        updates=_health_updates(fetched=len(posts), rate_limit=rate_limit),
+        known=known,
+    )
+    try:
+        new = store(expect_new=True)
+    except KeyExists:
+        new = store(expect_new=False)
     source.cursor = cursor
     result = StoreResult(
         new=new,
