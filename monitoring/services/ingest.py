@@ -10,6 +10,7 @@ Throughput and profile: bench/README.md.
 
 import json
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -180,6 +181,7 @@ def _matcher(queries: tuple[tuple[int, Query], ...]) -> Callable[[str], list[int
 
 # (source id, source created) -> external ids this process stored or found stored for it.
 _recent: OrderedDict[tuple, dict[tuple[str, str], None]] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 def _recent_keys(source: Source | None) -> dict[tuple[str, str], None]:
@@ -192,19 +194,21 @@ def _recent_keys(source: Source | None) -> dict[tuple[str, str], None]:
     if source is None or source.pk is None:
         return {}
     key = (source.pk, source.created_at)
-    keys = _recent.get(key)
-    if keys is None:
-        keys = _recent[key] = {}
-        while len(_recent) > RECENT_SOURCES:
-            _recent.popitem(last=False)
+    with _recent_lock:
+        keys = _recent.get(key)
+        if keys is None:
+            keys = _recent[key] = {}
+            while len(_recent) > RECENT_SOURCES:
+                _recent.popitem(last=False)
     return keys
 
 
 def _remember(keys: dict[tuple[str, str], None], seen: list[tuple[str, str]]) -> None:
-    for key in seen:
-        keys[key] = None
-    for stale in list(islice(keys, max(0, len(keys) - RECENT_KEYS_PER_SOURCE))):
-        del keys[stale]
+    with _recent_lock:  # embedded mode ingests in several threads
+        for key in seen:
+            keys[key] = None
+        for stale in list(islice(keys, max(0, len(keys) - RECENT_KEYS_PER_SOURCE))):
+            del keys[stale]
 
 
 def _prepare(
