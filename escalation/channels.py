@@ -5,6 +5,7 @@ the caller records it and retries with backoff.
 """
 
 import ipaddress
+import re
 import smtplib
 import socket
 from dataclasses import dataclass
@@ -122,8 +123,19 @@ def slack_send(*, webhook_url: str, message: Message, member_id: str = "") -> No
     _post_json(webhook_url, {"text": text})
 
 
+_TEAMS_MARKDOWN = re.compile(r"([\\`*_\[\]()#>~|<])")
+
+
+def teams_escape(text: str) -> str:
+    """Untrusted text for a Teams card, which renders Markdown: one line (so nothing in it
+    starts a heading, list or quote) with every Markdown-significant character backslashed,
+    so an incident title like "[click](https://evil.example)" shows as typed, not as a link."""
+    return _TEAMS_MARKDOWN.sub(r"\\\1", " ".join(text.split()))
+
+
 def teams_send(*, webhook_url: str, message: Message, ack_label: str) -> None:
-    """Microsoft Teams incoming webhook: a MessageCard with an "open URI" action."""
+    """Microsoft Teams incoming webhook: a MessageCard with an "open URI" action. Compose the
+    message with escape=teams_escape: Teams renders the text as Markdown."""
     card = {
         "@type": "MessageCard",
         "@context": "https://schema.org/extensions",

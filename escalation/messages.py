@@ -1,5 +1,7 @@
 """The text of an escalation message, in the protocol's language (NL/EN)."""
 
+from collections.abc import Callable
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -8,9 +10,13 @@ from escalation.channels import Message
 
 def message_compose(
     *, title: str, severity: int, workspace: str, tier: int, tiers: int, ack_url: str,
-    language: str,
+    language: str, escape: Callable[[str], str] | None = None,
 ) -> Message:  # fmt: skip
-    """Subject, body and one-liner with the incident title, severity and acknowledge link."""
+    """Subject, body and one-liner with the incident title, severity and acknowledge link.
+    `escape` is applied to the untrusted values (title, workspace name) for a channel that
+    renders markup in them (Teams: channels.teams_escape); our own text stays as it is."""
+    if escape is not None:
+        title, workspace = escape(title), escape(workspace)
     with translation.override(language):
         severity_label = _("severity %(level)d") % {"level": severity}
         subject = _("[CrisisCenter] Incident, %(severity)s: %(title)s") % {

@@ -21,6 +21,10 @@ class IncidentInputInvalid(CrisisCenterError):
     pass
 
 
+class IncidentFinal(Conflict):
+    """The incident is reviewed: its record (notes, tasks, claims) no longer changes."""
+
+
 class IncidentTaskAlreadyDone(Conflict):
     pass
 

@@ -48,6 +48,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("username")
         .distinct()
     )
+    final = incident.status == Incident.Status.REVIEWED  # notes, tasks, claims are read-only
     return render(
         request,
         "incidents/detail.html",
@@ -56,7 +57,8 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "workspace": incident.workspace,
             "role": role,
             "can_run": role in RUN_ROLES,
-            "can_add_facts": role is not None,
+            "can_add_facts": role is not None and not final,
+            "can_work_tasks": role in RUN_ROLES and not final,
             "transitions": [
                 (s, Incident.Status(s).label) for s in TRANSITIONS.get(incident.status, ())
             ],

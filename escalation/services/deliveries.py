@@ -55,6 +55,7 @@ def _send(delivery: Delivery) -> None:
         tiers=len(run.version.snapshot["tiers"]),
         ack_url=ack_url(delivery_id=delivery.pk),
         language=run.protocol.language,
+        escape=channels.teams_escape if delivery.channel == Channel.TEAMS else None,
     )
     if delivery.channel == Channel.EMAIL:
         channels.email_send(to=delivery.target, message=message)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.exceptions import (
+    IncidentFinal,
     IncidentInputInvalid,
     IncidentTransitionInvalid,
     ResponseAlreadyRecorded,
@@ -44,6 +45,15 @@ def _name(user: AbstractBaseUser | None) -> str:
     if user is None:
         return _("the system")
     return user.get_full_name() or user.get_username()
+
+
+def incident_lock_open(incident_id: int) -> Incident:
+    """Lock the incident row (a concurrent review waits for us, or we for it) and raise
+    IncidentFinal (409) when it is reviewed: its notes, tasks and claims are final."""
+    incident = Incident.objects.select_for_update().get(pk=incident_id)
+    if incident.status == S.REVIEWED:
+        raise IncidentFinal(_("This incident is reviewed and final; it can no longer be changed."))
+    return incident
 
 
 def _check_platforms(platforms: list[str]) -> list[str]:
@@ -371,7 +381,9 @@ def incident_mentions_detach(
 
 @transaction.atomic
 def incident_note_add(*, incident: Incident, by: AbstractBaseUser, text: str) -> IncidentEvent:
-    """Add a note to the timeline (text is stored raw, shown escaped)."""
+    """Add a note to the timeline (text is stored raw, shown escaped). IncidentFinal (409)
+    on a reviewed incident."""
+    incident = incident_lock_open(incident.pk)
     if not text.strip():
         raise IncidentInputInvalid(_("A note cannot be empty."))
     return incident_event_record(

@@ -1,4 +1,5 @@
-"""Tasks and the claims board of a running incident; every change lands on the timeline."""
+"""Tasks and the claims board of a running incident; every change lands on the timeline.
+A reviewed incident is final: every write here raises IncidentFinal (409) on it."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from incidents.exceptions import IncidentInputInvalid, IncidentTaskAlreadyDone
 from incidents.models import Claim, Incident, IncidentEvent, IncidentTask
-from incidents.services.lifecycle import _name, _workspace_mentions
+from incidents.services.lifecycle import _name, _workspace_mentions, incident_lock_open
 from incidents.services.timeline import incident_event_record, incident_publish
 
 VERIFIED = (Claim.Status.CONFIRMED, Claim.Status.FALSE)
@@ -18,6 +19,7 @@ VERIFIED = (Claim.Status.CONFIRMED, Claim.Status.FALSE)
 def incident_task_complete(*, task: IncidentTask, by: AbstractBaseUser) -> IncidentTask:
     """Mark the task done (by, at); on the timeline; `incident.updated` (overdue count).
     Raises IncidentTaskAlreadyDone (409) the second time."""
+    incident_lock_open(task.incident_id)
     task = IncidentTask.objects.select_for_update().select_related("incident").get(pk=task.pk)
     if task.done_at is not None:
         raise IncidentTaskAlreadyDone(_("This task is already done."))
@@ -48,6 +50,7 @@ def incident_task_update(
 ) -> IncidentTask:
     """Tick checklist items (one bool per item) and/or, with `assign`, set the assignee (a
     workspace member; None clears). Assignment goes on the timeline."""
+    incident_lock_open(task.incident_id)
     task = IncidentTask.objects.select_for_update().select_related("incident").get(pk=task.pk)
     fields = []
     if checklist_done is not None:
@@ -106,6 +109,7 @@ def claim_create(
 ) -> Claim:
     """Add a claim to the board (mentions must be the workspace's); verified_by/at set when
     it starts confirmed or false; on the timeline."""
+    incident = incident_lock_open(incident.pk)
     if not text.strip():
         raise IncidentInputInvalid(_("A claim needs a text."))
     if status not in Claim.Status.values:
@@ -145,6 +149,7 @@ def claim_update(
 ) -> Claim:
     """Edit a claim. Becoming confirmed/false records who verified it and when; going back to
     rumour/unknown clears that (the history stays on the timeline). Every change recorded."""
+    incident_lock_open(claim.incident_id)
     claim = Claim.objects.select_for_update().select_related("incident").get(pk=claim.pk)
     changes: dict = {}
     if text is not None and text.strip() and text.strip() != claim.text:

@@ -254,3 +254,23 @@ def test_recipient_without_address_is_recorded_as_skipped(
     assert delivery.status == "skipped"
     assert "no address" in delivery.error
     assert http_server.requests == []
+
+
+def test_teams_card_shows_a_markdown_title_as_typed(setup, active_incident, http_server):
+    """Titles can come from social-media posts and Teams renders the card as Markdown: a
+    link in the title must arrive escaped, our own line breaks and acknowledge link intact."""
+    workspace, *_ = setup
+    title = "[click](https://evil.example) *now* `x` <b>\n# boss"
+    active_incident(workspace, title=title, severity=3)
+    tick_in_process(timezone.now())
+
+    [teams] = http_server.bodies("/teams")
+    escaped = r"\[click\]\(https://evil.example\) \*now\* \`x\` \<b\> \# boss"
+    assert f"Incident: {escaped}  \n" in teams["text"]
+    assert "[click](" not in teams["text"]
+    assert teams["title"].endswith(escaped)
+    ack = teams["potentialAction"][0]["targets"][0]["uri"]
+    assert f"Acknowledge (one click, then confirm): {ack}" in teams["text"]
+    assert "Severity: 3 of 4  \n" in teams["text"]
+    [slack] = http_server.bodies("/slack")  # other channels keep their own escaping
+    assert "[click](https://evil.example)" in slack["text"]

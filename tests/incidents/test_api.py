@@ -220,3 +220,66 @@ def test_response_clock_policy_api_admin_only(crew, api_client_for):
     assert bad.status_code == 400
     read = api_client_for(crew.comms).get(url + f"?workspace={crew.workspace.slug}")
     assert read.json()["minutes"]["3"] == 30
+
+
+REVIEWED_WRITES = [
+    # (method, path and body for (crew, task, claim))
+    ("post", lambda c, t, cl: ("/api/incidents/{i}/notes/", {"text": "Late note"})),
+    ("post", lambda c, t, cl: ("/api/incidents/{i}/claims/", {"text": "New"})),
+    ("patch", lambda c, t, cl: (f"/api/incidents/{{i}}/claims/{cl.pk}/",
+                                {"status": "false", "text": "Rewritten"})),
+    ("patch", lambda c, t, cl: (f"/api/incidents/{{i}}/tasks/{t.pk}/",
+                                {"checklist": [True] * len(t.checklist),
+                                 "assignee_id": c.comms.pk})),
+    ("post", lambda c, t, cl: (f"/api/incidents/{{i}}/tasks/{t.pk}/complete/", {})),
+]  # fmt: skip
+REVIEWED_IDS = ["note", "claim_create", "claim_update", "task_update", "task_complete"]
+
+
+def _review(crew, api_client_for) -> None:
+    for status in ("resolved", "reviewed"):
+        response = _call(
+            crew, api_client_for, "team", "post", "/api/incidents/{i}/transition/",
+            {"status": status},
+        )  # fmt: skip
+        assert response.status_code == 200, response.content
+
+
+def _record(crew) -> dict:
+    incident = crew.incident
+    return {
+        "events": list(incident.events.order_by("id").values_list("id", "kind", "summary")),
+        "claims": list(incident.claims.order_by("id").values_list("id", "text", "status",
+                                                                  "verified_by")),
+        "tasks": list(incident.tasks.order_by("id").values_list("id", "checklist", "assignee",
+                                                                "done_at")),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "call"), REVIEWED_WRITES, ids=REVIEWED_IDS)
+def test_a_reviewed_incident_is_final_for_notes_tasks_and_claims(
+    crew, api_client_for, method, call
+):
+    claim = Claim.objects.create(
+        incident=crew.incident, text="Passwords leaked", created_at=crew.incident.opened_at
+    )
+    task = _task(crew)
+    _review(crew, api_client_for)
+    before = _record(crew)
+    response = _call(crew, api_client_for, "team", method, *call(crew, task, claim))
+    assert response.status_code == 409, response.content
+    assert "geëvalueerd en definitief" in response.json()["detail"]  # Dutch by default
+    assert _record(crew) == before
+
+
+@pytest.mark.parametrize(("method", "call"), REVIEWED_WRITES, ids=REVIEWED_IDS)
+def test_notes_tasks_and_claims_still_change_on_an_active_incident(
+    crew, api_client_for, method, call
+):
+    claim = Claim.objects.create(
+        incident=crew.incident, text="Passwords leaked", created_at=crew.incident.opened_at
+    )
+    before = _record(crew)
+    response = _call(crew, api_client_for, "team", method, *call(crew, _task(crew), claim))
+    assert response.status_code in (200, 201), response.content
+    assert _record(crew) != before

@@ -38,6 +38,22 @@ def test_incident_page_in_english_shows_run_controls_for_crisis_team(client, cre
     assert "Open an incident by hand" in listing
 
 
+def test_reviewed_incident_page_has_no_controls_for_notes_tasks_and_claims(client, crew):
+    client.force_login(crew.team)
+    url = f"/incidents/{crew.incident.pk}/"
+    page = client.get(url).content.decode()
+    assert 'id="note-form"' in page
+    assert 'id="claim-form"' in page
+    assert 'data-can-work-tasks="1"' in page
+    for status in ("resolved", "reviewed"):
+        services.incident_transition(incident=crew.incident, to=status, by=crew.team)
+    page = client.get(url).content.decode()
+    assert 'id="note-form"' not in page
+    assert 'id="claim-form"' not in page
+    assert 'data-can-add-facts="0"' in page  # incident.js: no claim status select
+    assert 'data-can-work-tasks="0"' in page  # incident.js: no checkboxes, assign, mark done
+
+
 def test_incident_list_empty_state(client):
     user = factories.MembershipFactory().user
     client.force_login(user)
