@@ -167,15 +167,17 @@ def incident_mention_list(*, incident: Incident, limit: int = 200) -> list[Menti
 
 
 def mention_ids_in_open_incidents(*, limit: int = 5000) -> list[int]:
-    """Ids of mentions behind the alerts of open incidents (all workspaces; for scheduled jobs)."""
-    ids: set[int] = set()
-    for mention_ids in Incident.objects.filter(status__in=OPEN_STATUSES).values_list(
-        "alerts__mention_ids", flat=True
-    ):
+    """Ids of mentions in open incidents, behind their alerts or attached by hand (all
+    workspaces; for scheduled jobs). Past `limit`, the newest: their reach still grows."""
+    open_incidents = Incident.objects.filter(status__in=OPEN_STATUSES)
+    ids = set(
+        Incident.mentions.through.objects.filter(incident__in=open_incidents).values_list(
+            "mention_id", flat=True
+        )
+    )
+    for mention_ids in open_incidents.values_list("alerts__mention_ids", flat=True):
         ids.update(mention_ids or [])
-        if len(ids) >= limit:
-            break
-    return sorted(ids)[:limit]
+    return sorted(ids)[-limit:]
 
 
 def incident_confirmed_facts(*, incident: Incident) -> QuerySet[Claim]:

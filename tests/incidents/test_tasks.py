@@ -4,10 +4,11 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Incident
+from incidents.selectors import mention_ids_in_open_incidents
 from incidents.tasks import refresh_engagement
 from monitoring.models import Mention
 from monitoring.tasks import poll_source
-from tests.factories import AlertFactory, IncidentFactory, SourceFactory
+from tests.factories import AlertFactory, IncidentFactory, MentionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,12 +23,14 @@ def test_refresh_engagement_updates_mentions_of_open_incidents_only_and_is_idemp
     in_open, in_closed = mentions[:3], mentions[3:5]
     open_incident = IncidentFactory(workspace=source.workspace)
     open_incident.alerts.add(
-        AlertFactory(workspace=source.workspace, mention_ids=[m.pk for m in in_open])
+        AlertFactory(workspace=source.workspace, mention_ids=[m.pk for m in in_open[:2]])
     )
+    open_incident.mentions.add(in_open[2])  # attached by hand, behind no alert
     closed = IncidentFactory(workspace=source.workspace, status=Incident.Status.RESOLVED)
     closed.alerts.add(
         AlertFactory(workspace=source.workspace, mention_ids=[m.pk for m in in_closed])
     )
+    closed.mentions.add(in_closed[0])
     assert refresh_engagement.apply().result == 3
     for before in in_open:
         after = Mention.objects.get(pk=before.pk)
@@ -37,3 +40,13 @@ def test_refresh_engagement_updates_mentions_of_open_incidents_only_and_is_idemp
         assert Mention.objects.get(pk=before.pk).engagement_refreshed_at is None
     assert refresh_engagement.apply().result == 3
     assert Mention.objects.get(pk=in_open[0].pk).likes == in_open[0].likes * 2
+
+
+def test_mentions_to_refresh_past_the_limit_are_the_newest():
+    source = SourceFactory(settings={"scenario": "en"})
+    ids = [MentionFactory(workspace=source.workspace, source=source).pk for _ in range(4)]
+    incident = IncidentFactory(workspace=source.workspace)
+    incident.alerts.add(AlertFactory(workspace=source.workspace, mention_ids=ids[:3]))
+    incident.mentions.add(ids[3])
+    assert mention_ids_in_open_incidents(limit=10) == sorted(ids)
+    assert mention_ids_in_open_incidents(limit=2) == sorted(ids)[-2:]
