@@ -61,23 +61,31 @@ class _Prepared:
     rejects: list[RejectedItem] = field(default_factory=list)
 
 
-def _no_nul(value: Any) -> Any:
-    """PostgreSQL text and jsonb reject NUL characters, which platforms do send: drop them."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {_no_nul(k): _no_nul(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_no_nul(v) for v in value]
-    return value
-
-
 def _clean(value: str, limit: int | None = None) -> str:
-    """A platform string without NULs, clamped to its column (one over-long value must not
-    fail a page)."""
+    """A platform string PostgreSQL accepts, clamped to its column: one bad or over-long value
+    must not fail a page, and a failing page would be fetched and refused again forever.
+
+    NULs are dropped; a lone surrogate (JSON can carry "\\ud800", UTF-8 cannot) becomes "?".
+    """
     if "\x00" in value:
         value = value.replace("\x00", "")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            value = value.encode(errors="replace").decode()
     return value if limit is None else value[:limit]
+
+
+def _storable(value: Any) -> Any:
+    """`value` (a decoded JSON payload) with every string, keys included, passed to `_clean`."""
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _dumps(value: Any) -> str:
@@ -90,14 +98,21 @@ def _dumps(value: Any) -> str:
 
 
 def _json_list(values: Sequence[str]) -> list[str]:
-    return [_no_nul(v) for v in values] if any("\x00" in v for v in values) else list(values)
+    return [_clean(v) for v in values]
 
 
 def _encoded_raw(raw: dict[str, Any]) -> tuple[EncodedJson, dict[str, Any]]:
-    """The raw payload as jsonb text, and as stored. NULs are dropped (an escaped backslash
-    followed by "u0000" is text, not a NUL: comparing the cleaned payload tells them apart)."""
-    text = _dumps(raw) if raw else "{}"
-    if _NUL_ESCAPE in text and (cleaned := _no_nul(raw)) != raw:
+    """The raw payload as jsonb text, and as stored, cleaned as `_clean` cleans strings only
+    when needed: orjson refuses lone surrogates, and a NUL shows as an escape (an escaped
+    backslash followed by "u0000" is text, not a NUL: the cleaned payload tells them apart)."""
+    if not raw:
+        return EncodedJson("{}"), raw
+    try:
+        text = orjson.dumps(raw).decode()
+    except orjson.JSONEncodeError:
+        raw = _storable(raw)
+        text = _dumps(raw)
+    if _NUL_ESCAPE in text and (cleaned := _storable(raw)) != raw:
         raw, text = cleaned, _dumps(cleaned)
     return EncodedJson(text), raw
 

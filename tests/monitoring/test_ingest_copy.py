@@ -176,6 +176,32 @@ def test_mention_ingest_batch_copies_every_column_straight_into_the_table():
     assert again.new[0].pk > stored.pk
 
 
+def test_mention_ingest_batch_stores_a_page_with_lone_surrogates():
+    # JSON may carry "\\ud800" (UTF-8 cannot): such a post must not fail its page forever.
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query="banknoord")
+    bad = "\ud800"
+    post = _post(
+        "1",
+        f"banknoord {bad}storing 😡",
+        author_name=f"An{bad}ne",
+        hashtags=(f"tag{bad}",),
+        raw={"text": f"x{bad}", f"k{bad}": [bad], "ok": "é"},
+    )
+    result = mention_ingest_batch(
+        source=source, posts=[post, _post("2", "banknoord ok")], cursor={"n": 1}
+    )
+    assert sorted(m.external_id for m in result.new) == ["1", "2"]
+    stored = Mention.objects.get(external_id="1")
+    assert (stored.text, stored.author_name, stored.hashtags) == (
+        "banknoord ?storing 😡",
+        "An?ne",
+        ["tag?"],
+    )
+    assert stored.raw == {"text": "x?", "k?": ["?"], "ok": "é"}
+    assert Source.objects.get(pk=source.pk).cursor == {"n": 1}
+
+
 def test_mention_ingest_batch_falls_back_when_a_post_was_stored_by_another_way():
     # Stored by an import, so this source's memory does not know it: the straight COPY hits
     # the unique key, rolls back to its savepoint and the page takes the staging path.
