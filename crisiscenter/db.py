@@ -209,19 +209,8 @@ def _copy_insert(
                 "WITH NO DATA"
             )
             transaction.on_commit(partial(known.add, stage))
-        try:
-            rows, fmt = [_adapt(plan.adapters, row) for row in rows], plan.options
-        except _NotBinary:  # e.g. an int past bigint: let the server reject it, as ever
-            rows, fmt = [_adapt(plan.text_adapters, row) for row in rows], ""
-        # COPY bypasses CursorWrapper.execute: map psycopg errors to django.db's the same way.
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN{fmt}") as copy,
-        ):
-            if fmt:
-                copy.set_types(plan.types)
-            for row in rows:
-                copy.write_row(row)
+        adapted, fmt = _adapted(plan, rows)
+        _copy(cursor, f"{stage} ({columns})", fmt, plan.types, adapted)
         # Emptying the stage in the same statement keeps a second call in this transaction clean.
         cursor.execute(
             f"WITH batch AS (DELETE FROM {stage} RETURNING {columns}) "  # noqa: S608
@@ -249,25 +238,19 @@ def _copy_direct(
             [meta.db_table, meta.pk.column, len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
-        try:
-            adapted, fmt = [_adapt(plan.adapters, row) for row in rows], plan.options
-        except _NotBinary:
-            adapted, fmt = [_adapt(plan.text_adapters, row) for row in rows], ""
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(
-                f"COPY {qn(meta.db_table)} ({qn(meta.pk.column)}, {columns}) FROM STDIN{fmt}"
-            ) as copy,
-        ):
-            if fmt:
-                copy.set_types([_pk_copy_type(model), *plan.types])
-                # jsonb's binary form is a version byte (1) and the JSON text.
-                for i in [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]:
-                    for row in adapted:
-                        if row[i] is not None:
-                            row[i] = "\x01" + row[i]
-            for pk, row in zip(ids, adapted, strict=True):
-                copy.write_row([pk, *row])
+        adapted, fmt = _adapted(plan, rows)
+        if fmt:  # jsonb's binary form is a version byte (1) and the JSON text
+            for i in [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]:
+                for row in adapted:
+                    if row[i] is not None:
+                        row[i] = "\x01" + row[i]
+        _copy(
+            cursor,
+            f"{qn(meta.db_table)} ({qn(meta.pk.column)}, {columns})",
+            fmt,
+            [_pk_copy_type(model), *plan.types],
+            [[pk, *row] for pk, row in zip(ids, adapted, strict=True)],
+        )
     positions = [
         None if name in ("id", "pk", meta.pk.name) else [f.name for f in fields].index(name)
         for name in returning
@@ -276,6 +259,28 @@ def _copy_direct(
         tuple(pk if at is None else row[at] for at in positions)
         for pk, row in zip(ids, rows, strict=True)
     ]
+
+
+def _adapted(plan: "_CopyPlan", rows: list[list]) -> tuple[list[list], str]:
+    """Rows as COPY sends them, and the COPY options: binary unless a value cannot go so
+    (e.g. an int past bigint: then text, and the server rejects it, as ever)."""
+    try:
+        return [_adapt(plan.adapters, row) for row in rows], plan.options
+    except _NotBinary:
+        return [_adapt(plan.text_adapters, row) for row in rows], ""
+
+
+def _copy(cursor: Any, target: str, fmt: str, types: list[str], rows: list[list]) -> None:
+    """COPY `rows` into `target` ("table (columns)"). COPY bypasses CursorWrapper.execute:
+    psycopg's errors are mapped to django.db's the same way."""
+    with (
+        connection.wrap_database_errors,
+        cursor.cursor.copy(f"COPY {target} FROM STDIN{fmt}") as copy,
+    ):
+        if fmt:
+            copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
 
 
 def _pk_copy_type(model: type[models.Model]) -> str:

@@ -93,7 +93,7 @@ def _dumps(value: Any) -> str:
     (lone surrogates, integers past 64 bits, non-string keys)."""
     try:
         return orjson.dumps(value).decode()
-    except (orjson.JSONEncodeError, UnicodeDecodeError):
+    except orjson.JSONEncodeError:
         return json.dumps(value)
 
 

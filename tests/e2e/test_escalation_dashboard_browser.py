@@ -102,7 +102,9 @@ def test_escalation_appears_live_and_is_acknowledged_with_the_keyboard(
     expect(page.locator("main")).to_contain_text(f"Escalation acknowledged by {member.username}")
 
 
-def test_wall_mode_shows_escalations_without_buttons(asgi_server: AsgiServer, page: Page) -> None:
+def _running_escalation(title: str) -> tuple:
+    """An active incident whose one-tier escalation (to the admins) has started: the
+    workspace, its admin, a crisis-team member and the run's id."""
     workspace = factories.WorkspaceFactory()
     admin = factories.MembershipFactory(workspace=workspace, role="admin").user
     member = _crisis_team_member(workspace)
@@ -113,9 +115,14 @@ def test_wall_mode_shows_escalations_without_buttons(asgi_server: AsgiServer, pa
         by=admin,
     )
     factories.IncidentFactory(
-        workspace=workspace, status=Incident.Status.ACTIVE, severity=2, title="Wall"
+        workspace=workspace, status=Incident.Status.ACTIVE, severity=2, title=title
     )
     [run_id] = services.escalation_runs_start_due(now=timezone.now())
+    return workspace, admin, member, run_id
+
+
+def test_wall_mode_shows_escalations_without_buttons(asgi_server: AsgiServer, page: Page) -> None:
+    workspace, _admin, member, run_id = _running_escalation("Wall")
     _open_dashboard(page, asgi_server, member.username, workspace.slug)
     page.goto(f"{asgi_server.url}/w/{workspace.slug}/?wall=1")
     item = page.locator(f"#escalation-{run_id}")
@@ -132,19 +139,7 @@ def test_acknowledge_race_shows_the_servers_409_and_the_winner(
 ) -> None:
     """Someone acknowledges from a message link while this member's click is in flight: the
     real API answers 409, the panel shows that message and then who acknowledged first."""
-    workspace = factories.WorkspaceFactory()
-    admin = factories.MembershipFactory(workspace=workspace, role="admin").user
-    member = _crisis_team_member(workspace)
-    services.protocol_create(
-        workspace=workspace,
-        values={"name": "Crisis", "min_severity": 1, "language": "en"},
-        tiers=[{"roles": ["admin"], "channels": ["email"], "wait_seconds": 600}],
-        by=admin,
-    )
-    factories.IncidentFactory(
-        workspace=workspace, status=Incident.Status.ACTIVE, severity=2, title="Race"
-    )
-    [run_id] = services.escalation_runs_start_due(now=timezone.now())
+    workspace, admin, member, run_id = _running_escalation("Race")
     _open_dashboard(page, asgi_server, member.username, workspace.slug)
 
     link = ack_url(delivery_id=Delivery.objects.get(run_id=run_id).pk).replace(
@@ -173,19 +168,7 @@ def test_acknowledge_race_shows_the_servers_409_and_the_winner(
 def test_escalations_page_refetches_after_a_reconnect(asgi_server: AsgiServer, page: Page) -> None:
     """An acknowledgement published while the Escalations page had no websocket is not
     replayed to it: the page fetches itself again when the socket is back."""
-    workspace = factories.WorkspaceFactory()
-    admin = factories.MembershipFactory(workspace=workspace, role="admin").user
-    member = _crisis_team_member(workspace)
-    services.protocol_create(
-        workspace=workspace,
-        values={"name": "Crisis", "min_severity": 1, "language": "en"},
-        tiers=[{"roles": ["admin"], "channels": ["email"], "wait_seconds": 600}],
-        by=admin,
-    )
-    factories.IncidentFactory(
-        workspace=workspace, status=Incident.Status.ACTIVE, severity=2, title="Offline ack"
-    )
-    [run_id] = services.escalation_runs_start_due(now=timezone.now())
+    workspace, admin, member, run_id = _running_escalation("Offline ack")
     sockets: list = []
     state = {"blocked": False}
 

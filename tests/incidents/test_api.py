@@ -245,6 +245,12 @@ def _review(crew, api_client_for) -> None:
         assert response.status_code == 200, response.content
 
 
+def _claim(crew) -> Claim:
+    return Claim.objects.create(
+        incident=crew.incident, text="Passwords leaked", created_at=crew.incident.opened_at
+    )
+
+
 def _record(crew) -> dict:
     incident = crew.incident
     return {
@@ -260,9 +266,7 @@ def _record(crew) -> dict:
 def test_a_reviewed_incident_is_final_for_notes_tasks_and_claims(
     crew, api_client_for, method, call
 ):
-    claim = Claim.objects.create(
-        incident=crew.incident, text="Passwords leaked", created_at=crew.incident.opened_at
-    )
+    claim = _claim(crew)
     task = _task(crew)
     _review(crew, api_client_for)
     before = _record(crew)
@@ -276,9 +280,7 @@ def test_a_reviewed_incident_is_final_for_notes_tasks_and_claims(
 def test_notes_tasks_and_claims_still_change_on_an_active_incident(
     crew, api_client_for, method, call
 ):
-    claim = Claim.objects.create(
-        incident=crew.incident, text="Passwords leaked", created_at=crew.incident.opened_at
-    )
+    claim = _claim(crew)
     before = _record(crew)
     response = _call(crew, api_client_for, "team", method, *call(crew, _task(crew), claim))
     assert response.status_code in (200, 201), response.content
