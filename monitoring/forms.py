@@ -53,7 +53,9 @@ class WatchTermForm(forms.Form):
         label=_("Query"),
         max_length=500,
         help_text=_(
-            'Quoted phrases, AND, OR, NOT or -exclusion: "Bank Noord" OR banknoord -vacature'
+            "Quoted phrases, AND, OR, NOT or -exclusion. AND binds tighter than OR (as on X), "
+            'so group alternatives to exclude from all of them: ("Bank Noord" OR banknoord) '
+            "-vacature"
         ),
     )
 

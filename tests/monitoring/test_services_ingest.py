@@ -1,10 +1,15 @@
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
 from django.db import DataError
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from monitoring.models import DeadLetter, Mention, Source
+from monitoring.models import DeadLetter, Mention, Source, WatchTerm
 from monitoring.platforms.base import NormalizedPost, RejectedItem
+from monitoring.sentiment import CHUNK_TOKENS, MAX_CHUNKS
 from monitoring.services import mention_ingest_batch
 from tests.factories import SourceFactory
 
@@ -99,15 +104,59 @@ def test_mention_ingest_batch_rolls_back_everything_when_the_store_fails():
     assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["1", "2", "3"]
 
 
-@pytest.mark.timeout(60)
+@contextmanager
+def _scored_texts() -> Iterator[list[str]]:
+    """Every text handed to a VADER analyzer's polarity_scores meanwhile (English or Dutch),
+    observed with a profile hook: nothing of ours or of vaderSentiment's is replaced."""
+    seen: list[str] = []
+
+    def hook(frame, event, arg):
+        if (
+            event == "call"
+            and frame.f_code.co_name == "polarity_scores"
+            and isinstance(frame.f_locals.get("self"), SentimentIntensityAnalyzer)
+        ):
+            seen.append(frame.f_locals["text"])
+
+    sys.setprofile(hook)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(None)
+
+
+@pytest.mark.timeout(60)  # a hang guard only: the bound itself is what the asserts check
 def test_mention_ingest_batch_stores_huge_posts_inside_a_normal_page():
-    source = SourceFactory()
-    huge_words = " ".join(["terrible"] + ["word"] * 10_000)
-    emoji_flood = "😠" * 3000
-    posts = [_post(str(i)) for i in range(20)]
-    posts[10:10] = [_post("words", huge_words), _post("emoji", emoji_flood)]
-    result = mention_ingest_batch(source=source, posts=posts, cursor={})
-    assert len(result.new) == 22
-    assert Mention.objects.get(external_id="emoji").sentiment_compound < -0.05
-    assert Mention.objects.get(external_id="words").text == huge_words
-    assert Mention.objects.get(external_id="15").sentiment_compound < -0.05
+    # A polled X source with a watch term: every huge post is matched over its whole text (the
+    # term is at its very end) and scored in bounded chunks, by the scorer of its language.
+    source = SourceFactory(platform="x", settings={})
+    term = WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    huge_words = " ".join(["terrible"] + ["word"] * 10_000 + ["Bank", "Noord"])
+    huge_dutch = " ".join(["vreselijk"] + ["woord"] * 10_000 + ["Bank", "Noord"])
+    emoji_flood = "😠" * 3000 + " Bank Noord"
+    off_topic = " ".join(["terrible"] + ["word"] * 10_000 + ["Bank"])
+    posts = [_post(str(i), "Bank Noord: this is terrible service!") for i in range(20)]
+    posts[10:10] = [
+        _post("words", huge_words),
+        _post("dutch", huge_dutch, language="nl"),
+        _post("emoji", emoji_flood),
+        _post("off-topic", off_topic),
+    ]
+    with _scored_texts() as scored:
+        result = mention_ingest_batch(source=source, posts=posts, cursor={"since_id": "9"})
+    assert (len(result.new), result.not_matching) == (23, 1)
+    # The bound: VADER (cost quadratic in tokens) never saw more than a chunk at a time, nor
+    # more than MAX_CHUNKS pieces of one post: 20 normal posts + 3 huge ones.
+    emojis = SentimentIntensityAnalyzer().emojis
+    assert max(len(t.split()) + sum(ch in emojis for ch in t) for t in scored) <= CHUNK_TOKENS
+    assert len(scored) <= 20 + 3 * MAX_CHUNKS
+    stored = {m.external_id: m for m in Mention.objects.filter(workspace=source.workspace)}
+    assert "off-topic" not in stored
+    assert stored["words"].text == huge_words
+    assert (stored["words"].sentiment_scorer, stored["dutch"].sentiment_scorer) == (
+        "vader",
+        "vader-nl",
+    )
+    for external_id in ("words", "dutch", "emoji", "15"):
+        assert stored[external_id].sentiment_compound < -0.05
+    assert {tuple(m.matched_terms) for m in stored.values()} == {(term.pk,)}
