@@ -3,15 +3,21 @@
 The poll fetches a news feed from a local HTTP server that holds the first request open; while
 the worker waits on it, its pool process is SIGKILLed. acks_late + reject_on_worker_lost put
 the message back, the redelivered task retakes its own lease, and the feed is stored once.
+The second test kills it later: inside the ingest transaction, after the page's mentions were
+written and before the source's cursor was (the test holds the source's row lock meanwhile).
 """
 
+import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.db import connection
 
 from monitoring.models import Mention, Source, WatchTerm
 from monitoring.tasks import poll_source
@@ -83,22 +89,21 @@ def _wait(predicate, timeout: float, what: str) -> None:
     pytest.fail(f"timed out waiting for {what}")
 
 
-def test_worker_killed_mid_poll_loses_nothing_and_duplicates_nothing(celery_worker, stalling_feed):
-    url, feed = stalling_feed
+def _news_source(url: str) -> Source:
     workspace = WorkspaceFactory()
     WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-    source = SourceFactory(workspace=workspace, platform="news", settings={"feeds": [url]})
+    return SourceFactory(workspace=workspace, platform="news", settings={"feeds": [url]})
 
-    task_id = celery_worker.enqueue(poll_source, source.pk)
-    assert feed.first_arrived.wait(timeout=30), "the worker never fetched the feed"
+
+def _kill_pool_process(celery_worker) -> int:
+    """SIGKILL the worker's only pool process; its pid."""
     children = _pool_children(celery_worker.proc.pid)
     assert len(children) == 1
-    import os
-    import signal
+    os.kill(children[0], signal.SIGKILL)
+    return children[0]
 
-    os.kill(children[0], signal.SIGKILL)  # the pool process dies inside fetch()
-    assert Mention.objects.filter(source=source).count() == 0
 
+def _assert_stored_once_after_redelivery(celery_worker, task_id: str, source: Source, feed):
     _wait(lambda: Mention.objects.filter(source=source).count() == ITEMS, 60, "the redelivery")
     _wait(lambda: f"[{task_id}] succeeded" in celery_worker.output(), 30, "task success")
     assert "WorkerLostError" in celery_worker.output()
@@ -110,3 +115,65 @@ def test_worker_killed_mid_poll_loses_nothing_and_duplicates_nothing(celery_work
     assert source.lease_until is None
     assert source.health == Source.Health.OK
     assert source.cursor  # saved with the data
+
+
+def test_worker_killed_mid_poll_loses_nothing_and_duplicates_nothing(celery_worker, stalling_feed):
+    url, feed = stalling_feed
+    source = _news_source(url)
+
+    task_id = celery_worker.enqueue(poll_source, source.pk)
+    assert feed.first_arrived.wait(timeout=30), "the worker never fetched the feed"
+    _kill_pool_process(celery_worker)  # the pool process dies inside fetch()
+    assert Mention.objects.filter(source=source).count() == 0
+
+    _assert_stored_once_after_redelivery(celery_worker, task_id, source, feed)
+
+
+def _backend_blocked_after_writing_mentions(locker: psycopg.Connection) -> int | None:
+    """The pid of a backend waiting for a lock while its open transaction holds a write lock
+    on monitoring_mention (it has written the page's mentions, not yet committed)."""
+    row = locker.execute(
+        """
+        SELECT a.pid FROM pg_stat_activity a
+        WHERE a.wait_event_type = 'Lock' AND a.pid <> pg_backend_pid()
+          AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.granted
+                      AND l.relation = 'monitoring_mention'::regclass
+                      AND l.mode = 'RowExclusiveLock')
+        """
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_worker_killed_inside_the_ingest_transaction_loses_nothing(celery_worker, stalling_feed):
+    url, feed = stalling_feed
+    source = _news_source(url)
+    params = connection.get_connection_params()
+    conninfo = {k: params[k] for k in ("dbname", "user", "host", "port", "password") if k in params}
+
+    task_id = celery_worker.enqueue(poll_source, source.pk)
+    assert feed.first_arrived.wait(timeout=30), "the worker never fetched the feed"
+    # The lease is taken; lock the source row so the page's cursor update has to wait.
+    with psycopg.connect(**conninfo) as locker:
+        locker.execute("SELECT 1 FROM monitoring_source WHERE id = %s FOR UPDATE", [source.pk])
+        feed.release.set()
+        backend: list[int | None] = [None]
+
+        def blocked() -> bool:
+            with psycopg.connect(**conninfo, autocommit=True) as probe:
+                backend[0] = _backend_blocked_after_writing_mentions(probe)
+            return backend[0] is not None
+
+        _wait(blocked, 30, "the ingest transaction to write mentions and wait on the cursor")
+        _kill_pool_process(celery_worker)  # dies with the mentions written, uncommitted
+        # Its backend notices the closed socket once the lock is released: no COMMIT ever
+        # came, so the page's mentions and its cursor are rolled back together.
+        locker.rollback()
+    _wait(lambda: not _still_running(conninfo, backend[0]), 30, "the backend to end")
+
+    _assert_stored_once_after_redelivery(celery_worker, task_id, source, feed)
+
+
+def _still_running(conninfo: dict, pid: int | None) -> bool:
+    with psycopg.connect(**conninfo, autocommit=True) as probe:
+        row = probe.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+    return row is not None
