@@ -4,6 +4,7 @@ paths would."""
 
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
@@ -319,3 +320,28 @@ def test_mention_ingest_batch_matches_random_watch_terms_as_matching_terms_does(
     expected = {p.external_id: matching_terms(parsed, p.text) for p in posts}
     assert stored == {k: v for k, v in expected.items() if v}
     assert 50 < len(stored) < 300
+
+
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
+def test_mention_ingest_batch_stores_values_needing_conversion_in_a_page_of_plain_ones():
+    # Pages whose values all pass unchanged skip the per-value adapters; one value needing
+    # conversion (a naive time, a zoneinfo time, ints past int32 in int64 columns, a bool
+    # where an int goes) sends its page the long way, stored as the ORM would store it.
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    special = [
+        _post("naive", posted_at=datetime(2026, 11, 25, 13, 0)),  # noqa: DTZ001
+        _post("zoneinfo", posted_at=datetime(2026, 11, 25, 13, 0, tzinfo=amsterdam)),
+        _post("big", views=2**40, author_followers=2**33),
+        _post("bool", likes=True),
+    ]
+    for n, post in enumerate(special):  # a page each, next to a plain post
+        mention_ingest_batch(source=source, posts=[_post(f"plain-{n}"), post], cursor={})
+    stored = {m.external_id: m for m in Mention.objects.filter(source=source)}
+    # Naive times are read in the default zone (Europe/Amsterdam, UTC+1 in November).
+    assert {k: m.posted_at for k, m in stored.items()} == dict.fromkeys(
+        ["plain-0", "plain-1", "plain-2", "plain-3", "naive", "zoneinfo", "big", "bool"], NOW
+    )
+    assert (stored["big"].views, stored["big"].author_followers) == (2**40, 2**33)
+    assert stored["bool"].likes == 1
