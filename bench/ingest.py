@@ -14,6 +14,7 @@ when the stored rows differ from the expected unique matching posts. Method: ben
 
 import argparse
 import cProfile
+import gc
 import multiprocessing as mp
 import os
 import pstats
@@ -300,6 +301,9 @@ def _scorer(items: list[tuple[str, str]], barrier, results) -> None:
 def run_parallel(target, args_for: list[tuple]) -> tuple[float, list[dict]]:
     """Fork one process per args tuple; (wall seconds from a common start, their results)."""
     connections.close_all()  # children open their own connections
+    # The pre-generated posts (millions of objects) are the harness's, not the pipeline's: a
+    # polling worker holds one page at a time. Keep them out of the children's collections.
+    gc.freeze()
     ctx = mp.get_context("fork")
     barrier, results = ctx.Barrier(len(args_for) + 1), ctx.Queue()
     procs = [ctx.Process(target=target, args=(*a, barrier, results)) for a in args_for]
