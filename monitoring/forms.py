@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import AlertRule, Platform
 from monitoring.rule_params import rule_params_validate
+from monitoring.services.imports import import_size_error
 
 POLLED = [c for c in Platform.choices if c[0] not in ("import",)]
 
@@ -61,6 +62,12 @@ class WatchTermForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("File (JSONL or CSV)"))
     platform = forms.ChoiceField(label=_("Platform of rows without one"), choices=Platform.choices)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if error := import_size_error(upload.size):
+            raise forms.ValidationError(error)
+        return upload
 
 
 class AlertRuleForm(forms.Form):

@@ -28,6 +28,15 @@ logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-CrisisCenter-Signature"
 MAX_WEBHOOK_ITEMS = 1000
 IMPORT_BATCH = 1000
+# Largest file the upload form and the API accept (the import command reads any size).
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+
+def import_size_error(size: int) -> str:
+    """The message for an upload over IMPORT_MAX_BYTES, else ''."""
+    if size <= IMPORT_MAX_BYTES:
+        return ""
+    return _("File larger than %(mb)s MB.") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}
 
 
 def webhook_signature(secret: str, body: bytes) -> str:

@@ -120,3 +120,15 @@ def test_csv_with_line_breaks_in_quoted_fields_reaches_full_progress(
     run_import.apply(args=[job.pk])
     job.refresh_from_db()
     assert (job.status, job.processed, job.new, job.total) == ("done", 2, 2, 2)
+
+
+def test_import_upload_over_50_mb_is_refused_like_the_api(client, make_workspace, make_member):
+    from monitoring.services.imports import IMPORT_MAX_BYTES
+
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    big = SimpleUploadedFile("big.jsonl", b"\n" * (IMPORT_MAX_BYTES + 1))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.post("/w/bank/imports/", {"file": big, "platform": "x"}, follow=True)
+    assert "File larger than 50 MB." in page.content.decode()
+    assert not ImportJob.objects.exists()
