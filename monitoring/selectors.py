@@ -53,6 +53,11 @@ def source_credentials(*, source: Source) -> dict[str, str]:
     return credentials_decrypt(source.credentials_encrypted)
 
 
+def source_credential_keys(*, source: Source) -> list[str]:
+    """The names of the source's stored secrets (safe to show: never the values)."""
+    return sorted(credentials_decrypt(source.credentials_encrypted))
+
+
 def source_list(*, user: User, workspace: str | None = None) -> QuerySet[Source]:
     """Sources in the user's workspaces (optionally one, by slug)."""
     qs = Source.objects.filter(workspace__in=workspace_list_for_user(user=user))

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from crisiscenter.exceptions import CrisisCenterError
 from monitoring import selectors, services
+from monitoring.exceptions import SourceConfigInvalid
 from monitoring.forms import AlertRuleForm, ImportForm, SourceForm, WatchTermForm
 from monitoring.importing import detect_format
 from monitoring.models import AlertRule, Source, WatchTerm
@@ -34,6 +35,13 @@ def _workspace(request: HttpRequest, slug: str, *, admin: bool) -> tuple[Workspa
 @login_required
 def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
     workspace, role = _workspace(request, slug, admin=False)
+    return _sources_page(request, workspace, role, SourceForm())
+
+
+def _sources_page(
+    request: HttpRequest, workspace: Workspace, role: str, source_form: SourceForm, status=200
+) -> HttpResponse:
+    slug = workspace.slug
     return render(
         request,
         "monitoring/sources.html",
@@ -45,12 +53,13 @@ def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
             "terms": selectors.watch_term_list(user=request.user, workspace=slug),
             "imports": selectors.import_job_list(user=request.user, workspace=slug)[:10],
             "dead_letters": selectors.dead_letter_list(user=request.user, workspace=slug)[:20],
-            "source_form": SourceForm(),
+            "source_form": source_form,
             "term_form": WatchTermForm(),
             "import_form": ImportForm(initial={"platform": "import"}),
             "rules": selectors.alert_rule_list(user=request.user, workspace=slug),
             "rule_form": AlertRuleForm(),
         },
+        status=status,
     )
 
 
@@ -61,21 +70,25 @@ def _back(slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def source_add(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
+    """Add a source; an invalid form comes back with its errors (secrets are not refilled)."""
+    workspace, role = _workspace(request, slug, admin=True)
     form = SourceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors.as_text())
-        return _back(slug)
-    services.source_create(
-        workspace_id=workspace.pk,
-        name=form.cleaned_data["name"],
-        platform=form.cleaned_data["platform"],
-        settings=form.cleaned_data["settings"],
-        interval=form.cleaned_data["poll_interval_seconds"],
-        credentials=form.credentials(),
-    )
-    messages.success(request, _("Source added."))
-    return _back(slug)
+    if form.is_valid():
+        try:
+            services.source_create(
+                workspace_id=workspace.pk,
+                name=form.cleaned_data["name"],
+                platform=form.cleaned_data["platform"],
+                settings=form.cleaned_data["settings"],
+                interval=form.cleaned_data["poll_interval_seconds"],
+                credentials=form.credentials(),
+            )
+        except SourceConfigInvalid as exc:
+            form.add_config_error(form.cleaned_data["platform"], exc)
+        else:
+            messages.success(request, _("Source added."))
+            return _back(slug)
+    return _sources_page(request, workspace, role, form, status=400)
 
 
 def _toggle(request: HttpRequest, slug: str, model: type, pk: int, update: Any) -> HttpResponse:
