@@ -117,6 +117,48 @@ class SourceForm(SourceFieldsForm):
         return self.credentials_for(self.cleaned_data["platform"])
 
 
+class SourceEditForm(SourceFieldsForm):
+    """Edit a source: its platform's credential fields show only whether each key is set; a
+    blank field keeps the stored value, a ticked "remove" box deletes it."""
+
+    is_enabled = forms.BooleanField(label=_("Enabled (polled)"), required=False)
+    field_order = ["name", "settings", "poll_interval_seconds", "is_enabled"]
+
+    def __init__(self, *args: Any, platform: str, stored_keys: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.platform = platform
+        for spec in CREDENTIAL_KEYS.get(platform, ()):
+            field = _credential_field(spec)
+            name = credential_field_name(platform, spec.key)
+            if spec.key in stored_keys:
+                field.help_text = _("Set. Leave blank to keep it.")
+                self.fields[name] = field
+                self.fields[f"{name}_clear"] = forms.BooleanField(
+                    label=_("Remove the stored %(key)s") % {"key": spec.label}, required=False
+                )
+            else:
+                field.help_text = _("Not set.")
+                self.fields[name] = field
+
+    def credential_groups(self) -> list[CredentialGroup]:
+        return [self.credential_group(self.platform)]
+
+    def changes(self, source: Any) -> dict[str, Any]:
+        """The fields that differ from the source, for source_update."""
+        names = ("name", "settings", "poll_interval_seconds", "is_enabled")
+        data = self.cleaned_data
+        return {n: data[n] for n in names if data[n] != getattr(source, n)}
+
+    def credential_changes(self) -> dict[str, str] | None:
+        """Typed values, and "" for each key to remove; None when nothing changes."""
+        changes = self.credentials_for(self.platform)
+        for spec in CREDENTIAL_KEYS.get(self.platform, ()):
+            name = credential_field_name(self.platform, spec.key)
+            if self.cleaned_data.get(f"{name}_clear") and spec.key not in changes:
+                changes[spec.key] = ""
+        return changes or None
+
+
 class WatchTermForm(forms.Form):
     query = forms.CharField(
         label=_("Query"),

@@ -48,6 +48,11 @@ def source_get_for_poll(*, source_id: int) -> Source | None:
     return Source.objects.filter(pk=source_id, is_enabled=True).first()
 
 
+def source_get(*, workspace_id: int, source_id: int) -> Source | None:
+    """One of the workspace's sources, or None."""
+    return Source.objects.filter(workspace_id=workspace_id, pk=source_id).first()
+
+
 def source_credentials(*, source: Source) -> dict[str, str]:
     """The source's decrypted secrets (never serialise these to a user)."""
     return credentials_decrypt(source.credentials_encrypted)
