@@ -111,10 +111,8 @@ def source_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Change a source's name, settings, interval, enabled flag and credentials (admins)."""
     workspace, role = _workspace(request, slug, admin=True)
     source = _source(workspace, pk)
-    kwargs = {
-        "platform": source.platform,
-        "stored_keys": selectors.source_credential_keys(source=source),
-    }
+    stored_keys = selectors.source_credential_keys(source=source)
+    kwargs = {"platform": source.platform, "stored_keys": stored_keys or []}
     status = 200
     if request.method == "POST":
         form = SourceEditForm(request.POST, **kwargs)
@@ -140,7 +138,13 @@ def source_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "monitoring/source_form.html",
-        {"workspace": workspace, "role": role, "source": source, "form": form},
+        {
+            "workspace": workspace,
+            "role": role,
+            "source": source,
+            "form": form,
+            "credentials_unreadable": stored_keys is None,
+        },
         status=status,
     )
 

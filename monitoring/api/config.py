@@ -81,7 +81,7 @@ class SourceOutputSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_credential_keys(self, obj: Source) -> list[str]:
-        return selectors.source_credential_keys(source=obj)
+        return selectors.source_credential_keys(source=obj) or []
 
 
 class SourceInputSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from monitoring.credentials import credentials_decrypt, credentials_encrypt
+from monitoring.credentials import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
 from monitoring.exceptions import WatchTermDuplicate, WatchTermInvalid
 from monitoring.models import Source, WatchTerm
 from monitoring.query import QuerySyntaxError, parse_query
@@ -56,11 +56,14 @@ def source_update(
     update_fields = [*fields.keys()]
     merged = None
     if credentials is not None:
-        merged = {**credentials_decrypt(source.credentials_encrypted), **credentials}
-        merged = {k: v for k, v in merged.items() if v}
+        try:
+            stored = credentials_decrypt(source.credentials_encrypted)
+        except CredentialsUnreadable:
+            stored = {}  # the key changed: what is entered now replaces them
+        merged = {k: v for k, v in {**stored, **credentials}.items() if v}
         update_fields.append("credentials_encrypted")
     if merged is not None or "settings" in fields:
-        keys = set(merged if merged is not None else source_credential_keys(source=source))
+        keys = set(merged if merged is not None else source_credential_keys(source=source) or [])
         settings = fields.get("settings", source.settings)
         source_config_check(platform=source.platform, settings=settings, keys=keys)
     for key, value in fields.items():

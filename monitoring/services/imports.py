@@ -17,11 +17,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monitoring.credentials import CredentialsUnreadable
 from monitoring.exceptions import IngestPayloadInvalid, WebhookSignatureInvalid
 from monitoring.importing import RowInvalid, count_rows, iter_rows, post_from_row
 from monitoring.models import DeadLetter, ImportJob, Source
 from monitoring.selectors import source_credentials
 from monitoring.services.ingest import mention_import_batch
+from monitoring.services.polling import source_record_failure
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,11 @@ def webhook_ingest(*, source: Source, body: bytes, signature: str) -> dict[str, 
     Raises WebhookSignatureInvalid (401) or IngestPayloadInvalid (400, naming item and field);
     nothing is stored from a request with any invalid item.
     """
-    secret = source_credentials(source=source).get("webhook_secret", "")
+    try:
+        secret = source_credentials(source=source).get("webhook_secret", "")
+    except CredentialsUnreadable as exc:  # shown as the source's error, and alerted if it lasts
+        source_record_failure(source=source, error=exc, now=timezone.now())
+        raise WebhookSignatureInvalid(_("Invalid or missing signature.")) from exc
     expected = webhook_signature(secret, body) if secret else ""
     if not secret or not hmac.compare_digest(expected, signature or ""):
         raise WebhookSignatureInvalid(_("Invalid or missing signature."))
