@@ -1,8 +1,9 @@
 """Source credentials, encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256).
 
 The key comes from CREDENTIALS_KEY (a Fernet key) or, if unset, is derived from SECRET_KEY.
-Rotating SECRET_KEY without CREDENTIALS_KEY makes stored credentials unreadable: they must be
-entered again (the source then reports an auth error, it does not crash).
+Rotating SECRET_KEY without CREDENTIALS_KEY makes stored credentials unreadable: decrypting
+them raises CredentialsUnreadable, a PlatformAuthError, so a poll records "credentials
+unreadable … re-enter them" as the source's error instead of polling without them.
 """
 
 import base64
@@ -11,6 +12,12 @@ import json
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+
+from monitoring.platforms.base import PlatformAuthError
+
+
+class CredentialsUnreadable(PlatformAuthError):
+    """Stored credentials that the current key cannot decrypt (the key changed)."""
 
 
 def _fernet() -> Fernet:
@@ -29,10 +36,12 @@ def credentials_encrypt(values: dict[str, str]) -> str:
 
 
 def credentials_decrypt(token: str) -> dict[str, str]:
-    """The dict back; {} if empty or unreadable (wrong key)."""
+    """The dict back ({} if empty); raises CredentialsUnreadable if the key changed."""
     if not token:
         return {}
     try:
         return json.loads(_fernet().decrypt(token.encode()))
-    except (InvalidToken, ValueError):
-        return {}
+    except (InvalidToken, ValueError) as exc:
+        raise CredentialsUnreadable(
+            "credentials unreadable (the encryption key changed): re-enter them"
+        ) from exc

@@ -5,6 +5,10 @@ class SourceNotFound(NotFound):
     pass
 
 
+class SourceConfigInvalid(CrisisCenterError):
+    """A source's settings or credentials that its platform cannot poll with."""
+
+
 class WatchTermInvalid(CrisisCenterError):
     pass
 

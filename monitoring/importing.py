@@ -140,6 +140,15 @@ def _parse(number: int, row: Any, platform: str, *, raw: str) -> ParsedRow:
 
 
 def count_rows(data: str, fmt: str) -> int:
-    """How many rows a file holds (for progress)."""
-    lines = sum(1 for line in io.StringIO(data) if line.strip())
-    return max(0, lines - 1) if fmt == "csv" else lines
+    """How many rows a file holds (for progress): JSONL lines that are not blank, or CSV
+    records after the header, counted as `iter_rows` reads them (a quoted field may hold
+    line breaks; blank lines are skipped)."""
+    if fmt != "csv":
+        return sum(1 for line in io.StringIO(data) if line.strip())
+    records = 0
+    try:
+        for record in csv.reader(io.StringIO(data)):
+            records += bool(record)
+    except csv.Error:
+        pass  # unreadable from here on (e.g. a field over the csv size limit)
+    return max(0, records - 1)

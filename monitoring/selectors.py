@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from monitoring.credentials import credentials_decrypt
+from monitoring.credentials import CredentialsUnreadable, credentials_decrypt
 from monitoring.exceptions import AlertNotFound, SourceNotFound
 from monitoring.models import (
     Alert,
@@ -48,9 +48,24 @@ def source_get_for_poll(*, source_id: int) -> Source | None:
     return Source.objects.filter(pk=source_id, is_enabled=True).first()
 
 
+def source_get(*, workspace_id: int, source_id: int) -> Source | None:
+    """One of the workspace's sources, or None."""
+    return Source.objects.filter(workspace_id=workspace_id, pk=source_id).first()
+
+
 def source_credentials(*, source: Source) -> dict[str, str]:
-    """The source's decrypted secrets (never serialise these to a user)."""
+    """The source's decrypted secrets (never serialise these to a user); raises
+    CredentialsUnreadable (a PlatformAuthError) if the key changed."""
     return credentials_decrypt(source.credentials_encrypted)
+
+
+def source_credential_keys(*, source: Source) -> list[str] | None:
+    """The names of the source's stored secrets (safe to show: never the values); None if
+    they cannot be decrypted (the key changed: an admin must enter them again)."""
+    try:
+        return sorted(credentials_decrypt(source.credentials_encrypted))
+    except CredentialsUnreadable:
+        return None
 
 
 def source_list(*, user: User, workspace: str | None = None) -> QuerySet[Source]:

@@ -1,5 +1,6 @@
 """Admin pages of a workspace: sources with their health, watch terms, rules, imports."""
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -8,11 +9,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from crisiscenter.exceptions import CrisisCenterError
 from monitoring import selectors, services
-from monitoring.forms import AlertRuleForm, ImportForm, SourceForm, WatchTermForm
+from monitoring.exceptions import SourceConfigInvalid
+from monitoring.forms import (
+    AlertRuleForm,
+    ImportForm,
+    SourceEditForm,
+    SourceForm,
+    WatchTermForm,
+)
 from monitoring.importing import detect_format
 from monitoring.models import AlertRule, Source, WatchTerm
 from workspaces.exceptions import WorkspaceNotFound
@@ -34,6 +42,13 @@ def _workspace(request: HttpRequest, slug: str, *, admin: bool) -> tuple[Workspa
 @login_required
 def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
     workspace, role = _workspace(request, slug, admin=False)
+    return _sources_page(request, workspace, role, SourceForm())
+
+
+def _sources_page(
+    request: HttpRequest, workspace: Workspace, role: str, source_form: SourceForm, status=200
+) -> HttpResponse:
+    slug = workspace.slug
     return render(
         request,
         "monitoring/sources.html",
@@ -45,12 +60,13 @@ def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
             "terms": selectors.watch_term_list(user=request.user, workspace=slug),
             "imports": selectors.import_job_list(user=request.user, workspace=slug)[:10],
             "dead_letters": selectors.dead_letter_list(user=request.user, workspace=slug)[:20],
-            "source_form": SourceForm(),
+            "source_form": source_form,
             "term_form": WatchTermForm(),
             "import_form": ImportForm(initial={"platform": "import"}),
             "rules": selectors.alert_rule_list(user=request.user, workspace=slug),
             "rule_form": AlertRuleForm(),
         },
+        status=status,
     )
 
 
@@ -61,20 +77,89 @@ def _back(slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def source_add(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
+    """Add a source; an invalid form comes back with its errors (secrets are not refilled)."""
+    workspace, role = _workspace(request, slug, admin=True)
     form = SourceForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form.errors.as_text())
-        return _back(slug)
-    services.source_create(
-        workspace_id=workspace.pk,
-        name=form.cleaned_data["name"],
-        platform=form.cleaned_data["platform"],
-        settings=form.cleaned_data["settings"],
-        interval=form.cleaned_data["poll_interval_seconds"],
-        credentials=form.credentials(),
+    if form.is_valid():
+        try:
+            services.source_create(
+                workspace_id=workspace.pk,
+                name=form.cleaned_data["name"],
+                platform=form.cleaned_data["platform"],
+                settings=form.cleaned_data["settings"],
+                interval=form.cleaned_data["poll_interval_seconds"],
+                credentials=form.credentials(),
+            )
+        except SourceConfigInvalid as exc:
+            form.add_config_error(form.cleaned_data["platform"], exc)
+        else:
+            messages.success(request, _("Source added."))
+            return _back(slug)
+    return _sources_page(request, workspace, role, form, status=400)
+
+
+def _source(workspace: Workspace, pk: int) -> Source:
+    source = selectors.source_get(workspace_id=workspace.pk, source_id=pk)
+    if source is None:
+        raise Http404
+    return source
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def source_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Change a source's name, settings, interval, enabled flag and credentials (admins)."""
+    workspace, role = _workspace(request, slug, admin=True)
+    source = _source(workspace, pk)
+    stored_keys = selectors.source_credential_keys(source=source)
+    kwargs = {"platform": source.platform, "stored_keys": stored_keys or []}
+    status = 200
+    if request.method == "POST":
+        form = SourceEditForm(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                services.source_update(
+                    source=source, credentials=form.credential_changes(), **form.changes(source)
+                )
+            except SourceConfigInvalid as exc:
+                form.add_config_error(source.platform, exc)
+            else:
+                messages.success(request, _("Source saved."))
+                return _back(slug)
+        status = 400
+    else:
+        initial = {
+            "name": source.name,
+            "settings": json.dumps(source.settings, ensure_ascii=False, indent=2),
+            "poll_interval_seconds": source.poll_interval_seconds,
+            "is_enabled": source.is_enabled,
+        }
+        form = SourceEditForm(initial=initial, **kwargs)
+    return render(
+        request,
+        "monitoring/source_form.html",
+        {
+            "workspace": workspace,
+            "role": role,
+            "source": source,
+            "form": form,
+            "credentials_unreadable": stored_keys is None,
+        },
+        status=status,
     )
-    messages.success(request, _("Source added."))
+
+
+@login_required
+@require_POST
+def source_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Delete a source after the confirm box on its edit page was ticked; mentions stay."""
+    workspace, _role = _workspace(request, slug, admin=True)
+    source = _source(workspace, pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm the deletion."))
+        return redirect("source-edit", slug=slug, pk=pk)
+    services.source_delete(source=source)
+    messages.success(request, _("Source “%(name)s” deleted.") % {"name": source.name})
     return _back(slug)
 
 

@@ -11,7 +11,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.response import Response
 
 from monitoring import selectors, services
-from monitoring.credentials import credentials_decrypt
 from monitoring.models import AlertRule, Platform, Source, WatchTerm
 from monitoring.rule_params import rule_params_validate
 from workspaces.api_permissions import (
@@ -82,7 +81,7 @@ class SourceOutputSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_credential_keys(self, obj: Source) -> list[str]:
-        return sorted(credentials_decrypt(obj.credentials_encrypted))
+        return selectors.source_credential_keys(source=obj) or []
 
 
 class SourceInputSerializer(serializers.Serializer):
@@ -132,12 +131,7 @@ class SourceViewSet(AdminConfigViewSet):
         )
 
     def update_object(self, obj: Source, values: dict[str, Any]) -> Source:
-        credentials = values.pop("credentials", None)
-        if values:
-            services.source_update(source=obj, **values)
-        if credentials is not None:
-            services.source_credentials_set(source=obj, credentials=credentials)
-        return obj
+        return services.source_update(source=obj, **values)
 
     def delete_object(self, obj: Source) -> None:
         services.source_delete(source=obj)

@@ -10,14 +10,12 @@ from rest_framework.views import APIView
 from monitoring import selectors, services
 from monitoring.importing import detect_format
 from monitoring.models import DeadLetter, ImportJob, Platform
-from monitoring.services.imports import SIGNATURE_HEADER
+from monitoring.services.imports import SIGNATURE_HEADER, import_size_error
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
     workspace_for_write,
     workspace_param,
 )
-
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class WebhookIngestApi(APIView):
@@ -60,8 +58,8 @@ class ImportJobInputSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=Platform.choices, default="import")
 
     def validate_file(self, upload):
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError("File larger than 50 MB.")
+        if error := import_size_error(upload.size):
+            raise serializers.ValidationError(error)
         try:
             return upload.name, upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as exc:

@@ -9,7 +9,6 @@
 
 from monitoring.services.config import (
     source_create,
-    source_credentials_set,
     source_delete,
     source_update,
     watch_term_create,
@@ -54,7 +53,6 @@ __all__ = [
     "mention_ingest_batch",
     "mentions_import_stream",
     "source_create",
-    "source_credentials_set",
     "source_delete",
     "source_lease_acquire",
     "source_poll",

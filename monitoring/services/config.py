@@ -5,10 +5,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from monitoring.credentials import credentials_decrypt, credentials_encrypt
+from monitoring.credentials import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
 from monitoring.exceptions import WatchTermDuplicate, WatchTermInvalid
 from monitoring.models import Source, WatchTerm
 from monitoring.query import QuerySyntaxError, parse_query
+from monitoring.selectors import source_credential_keys
+from monitoring.source_config import source_config_check
 
 
 @transaction.atomic
@@ -21,36 +23,55 @@ def source_create(
     interval: int,
     credentials: dict[str, str] | None = None,
 ) -> Source:
-    """Create an enabled source (no cursor: it starts from now); credentials are encrypted."""
+    """Create an enabled source (no cursor: it starts from now); credentials are encrypted.
+
+    Raises SourceConfigInvalid (400) if the platform lacks a credential or refuses the settings.
+    """
+    credentials = {k: v for k, v in (credentials or {}).items() if v}
+    source_config_check(platform=platform, settings=settings, keys=set(credentials))
     return Source.objects.create(
         workspace_id=workspace_id,
         name=name,
         platform=platform,
         settings=settings,
         poll_interval_seconds=interval,
-        credentials_encrypted=credentials_encrypt(credentials or {}),
+        credentials_encrypted=credentials_encrypt(credentials),
     )
 
 
 @transaction.atomic
-def source_update(*, source: Source, **fields: Any) -> Source:
-    """Update name, settings, poll interval or enabled flag (other fields are refused)."""
+def source_update(
+    *, source: Source, credentials: dict[str, str] | None = None, **fields: Any
+) -> Source:
+    """Update name, settings, poll interval or enabled flag (other fields are refused), and
+    merge `credentials` into the stored ones (an empty value deletes that key).
+
+    A change of settings or credentials is checked as in source_create (SourceConfigInvalid);
+    pausing or renaming a source is always allowed.
+    """
     allowed = {"name", "settings", "poll_interval_seconds", "is_enabled"}
-    for key, value in fields.items():
+    for key in fields:
         if key not in allowed:
             raise ValueError(f"source_update: {key} is not editable")
+    update_fields = [*fields.keys()]
+    merged = None
+    if credentials is not None:
+        try:
+            stored = credentials_decrypt(source.credentials_encrypted)
+        except CredentialsUnreadable:
+            stored = {}  # the key changed: what is entered now replaces them
+        merged = {k: v for k, v in {**stored, **credentials}.items() if v}
+        update_fields.append("credentials_encrypted")
+    if merged is not None or "settings" in fields:
+        keys = set(merged if merged is not None else source_credential_keys(source=source) or [])
+        settings = fields.get("settings", source.settings)
+        source_config_check(platform=source.platform, settings=settings, keys=keys)
+    for key, value in fields.items():
         setattr(source, key, value)
-    source.save(update_fields=[*fields.keys()])
+    if merged is not None:
+        source.credentials_encrypted = credentials_encrypt(merged)
+    source.save(update_fields=update_fields)
     return source
-
-
-@transaction.atomic
-def source_credentials_set(*, source: Source, credentials: dict[str, str]) -> None:
-    """Merge new secret values into the source's encrypted credentials (empty value deletes)."""
-    merged = {**credentials_decrypt(source.credentials_encrypted), **credentials}
-    merged = {k: v for k, v in merged.items() if v}
-    source.credentials_encrypted = credentials_encrypt(merged)
-    source.save(update_fields=["credentials_encrypted"])
 
 
 @transaction.atomic

@@ -17,17 +17,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from monitoring.credentials import CredentialsUnreadable
 from monitoring.exceptions import IngestPayloadInvalid, WebhookSignatureInvalid
 from monitoring.importing import RowInvalid, count_rows, iter_rows, post_from_row
 from monitoring.models import DeadLetter, ImportJob, Source
 from monitoring.selectors import source_credentials
 from monitoring.services.ingest import mention_import_batch
+from monitoring.services.polling import source_record_failure
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-CrisisCenter-Signature"
 MAX_WEBHOOK_ITEMS = 1000
 IMPORT_BATCH = 1000
+# Largest file the upload form and the API accept (the import command reads any size).
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+
+
+def import_size_error(size: int) -> str:
+    """The message for an upload over IMPORT_MAX_BYTES, else ''."""
+    if size <= IMPORT_MAX_BYTES:
+        return ""
+    return _("File larger than %(mb)s MB.") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
@@ -41,7 +52,11 @@ def webhook_ingest(*, source: Source, body: bytes, signature: str) -> dict[str, 
     Raises WebhookSignatureInvalid (401) or IngestPayloadInvalid (400, naming item and field);
     nothing is stored from a request with any invalid item.
     """
-    secret = source_credentials(source=source).get("webhook_secret", "")
+    try:
+        secret = source_credentials(source=source).get("webhook_secret", "")
+    except CredentialsUnreadable as exc:  # shown as the source's error, and alerted if it lasts
+        source_record_failure(source=source, error=exc, now=timezone.now())
+        raise WebhookSignatureInvalid(_("Invalid or missing signature.")) from exc
     expected = webhook_signature(secret, body) if secret else ""
     if not secret or not hmac.compare_digest(expected, signature or ""):
         raise WebhookSignatureInvalid(_("Invalid or missing signature."))

@@ -101,3 +101,34 @@ def test_sources_page_source_toggle_needs_admin(client, make_workspace, make_mem
     assert source.is_enabled is False
     other = SourceFactory()
     assert client.post(f"/w/bank/sources/{other.pk}/toggle/").status_code == 404
+
+
+def test_csv_with_line_breaks_in_quoted_fields_reaches_full_progress(
+    client, make_workspace, make_member
+):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    data = (
+        b"id,text,author,created_at\r\n"
+        b'1,"Storing bij Bank Noord.\r\nNog steeds niets.\r\n\r\nWat nu?",a,2026-11-25T10:00Z\r\n'
+        b"\r\n"
+        b'2,"Tweede regel\nen derde",b,2026-11-25T10:01Z\r\n'
+    )
+    client.post("/w/bank/imports/", {"file": SimpleUploadedFile("m.csv", data), "platform": "x"})
+    job = ImportJob.objects.get(workspace=ws)
+    assert job.total == 2
+    run_import.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.new, job.total) == ("done", 2, 2, 2)
+
+
+def test_import_upload_over_50_mb_is_refused_like_the_api(client, make_workspace, make_member):
+    from monitoring.services.imports import IMPORT_MAX_BYTES
+
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    big = SimpleUploadedFile("big.jsonl", b"\n" * (IMPORT_MAX_BYTES + 1))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.post("/w/bank/imports/", {"file": big, "platform": "x"}, follow=True)
+    assert "File larger than 50 MB." in page.content.decode()
+    assert not ImportJob.objects.exists()

@@ -1,0 +1,89 @@
+"""What a source of each platform needs: its credential keys and a check of its configuration.
+
+The add and edit forms build their credential fields from CREDENTIAL_KEYS, and the config
+services run `source_config_check` before saving, so the pages and the API refuse the same
+incomplete sources. The check needs only the names of the stored keys, never their values.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from monitoring.exceptions import SourceConfigInvalid
+from monitoring.models import Platform
+from monitoring.platforms import MODULES, client_for
+from monitoring.platforms.base import PlatformError
+
+
+@dataclass(frozen=True)
+class CredentialKey:
+    key: str
+    label: Any  # lazy translation
+    required: bool = False
+    secret: bool = True  # typed into a password field
+
+
+CREDENTIAL_KEYS: dict[str, tuple[CredentialKey, ...]] = {
+    "x": (CredentialKey("bearer_token", gettext_lazy("Bearer token"), required=True),),
+    "reddit": (
+        CredentialKey("client_id", gettext_lazy("Client ID"), required=True, secret=False),
+        CredentialKey("client_secret", gettext_lazy("Client secret"), required=True),
+        CredentialKey("user_agent", gettext_lazy("User agent (optional)"), secret=False),
+    ),
+    "mastodon": (CredentialKey("access_token", gettext_lazy("Access token (needed for search)")),),
+    "bluesky": (
+        CredentialKey("identifier", gettext_lazy("Handle or e-mail address"), secret=False),
+        CredentialKey("app_password", gettext_lazy("App password")),
+    ),
+    "webhook": (CredentialKey("webhook_secret", gettext_lazy("Signing secret"), required=True),),
+}
+
+# Shown beside the settings field: the keys each platform reads (README "Sources and
+# credentials" lists them all).
+SETTINGS_EXAMPLES: dict[str, str] = {
+    "demo": '{"scenario": "nl"}',
+    "x": '{"query_suffix": "lang:nl -is:retweet"}',
+    "reddit": '{"subreddits": ["thenetherlands", "nederland"]}',
+    "news": '{"feeds": ["https://example.org/rss"]}',
+    "mastodon": '{"instance": "https://mastodon.social", "hashtags": ["banknoord"], '
+    '"search": true}',
+    "bluesky": '{"lang": "nl"}',
+    "webhook": '{"platform": "x"}',
+}
+
+
+def credentials_missing(*, platform: str, settings: dict[str, Any], keys: set[str]) -> list[str]:
+    """The credential keys the platform still needs, given the keys that are (or will be) set."""
+    missing = [c.key for c in CREDENTIAL_KEYS.get(platform, ()) if c.required and c.key not in keys]
+    pair = {"identifier", "app_password"}
+    if platform == "bluesky" and len(pair & keys) == 1:
+        missing += sorted(pair - keys)  # both or neither
+    if platform == "mastodon" and settings.get("search") and "access_token" not in keys:
+        missing.append("access_token")  # Mastodon answers an anonymous search with nothing
+    return missing
+
+
+def source_config_check(*, platform: str, settings: dict[str, Any], keys: set[str]) -> None:
+    """Raise SourceConfigInvalid if a needed credential is missing or the platform's client
+    refuses the settings; `extra` holds `missing` (keys) or `field: "settings"`."""
+    missing = credentials_missing(platform=platform, settings=settings, keys=keys)
+    if missing:
+        labels = {c.key: str(c.label) for c in CREDENTIAL_KEYS.get(platform, ())}
+        raise SourceConfigInvalid(
+            _("%(platform)s needs: %(keys)s.")
+            % {
+                "platform": Platform(platform).label,
+                "keys": ", ".join(labels.get(k, k) for k in missing),
+            },
+            {"missing": missing},
+        )
+    if platform not in MODULES:
+        return
+    try:  # build the client as a poll would (no request is made), with stand-in secrets
+        client_for(platform, settings, dict.fromkeys(keys, "set"))
+    except (PlatformError, TypeError, ValueError, AttributeError) as exc:
+        raise SourceConfigInvalid(
+            _("Settings not accepted: %(error)s") % {"error": exc}, {"field": "settings"}
+        ) from exc
