@@ -43,9 +43,9 @@ def poll_source(self, source_id: int) -> None:
         return
     try:
         result = services.source_poll(source=source, owner=self.request.id or "")
-    except PlatformRateLimited as exc:
-        # Honour Retry-After; stays far below the broker's visibility timeout.
-        raise self.retry(exc=exc, countdown=min(exc.retry_after, 900)) from exc
+    except PlatformRateLimited:
+        # Recorded on the source: the scheduler resumes it after the platform's reset.
+        return
     # Pipeline step two: new alerts join an open incident quietly or enter the triage queue,
     # and open incidents follow their growth (severity rises live).
     alerts_route(alert_ids=result.alert_ids)

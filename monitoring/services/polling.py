@@ -6,6 +6,7 @@ position; keys of queries that no longer exist are dropped.
 """
 
 import logging
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from monitoring.models import Source
 from monitoring.platforms import client_for
-from monitoring.platforms.base import PlatformError
+from monitoring.platforms.base import PlatformError, PlatformRateLimited
 from monitoring.query import compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
@@ -30,6 +31,11 @@ DOWN_AFTER_FAILURES = 3
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
 QUOTA_EVERY = timedelta(hours=1)
+# A 429 pauses the source until the platform's reset, at most this long (a garbled header
+# must not silence a source for days); each wait gets up to a quarter more, at most
+# JITTER_MAX_SECONDS, so sources sharing a token do not all come back at the same second.
+RATE_LIMIT_MAX_WAIT = timedelta(hours=1)
+JITTER_MAX_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,8 @@ class PollResult:
 
 
 def source_lease_acquire(*, source: Source, now: datetime, owner: str = "") -> bool:
-    """Take the poll lease on the source (conditional UPDATE). False if another poll holds it.
+    """Take the poll lease on the source (conditional UPDATE). False if another poll holds it
+    or the source waits for its `next_poll_at` (a rate-limit reset), whoever asks.
 
     `owner` (the task id) may retake a lease it still holds: a message redelivered after a
     worker died mid-poll carries the same id.
@@ -51,23 +58,30 @@ def source_lease_acquire(*, source: Source, now: datetime, owner: str = "") -> b
         free |= Q(lease_owner=owner)
     got = (
         Source.objects.filter(pk=source.pk, is_enabled=True)
-        .filter(free)
+        .filter(free, Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
         .update(
             lease_until=now + timedelta(seconds=LEASE_SECONDS),
             lease_owner=owner,
             last_polled_at=now,
+            next_poll_at=None,
         )
     )
     return got == 1
 
 
 def sources_claim_due(*, now: datetime) -> list[int]:
-    """The sources due for a poll, marked as polled now, so that a lagging queue receives each
-    source once per interval instead of once per beat tick."""
+    """The sources due for a poll, marked as polled now (and their `next_poll_at` used up), so
+    that a lagging queue receives each source once per interval instead of once per beat tick."""
     due = source_ids_due(now=now)
     if due:
-        Source.objects.filter(pk__in=due).update(last_polled_at=now)
+        Source.objects.filter(pk__in=due).update(last_polled_at=now, next_poll_at=None)
     return due
+
+
+def _jittered(seconds: float) -> timedelta:
+    """`seconds` plus up to a quarter more (at most JITTER_MAX_SECONDS)."""
+    spread = min(seconds / 4, JITTER_MAX_SECONDS)
+    return timedelta(seconds=seconds + random.uniform(0, spread))  # noqa: S311 - not security
 
 
 def _queries_for(source: Source) -> list[str]:
@@ -90,8 +104,10 @@ def source_poll(
     """Fetch one page per compiled query for the source, ingest each, then evaluate rules.
 
     Returns the ids of NEW alerts, which the caller routes (incidents.services.alerts_route).
-    Holds the source's lease during the poll; records health on success and failure.
-    Re-raises PlatformError after recording it (the task decides whether to retry).
+    Holds the source's lease during the poll (skips, returning `skipped`, while another poll
+    holds it or the source waits for a rate-limit reset); records health on success and
+    failure. Re-raises PlatformError after recording it: a 429 pauses the source until the
+    platform's reset (not a failure), anything else counts as a failed poll.
     """
     now = now or timezone.now()
     health_before = source.health
@@ -115,6 +131,9 @@ def source_poll(
             )
             fetched += len(page.posts)
             inserted += len(result.new)
+    except PlatformRateLimited as exc:
+        source_record_rate_limit(source=source, error=exc, now=now)
+        raise
     except PlatformError as exc:
         source_record_failure(source=source, error=exc, now=now)
         raise
@@ -150,6 +169,28 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
         _publish_health(source.pk)
     if failures == DOWN_AFTER_FAILURES:
         source_down_alert_raise(source=source, failures=failures, error=error, now=now)
+
+
+def source_record_rate_limit(*, source: Source, error: PlatformRateLimited, now: datetime) -> None:
+    """Record a 429: the platform asked us to wait, so this is no failure (health and failure
+    count stay). The source is not polled before the reset time plus jitter (`next_poll_at`,
+    at most RATE_LIMIT_MAX_WAIT away); `rate_limit` shows the budget spent and until when."""
+    wait = min(max(error.retry_after, 1.0), RATE_LIMIT_MAX_WAIT.total_seconds())
+    resume = now + _jittered(wait)
+    source.refresh_from_db(fields=["rate_limit"])
+    rate_limit = {
+        **(source.rate_limit or {}),
+        "remaining": 0,
+        "reset_at": (now + timedelta(seconds=wait)).isoformat(),
+        "limited_until": resume.isoformat(),
+    }
+    Source.objects.filter(pk=source.pk).update(
+        next_poll_at=resume, rate_limit=rate_limit, lease_until=None, lease_owner=""
+    )
+    logger.info(
+        "monitoring.source_poll.rate_limited",
+        extra={"source_id": source.pk, "resume_at": resume.isoformat()},
+    )
 
 
 def _publish_health(source_id: int) -> None:
