@@ -47,6 +47,9 @@ class Source(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     last_item_count = models.PositiveIntegerField(_("items in last poll"), default=0)
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    # First failed poll of the current run of failures (meaningful while consecutive_failures
+    # > 0): "down" needs failures over a stretch of time, not three in a row within seconds.
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     # Secrets (API tokens, webhook key) as Fernet ciphertext; never shown back (credentials.py).
     credentials_encrypted = models.TextField(blank=True, editable=False)
     # Monthly read quota where the platform has one (X): {"used", "cap", "reset_day",
@@ -55,8 +58,9 @@ class Source(models.Model):
     # Last rate-limit budget the platform reported: {"remaining", "limit", "reset_at"}; after
     # a 429 also "limited_until", when polling resumes.
     rate_limit = models.JSONField(_("rate limit"), default=dict, blank=True)
-    # Not polled before this time (a 429's reset time): the scheduler and the lease skip the
-    # source until then. Null: the poll interval alone decides.
+    # Not polled before this time (a 429's reset time, or the backoff after a failed poll): the
+    # scheduler and the lease skip the source until then, and it is due at once after it.
+    # Null: the poll interval alone decides.
     next_poll_at = models.DateTimeField(_("next poll at"), null=True, blank=True)
     # Poll lease: one poll per source at a time (conditional UPDATE, see services).
     lease_until = models.DateTimeField(null=True, blank=True)

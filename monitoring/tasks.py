@@ -26,25 +26,23 @@ def poll_due_sources() -> int:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(PlatformUnavailable,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
     soft_time_limit=50,
     time_limit=60,
 )
 def poll_source(self, source_id: int) -> None:
     """Fetch new posts for one source, ingest them, evaluate rules, route new alerts.
 
-    Safe to run twice."""
+    Safe to run twice. No Celery retries: a failed or rate-limited poll is recorded on the
+    source with the time of its next attempt, and the scheduler polls it again then."""
     source = selectors.source_get_for_poll(source_id=source_id)
     if source is None:
         logger.info("monitoring.poll_source.skipped", extra={"source_id": source_id})
         return
     try:
         result = services.source_poll(source=source, owner=self.request.id or "")
-    except PlatformRateLimited:
-        # Recorded on the source: the scheduler resumes it after the platform's reset.
+    except (PlatformRateLimited, PlatformUnavailable):
+        # Transient, and recorded on the source: the scheduler retries after the backoff or
+        # the platform's reset. Other errors raise (and are logged).
         return
     # Pipeline step two: new alerts join an open incident quietly or enter the triage queue,
     # and open incidents follow their growth (severity rises live).

@@ -26,7 +26,14 @@ from realtime.publisher import publish_on_commit
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120
+# Down: at least DOWN_AFTER_FAILURES failed polls in a row AND failing for DOWN_AFTER since the
+# first of them. With the backoff below (30 s, 60 s, 120 s, 240 s, then every 5 minutes, each
+# plus jitter) that is the fourth failed poll, about 3.5 minutes into an outage; a shorter
+# blip leaves the source Lagging and raises no alert.
 DOWN_AFTER_FAILURES = 3
+DOWN_AFTER = timedelta(minutes=3)
+RETRY_BACKOFF_FIRST = 30.0
+RETRY_BACKOFF_MAX = 300.0
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
@@ -146,19 +153,31 @@ def source_poll(
     return PollResult(fetched=fetched, inserted=inserted, alert_ids=[a.pk for a in alerts])
 
 
-def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:
-    """Record a failed poll: error, failure count, health; frees the lease.
+def retry_backoff(failures: int) -> float:
+    """Seconds to wait after the `failures`-th failed poll in a row (before jitter): 30, 60,
+    120, 240, then RETRY_BACKOFF_MAX."""
+    return min(RETRY_BACKOFF_FIRST * 2 ** min(failures - 1, 10), RETRY_BACKOFF_MAX)
 
+
+def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:
+    """Record a failed poll: error, failure count, health, and the next attempt after an
+    exponential backoff with jitter (`next_poll_at`); frees the lease.
+
+    `down` after DOWN_AFTER_FAILURES failures in a row spanning DOWN_AFTER, else `lagging`.
     On the poll that makes the source `down`, raises a `source_down` alert (once per outage).
     """
-    source.refresh_from_db(fields=["consecutive_failures", "health"])
+    source.refresh_from_db(fields=["consecutive_failures", "failing_since", "health"])
     failures = source.consecutive_failures + 1
-    health = Source.Health.DOWN if failures >= DOWN_AFTER_FAILURES else Source.Health.LAGGING
+    since = source.failing_since if failures > 1 and source.failing_since else now
+    down = failures >= DOWN_AFTER_FAILURES and now - since >= DOWN_AFTER
+    health = Source.Health.DOWN if down else Source.Health.LAGGING
     Source.objects.filter(pk=source.pk).update(
         consecutive_failures=failures,
+        failing_since=since,
         last_error=f"{type(error).__name__}: {error}"[:2000],
         last_error_at=now,
         health=health,
+        next_poll_at=now + _jittered(retry_backoff(failures)),
         lease_until=None,
     )
     logger.warning(
@@ -167,7 +186,7 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
     )
     if health != source.health:
         _publish_health(source.pk)
-    if failures == DOWN_AFTER_FAILURES:
+    if down and source.health != Source.Health.DOWN:
         source_down_alert_raise(source=source, failures=failures, error=error, now=now)
 
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from monitoring.credentials import credentials_encrypt
 from monitoring.models import Alert, Source, WatchTerm
-from monitoring.platforms.base import PlatformRateLimited
+from monitoring.platforms.base import PlatformRateLimited, PlatformUnavailable
 from monitoring.selectors import source_ids_due
 from monitoring.services import source_poll
+from monitoring.tasks import poll_source
 from tests.factories import MembershipFactory, SourceFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,3 +123,52 @@ def test_sources_page_shows_until_when_a_source_is_rate_limited(x_source, client
     assert f"Rate-limited until {until:%H:%M}" in client.get(url).content.decode()
     client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
     assert f"Platformlimiet bereikt, wacht tot {until:%H:%M}" in client.get(url).content.decode()
+
+
+X_EMPTY = {"meta": {"result_count": 0}}
+
+
+@responses.activate
+def test_a_short_outage_is_retried_after_a_backoff_and_raises_no_alert(x_source):
+    # One task run against a 503: one request, no immediate retries.
+    responses.add("GET", SEARCH_URL, status=503)
+    poll_source.apply(args=[x_source.pk])
+    assert len(responses.calls) == 1
+    source = Source.objects.get(pk=x_source.pk)
+    assert source.health == Source.Health.LAGGING
+    failed_at = source.last_error_at
+    assert source.next_poll_at - failed_at >= timedelta(seconds=30)
+    assert x_source.pk not in source_ids_due(now=failed_at + timedelta(seconds=29))
+    # The platform is back by the next attempt.
+    responses.replace("GET", SEARCH_URL, json=X_EMPTY)
+    assert x_source.pk in source_ids_due(now=source.next_poll_at)
+    _poll(x_source, source.next_poll_at)
+    source = Source.objects.get(pk=x_source.pk)
+    assert (source.health, source.consecutive_failures) == (Source.Health.OK, 0)
+    assert not Alert.objects.filter(rule_kind="source_down").exists()
+
+
+@responses.activate
+def test_backoff_doubles_from_30_seconds_to_a_5_minute_cap_with_jitter(x_source):
+    responses.add("GET", SEARCH_URL, status=503)
+    now, waits = T0, []
+    for _ in range(6):
+        _poll(x_source, now, PlatformUnavailable)
+        next_poll_at = Source.objects.get(pk=x_source.pk).next_poll_at
+        waits.append((next_poll_at - now).total_seconds())
+        now = next_poll_at
+    for wait, nominal in zip(waits, (30, 60, 120, 240, 300, 300), strict=True):
+        assert nominal <= wait <= nominal + min(nominal / 4, 30)
+    assert len(set(waits)) == 6
+
+
+@responses.activate
+def test_down_needs_three_failures_and_three_minutes_of_failing(x_source):
+    responses.add("GET", SEARCH_URL, status=503)
+    for offset in (0, 40, 120):
+        _poll(x_source, T0 + timedelta(seconds=offset), PlatformUnavailable)
+    assert Source.objects.get(pk=x_source.pk).health == Source.Health.LAGGING
+    assert not Alert.objects.filter(rule_kind="source_down").exists()
+    _poll(x_source, T0 + timedelta(seconds=280), PlatformUnavailable)
+    assert Source.objects.get(pk=x_source.pk).health == Source.Health.DOWN
+    assert Alert.objects.filter(rule_kind="source_down").count() == 1
