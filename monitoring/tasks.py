@@ -7,7 +7,11 @@ from django.utils import timezone
 
 from incidents.services import alerts_route, incidents_refresh_open
 from monitoring import selectors, services
-from monitoring.platforms.base import PlatformRateLimited, PlatformUnavailable
+from monitoring.platforms.base import (
+    PlatformMalformedBody,
+    PlatformRateLimited,
+    PlatformUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +44,7 @@ def poll_source(self, source_id: int) -> None:
         return
     try:
         result = services.source_poll(source=source, owner=self.request.id or "")
-    except (PlatformRateLimited, PlatformUnavailable):
+    except (PlatformRateLimited, PlatformUnavailable, PlatformMalformedBody):
         # Transient, and recorded on the source: the scheduler retries after the backoff or
         # the platform's reset. Other errors raise (and are logged).
         return

@@ -36,6 +36,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -291,7 +292,9 @@ def _json(response: requests.Response, what: str) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise PlatformBadPayload(f"{what}: response body is not JSON") from exc
+        raise PlatformMalformedBody(
+            f"{what}: response body is not JSON", raw=response.text
+        ) from exc
     if not isinstance(body, dict):
         raise PlatformBadPayload(f"{what}: response body is not a JSON object")
     return body

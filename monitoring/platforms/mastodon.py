@@ -30,6 +30,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -290,7 +291,9 @@ def _json(response: requests.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise PlatformBadPayload(f"{what}: response body is not JSON") from exc
+        raise PlatformMalformedBody(
+            f"{what}: response body is not JSON", raw=response.text
+        ) from exc
 
 
 def _at_or_below(status: Any, mark: str | None) -> bool:

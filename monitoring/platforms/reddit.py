@@ -35,6 +35,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -190,7 +191,7 @@ class RedditClient:
         except prawcore.OAuthException as exc:
             raise PlatformAuthError(f"reddit: {exc}") from exc
         except prawcore.BadJSON as exc:
-            raise PlatformBadPayload("body: not JSON") from exc
+            raise PlatformMalformedBody("body: not JSON", raw=exc.response.text) from exc
         except (prawcore.Redirect, prawcore.NotFound) as exc:
             raise PlatformBadPayload(f"settings.subreddits: {path} does not exist") from exc
         except prawcore.ResponseException as exc:  # incl. Forbidden, InvalidToken (401/403)

@@ -34,6 +34,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -206,7 +207,7 @@ def _page_body(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise PlatformBadPayload("body: not JSON") from exc
+        raise PlatformMalformedBody("body: not JSON", raw=response.text) from exc
     if not isinstance(body, dict):
         raise PlatformBadPayload("body: not a JSON object")
     meta = body.get("meta")
@@ -226,7 +227,7 @@ def _lookup_body(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise PlatformBadPayload("body: not JSON") from exc
+        raise PlatformMalformedBody("body: not JSON", raw=response.text) from exc
     if not isinstance(body, dict):
         raise PlatformBadPayload("body: not a JSON object")
     if "data" not in body and "errors" not in body:

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from monitoring.models import Source
+from monitoring.models import DeadLetter, Source
 from monitoring.platforms import client_for
-from monitoring.platforms.base import PlatformError, PlatformRateLimited
+from monitoring.platforms.base import PlatformError, PlatformMalformedBody, PlatformRateLimited
 from monitoring.query import compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
@@ -34,6 +34,8 @@ DOWN_AFTER_FAILURES = 3
 DOWN_AFTER = timedelta(minutes=3)
 RETRY_BACKOFF_FIRST = 30.0
 RETRY_BACKOFF_MAX = 300.0
+# A body that is not JSON is kept in the dead letters up to this many characters.
+DEAD_LETTER_BODY_MAX = 100_000
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
@@ -142,6 +144,8 @@ def source_poll(
         source_record_rate_limit(source=source, error=exc, now=now)
         raise
     except PlatformError as exc:
+        if isinstance(exc, PlatformMalformedBody):
+            source_dead_letter_body(source=source, error=exc)
         source_record_failure(source=source, error=exc, now=now)
         raise
     finally:
@@ -188,6 +192,21 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
         _publish_health(source.pk)
     if down and source.health != Source.Health.DOWN:
         source_down_alert_raise(source=source, failures=failures, error=error, now=now)
+
+
+def source_dead_letter_body(*, source: Source, error: PlatformMalformedBody) -> DeadLetter:
+    """Keep a response body that was not JSON as a dead letter: the reason, and the body cut at
+    DEAD_LETTER_BODY_MAX characters (NULs dropped: PostgreSQL text refuses them)."""
+    raw = error.raw.replace("\x00", "")
+    if len(raw) > DEAD_LETTER_BODY_MAX:
+        raw = f"{raw[:DEAD_LETTER_BODY_MAX]}\n[… cut: {len(raw):,} characters in all]"
+    return DeadLetter.objects.create(
+        workspace_id=source.workspace_id,
+        source=source,
+        platform=source.platform,
+        reason=str(error)[:2000],
+        raw=raw,
+    )
 
 
 def source_record_rate_limit(*, source: Source, error: PlatformRateLimited, now: datetime) -> None:
