@@ -7,6 +7,7 @@ position; keys of queries that no longer exist are dropped.
 
 import logging
 import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,6 +37,11 @@ RETRY_BACKOFF_FIRST = 30.0
 RETRY_BACKOFF_MAX = 300.0
 # A body that is not JSON is kept in the dead letters up to this many characters.
 DEAD_LETTER_BODY_MAX = 100_000
+# Credentials that can sit in a URL of an error message: user:password@, secret-looking params.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)[^&\s]+"
+)
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
@@ -115,8 +121,9 @@ def source_poll(
     Returns the ids of NEW alerts, which the caller routes (incidents.services.alerts_route).
     Holds the source's lease during the poll (skips, returning `skipped`, while another poll
     holds it or the source waits for a rate-limit reset); records health on success and
-    failure. Re-raises PlatformError after recording it: a 429 pauses the source until the
-    platform's reset (not a failure), anything else counts as a failed poll.
+    failure. Re-raises every error after recording it: a 429 pauses the source until the
+    platform's reset (not a failure); anything else (platform errors, the soft time limit, a
+    database error) counts as a failed poll.
     """
     now = now or timezone.now()
     health_before = source.health
@@ -148,6 +155,10 @@ def source_poll(
             source_dead_letter_body(source=source, error=exc)
         source_record_failure(source=source, error=exc, now=now)
         raise
+    except Exception as exc:
+        # The soft time limit, a database error, a bug: CrisisCenter is just as blind.
+        _record_failure_of_our_own(source=source, error=exc, now=now)
+        raise
     finally:
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
     if health_before != Source.Health.OK:
@@ -163,6 +174,32 @@ def retry_backoff(failures: int) -> float:
     return min(RETRY_BACKOFF_FIRST * 2 ** min(failures - 1, 10), RETRY_BACKOFF_MAX)
 
 
+def poll_error_text(error: Exception) -> str:
+    """A failed poll's error as stored and shown to members: a platform error's message with
+    credentials in URLs masked; of any other error only its type (a database error can quote a
+    post, an exception's text a secret)."""
+    if not isinstance(error, PlatformError):
+        return f"{type(error).__name__}: the poll failed inside CrisisCenter, not at the platform"
+    text = _URL_USERINFO.sub(r"\1***@", f"{type(error).__name__}: {error}")
+    return _URL_SECRET_PARAM.sub(r"\1***", text)[:2000]
+
+
+def _record_failure_of_our_own(*, source: Source, error: Exception, now: datetime) -> None:
+    """Record a non-platform failure; if even that fails (the database is gone), log it (type
+    only) and let the caller raise the original error."""
+    try:
+        source_record_failure(source=source, error=error, now=now)
+    except Exception as record_error:
+        logger.error(
+            "monitoring.source_poll.failure_not_recorded",
+            extra={
+                "source_id": source.pk,
+                "error": type(error).__name__,
+                "record_error": type(record_error).__name__,
+            },
+        )
+
+
 def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:
     """Record a failed poll: error, failure count, health, and the next attempt after an
     exponential backoff with jitter (`next_poll_at`); frees the lease.
@@ -175,10 +212,11 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
     since = source.failing_since if failures > 1 and source.failing_since else now
     down = failures >= DOWN_AFTER_FAILURES and now - since >= DOWN_AFTER
     health = Source.Health.DOWN if down else Source.Health.LAGGING
+    error_text = poll_error_text(error)
     Source.objects.filter(pk=source.pk).update(
         consecutive_failures=failures,
         failing_since=since,
-        last_error=f"{type(error).__name__}: {error}"[:2000],
+        last_error=error_text,
         last_error_at=now,
         health=health,
         next_poll_at=now + _jittered(retry_backoff(failures)),
@@ -191,7 +229,7 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
     if health != source.health:
         _publish_health(source.pk)
     if down and source.health != Source.Health.DOWN:
-        source_down_alert_raise(source=source, failures=failures, error=error, now=now)
+        source_down_alert_raise(source=source, failures=failures, error=error_text, now=now)
 
 
 def source_dead_letter_body(*, source: Source, error: PlatformMalformedBody) -> DeadLetter:
