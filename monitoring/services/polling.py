@@ -2,7 +2,9 @@
 
 A source's cursor is a dict keyed by the compiled platform query, so every query (a workspace
 may need several when its watch terms exceed a platform's query length) keeps its own
-position; keys of queries that no longer exist are dropped.
+position; keys of queries that no longer exist are dropped. A query without a position yet,
+because watch terms were edited, starts where the source's earlier queries had got to if its
+platform client can carry a position over (`resume_cursor`), instead of at the newest page.
 """
 
 import logging
@@ -10,6 +12,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -113,6 +116,17 @@ def _queries_for(source: Source) -> list[str]:
     return compile_terms(queries, source.platform, max_length=max_length)
 
 
+def _cursors_for(client: object, stored: dict[str, Any], queries: list[str]) -> dict[str, Any]:
+    """Each query's cursor: its own; for a query new since the last poll, the position the
+    stored queries had reached, where the client can carry one over; else none (newest page)."""
+    cursors = {q: c for q, c in stored.items() if q in queries}
+    resume = getattr(client, "resume_cursor", None)
+    if resume is None or all(q in cursors for q in queries):
+        return cursors
+    carried = resume([c for c in stored.values() if isinstance(c, dict)])
+    return {q: cursors.get(q) or dict(carried) for q in queries}
+
+
 def source_poll(
     *, source: Source, now: datetime | None = None, limit: int = 100, owner: str = ""
 ) -> PollResult:
@@ -134,7 +148,7 @@ def source_poll(
     try:
         client = client_for(source.platform, source.settings, source_credentials(source=source))
         queries = _queries_for(source)
-        cursors = {q: c for q, c in (source.cursor or {}).items() if q in queries}
+        cursors = _cursors_for(client, source.cursor or {}, queries)
         for query in queries:
             page = client.fetch(cursor=cursors.get(query, {}), now=now, limit=limit, query=query)
             cursors[query] = page.next_cursor
