@@ -1,9 +1,11 @@
 """Sources, watch terms, mentions, alert rules and alerts (one workspace owns each)."""
 
 from collections import defaultdict
+from datetime import datetime
 
 from django.conf import settings as django_settings
 from django.db import models
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -45,13 +47,21 @@ class Source(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     last_item_count = models.PositiveIntegerField(_("items in last poll"), default=0)
     consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    # First failed poll of the current run of failures (meaningful while consecutive_failures
+    # > 0): "down" needs failures over a stretch of time, not three in a row within seconds.
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
     # Secrets (API tokens, webhook key) as Fernet ciphertext; never shown back (credentials.py).
     credentials_encrypted = models.TextField(blank=True, editable=False)
     # Monthly read quota where the platform has one (X): {"used", "cap", "reset_day",
     # "checked_at"}.
     quota = models.JSONField(_("monthly quota"), default=dict, blank=True)
-    # Last rate-limit budget the platform reported: {"remaining", "limit", "reset_at"}.
+    # Last rate-limit budget the platform reported: {"remaining", "limit", "reset_at"}; after
+    # a 429 also "limited_until", when polling resumes.
     rate_limit = models.JSONField(_("rate limit"), default=dict, blank=True)
+    # Not polled before this time (a 429's reset time, or the backoff after a failed poll): the
+    # scheduler and the lease skip the source until then, and it is due at once after it.
+    # Null: the poll interval alone decides.
+    next_poll_at = models.DateTimeField(_("next poll at"), null=True, blank=True)
     # Poll lease: one poll per source at a time (conditional UPDATE, see services).
     lease_until = models.DateTimeField(null=True, blank=True)
     # Task id holding the lease: a redelivered message (same id, after a worker crash) may
@@ -66,6 +76,15 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_platform_display()})"
+
+    @property
+    def rate_limited_until(self) -> datetime | None:
+        """When polling resumes after the platform's 429, while it still waits; else None."""
+        until = (self.rate_limit or {}).get("limited_until")
+        if not until:
+            return None
+        resume = datetime.fromisoformat(until)
+        return resume if resume > timezone.now() else None
 
 
 class WatchTerm(models.Model):

@@ -118,14 +118,19 @@ def dead_letter_list(*, user: User, workspace: str | None = None) -> QuerySet[De
 
 
 def source_ids_due(*, now: datetime) -> list[int]:
-    """Enabled sources whose interval has passed since their last poll and that hold no lease."""
-    sources = Source.objects.filter(is_enabled=True).filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    """Enabled sources that hold no lease and are due: their `next_poll_at` has come, or (none
+    set) their interval has passed since their last poll. A source paused until a platform's
+    rate-limit reset is not due before it."""
+    sources = Source.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now),
+        Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now),
+        is_enabled=True,
     )
     return [
         s.pk
-        for s in sources.only("pk", "last_polled_at", "poll_interval_seconds")
-        if s.last_polled_at is None
+        for s in sources.only("pk", "last_polled_at", "poll_interval_seconds", "next_poll_at")
+        if s.next_poll_at is not None
+        or s.last_polled_at is None
         or s.last_polled_at + timedelta(seconds=s.poll_interval_seconds) <= now
     ]
 

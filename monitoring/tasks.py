@@ -7,7 +7,11 @@ from django.utils import timezone
 
 from incidents.services import alerts_route, incidents_refresh_open
 from monitoring import selectors, services
-from monitoring.platforms.base import PlatformRateLimited, PlatformUnavailable
+from monitoring.platforms.base import (
+    PlatformMalformedBody,
+    PlatformRateLimited,
+    PlatformUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,26 +30,24 @@ def poll_due_sources() -> int:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(PlatformUnavailable,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
     soft_time_limit=50,
     time_limit=60,
 )
 def poll_source(self, source_id: int) -> None:
     """Fetch new posts for one source, ingest them, evaluate rules, route new alerts.
 
-    Safe to run twice."""
+    Safe to run twice. No Celery retries: a failed or rate-limited poll is recorded on the
+    source with the time of its next attempt, and the scheduler polls it again then."""
     source = selectors.source_get_for_poll(source_id=source_id)
     if source is None:
         logger.info("monitoring.poll_source.skipped", extra={"source_id": source_id})
         return
     try:
         result = services.source_poll(source=source, owner=self.request.id or "")
-    except PlatformRateLimited as exc:
-        # Honour Retry-After; stays far below the broker's visibility timeout.
-        raise self.retry(exc=exc, countdown=min(exc.retry_after, 900)) from exc
+    except (PlatformRateLimited, PlatformUnavailable, PlatformMalformedBody):
+        # Transient, and recorded on the source: the scheduler retries after the backoff or
+        # the platform's reset. Other errors raise (and are logged).
+        return
     # Pipeline step two: new alerts join an open incident quietly or enter the triage queue,
     # and open incidents follow their growth (severity rises live).
     alerts_route(alert_ids=result.alert_ids)

@@ -86,3 +86,12 @@ class PlatformAuthError(PlatformError):
 
 class PlatformBadPayload(PlatformError):
     """The response could not be understood; names the offending field."""
+
+
+class PlatformMalformedBody(PlatformBadPayload):
+    """A whole response body that is not JSON (a proxy's error page, a cut-off response):
+    retried like an outage; `raw` is the body, for the dead letters."""
+
+    def __init__(self, message: str, raw: str) -> None:
+        super().__init__(message)
+        self.raw = raw

@@ -16,7 +16,9 @@ sweep longer than `limit` keeps its page cursor and top in `paging` and goes on 
 that arrive meanwhile are in the next sweep. Times are the AppView's sort time, min(createdAt,
 indexedAt); `since` is sent too, so the server stops at the same place. The overlap catches
 posts indexed late; it re-reads a minute of posts (duplicates are dropped by ingest). A first
-poll sweeps back `initial_lookback_seconds`.
+poll sweeps back `initial_lookback_seconds`; a query new to a source that was polled before
+(watch terms edited) sweeps back to the oldest `newest_seen` of its other queries
+(`resume_cursor`).
 
 `lookup` re-reads known posts (fresh counts) with `app.bsky.feed.getPosts`, LOOKUP_MAX a request.
 
@@ -36,6 +38,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -124,6 +127,18 @@ class BlueskyClient:
         paging = {"cursor": page_cursor, "top": top.isoformat() if top else None}
         next_cursor = {"newest_seen": mark.isoformat(), "paging": paging}
         return Page(posts, next_cursor, rejected, rate_limit)
+
+    @staticmethod
+    def resume_cursor(cursors: list[dict[str, Any]]) -> dict[str, Any]:
+        """The cursor for a new query that goes on where these cursors (of the queries it
+        replaces) stopped: their oldest `newest_seen`; {} if none has a readable one."""
+        seen = []
+        for cursor in cursors:
+            try:
+                seen.append(_time(cursor["newest_seen"], "cursor.newest_seen"))
+            except (KeyError, ValueError):
+                continue
+        return {"newest_seen": min(seen).isoformat(), "paging": {}} if seen else {}
 
     def _search(
         self, query: str, budget: int, page_cursor: str | None, floor: datetime, now: datetime
@@ -291,7 +306,9 @@ def _json(response: requests.Response, what: str) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise PlatformBadPayload(f"{what}: response body is not JSON") from exc
+        raise PlatformMalformedBody(
+            f"{what}: response body is not JSON", raw=response.text
+        ) from exc
     if not isinstance(body, dict):
         raise PlatformBadPayload(f"{what}: response body is not a JSON object")
     return body

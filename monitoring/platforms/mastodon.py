@@ -11,6 +11,8 @@ Cursor `{"since_id": {"tag:banknoord": id, "search": id}, "paging": {"search": {
 - Search returns newest first (sorted by id desc; `min_id` is only a lower bound there), so a
   search sweep pages older with `max_id` until it reaches the stored id, keeping its state in
   `paging.search` between calls; only a finished sweep moves `since_id.search`.
+A query new to a source that was polled before (watch terms edited) starts every stream at the
+lowest id the other queries' cursors hold (`resume_cursor`), so the edit skips nothing.
 Known limit: Mastodon gives federated statuses ids from their creation time, so one that
 arrives later than statuses newer than it can land below the stored id and is not seen.
 Status ids are local to the instance; `author_handle` is `user@host` also for local accounts.
@@ -30,6 +32,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -105,6 +108,18 @@ class MastodonClient:
             rejected=state.rejected,
             rate_limit=state.rate_limit,
         )
+
+    @staticmethod
+    def resume_cursor(cursors: list[dict[str, Any]]) -> dict[str, Any]:
+        """The cursor for a new query that goes on where these cursors (of the queries it
+        replaces) stopped: per stream their lowest `since_id`. A search sweep in progress is
+        not carried: the new query's sweep pages down to that id itself."""
+        marks: dict[str, str] = {}
+        for cursor in cursors:
+            for stream, mark in (cursor.get("since_id") or {}).items():
+                if mark and (stream not in marks or _id_key(mark) < _id_key(marks[stream])):
+                    marks[stream] = mark
+        return {"since_id": marks, "paging": {}} if marks else {}
 
     def lookup(self, external_ids: list[str]) -> Page:
         """These statuses as they are now, mapped as in `fetch`: LOOKUP_MAX per
@@ -290,7 +305,9 @@ def _json(response: requests.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError as exc:
-        raise PlatformBadPayload(f"{what}: response body is not JSON") from exc
+        raise PlatformMalformedBody(
+            f"{what}: response body is not JSON", raw=response.text
+        ) from exc
 
 
 def _at_or_below(status: Any, mark: str | None) -> bool:

@@ -15,7 +15,9 @@ and timestamps are whole seconds, so several items can share a second:
 - the cursor moves to the newest second returned; `seen` holds the fullnames returned at that
   second (plus the earlier `seen` if the second did not change).
 What `limit` held back is newer than the cursor and comes next time: nothing is skipped. The
-first poll (no cursor) reads one page and starts there: no backfill.
+first poll (no cursor) reads one page and starts there: no backfill. A query new to a source
+that was polled before (watch terms edited) starts each stream at the earliest position its
+other queries had reached (`resume_cursor`), so the edit loses nothing.
 
 We call `Reddit.request` rather than praw's listing models: it keeps the raw JSON (dead letters
 need it), pages explicitly, and avoids praw's lazy fetch of a missing attribute (an extra request).
@@ -35,6 +37,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -127,6 +130,22 @@ class RedditClient:
         rate_limit = _rate_limit(self.session.rate_headers, datetime.now(UTC))
         return Page(posts=posts, next_cursor={}, rejected=rejected, rate_limit=rate_limit)
 
+    @staticmethod
+    def resume_cursor(cursors: list[dict[str, Any]]) -> dict[str, Any]:
+        """The cursor for a new query that goes on where these cursors (of the queries it
+        replaces) stopped: per stream, the earliest position any of them had reached."""
+        resumed = {}
+        for stream in ("submissions", "comments"):
+            states = [
+                c[stream]
+                for c in cursors
+                if isinstance(c.get(stream), dict) and c[stream].get("after_utc") is not None
+            ]
+            if states:
+                first = min(states, key=lambda state: state["after_utc"])
+                resumed[stream] = {"after_utc": first["after_utc"], "seen": first.get("seen") or []}
+        return resumed
+
     def _streams(
         self, cursor: dict[str, Any], now: datetime, query: str
     ) -> list[tuple[str, str, dict[str, Any]]]:
@@ -190,7 +209,7 @@ class RedditClient:
         except prawcore.OAuthException as exc:
             raise PlatformAuthError(f"reddit: {exc}") from exc
         except prawcore.BadJSON as exc:
-            raise PlatformBadPayload("body: not JSON") from exc
+            raise PlatformMalformedBody("body: not JSON", raw=exc.response.text) from exc
         except (prawcore.Redirect, prawcore.NotFound) as exc:
             raise PlatformBadPayload(f"settings.subreddits: {path} does not exist") from exc
         except prawcore.ResponseException as exc:  # incl. Forbidden, InvalidToken (401/403)

@@ -15,8 +15,10 @@ So a crash or a 429 in the middle of a run resumes at the stored `next_token` an
 `lookup` re-reads known tweets (GET /2/tweets, LOOKUP_MAX ids a request) for fresh counts.
 
 The first poll of a source (no `since_id`) reads only the newest page and starts from there: no
-backfill of X's seven-day window. X pages hold 10-100 tweets, so `limit` below 10 still asks
-for 10 (a page cannot be cut without losing its `next_token` position).
+backfill of X's seven-day window. A query new to a source that was polled before (watch terms
+edited) starts a run from the lowest `since_id` its other queries had reached
+(`resume_cursor`), so the edit loses no tweets. X pages hold 10-100 tweets, so `limit` below 10
+still asks for 10 (a page cannot be cut without losing its `next_token` position).
 """
 
 import json
@@ -34,6 +36,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RateLimit,
@@ -127,6 +130,16 @@ class XClient:
             rate_limit=_rate_limit(response.headers),
         )
 
+    @staticmethod
+    def resume_cursor(cursors: list[dict[str, Any]]) -> dict[str, Any]:
+        """The cursor for a new query that goes on where these cursors (of the queries it
+        replaces) stopped: a run from their lowest `since_id`; {} if none has one."""
+        ids = [str(c["since_id"]) for c in cursors if c.get("since_id")]
+        if not ids:
+            return {}
+        since_id = min(ids, key=lambda i: (len(i), i))
+        return {"since_id": since_id, "next_token": None, "pending_since_id": None}
+
     def _full_query(self, query: str) -> str:
         if not self.query_suffix.strip():
             return query
@@ -206,7 +219,7 @@ def _page_body(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise PlatformBadPayload("body: not JSON") from exc
+        raise PlatformMalformedBody("body: not JSON", raw=response.text) from exc
     if not isinstance(body, dict):
         raise PlatformBadPayload("body: not a JSON object")
     meta = body.get("meta")
@@ -226,7 +239,7 @@ def _lookup_body(response: requests.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise PlatformBadPayload("body: not JSON") from exc
+        raise PlatformMalformedBody("body: not JSON", raw=response.text) from exc
     if not isinstance(body, dict):
         raise PlatformBadPayload("body: not a JSON object")
     if "data" not in body and "errors" not in body:

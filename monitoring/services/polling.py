@@ -2,19 +2,24 @@
 
 A source's cursor is a dict keyed by the compiled platform query, so every query (a workspace
 may need several when its watch terms exceed a platform's query length) keeps its own
-position; keys of queries that no longer exist are dropped.
+position; keys of queries that no longer exist are dropped. A query without a position yet,
+because watch terms were edited, starts where the source's earlier queries had got to if its
+platform client can carry a position over (`resume_cursor`), instead of at the newest page.
 """
 
 import logging
+import random
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
-from monitoring.models import Source
+from monitoring.models import DeadLetter, Source
 from monitoring.platforms import client_for
-from monitoring.platforms.base import PlatformError
+from monitoring.platforms.base import PlatformError, PlatformMalformedBody, PlatformRateLimited
 from monitoring.query import compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
@@ -25,11 +30,30 @@ from realtime.publisher import publish_on_commit
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120
+# Down: at least DOWN_AFTER_FAILURES failed polls in a row AND failing for DOWN_AFTER since the
+# first of them. With the backoff below (30 s, 60 s, 120 s, 240 s, then every 5 minutes, each
+# plus jitter) that is the fourth failed poll, about 3.5 minutes into an outage; a shorter
+# blip leaves the source Lagging and raises no alert.
 DOWN_AFTER_FAILURES = 3
+DOWN_AFTER = timedelta(minutes=3)
+RETRY_BACKOFF_FIRST = 30.0
+RETRY_BACKOFF_MAX = 300.0
+# A body that is not JSON is kept in the dead letters up to this many characters.
+DEAD_LETTER_BODY_MAX = 100_000
+# Credentials that can sit in a URL of an error message: user:password@, secret-looking params.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)[^&\s]+"
+)
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
 QUOTA_EVERY = timedelta(hours=1)
+# A 429 pauses the source until the platform's reset, at most this long (a garbled header
+# must not silence a source for days); each wait gets up to a quarter more, at most
+# JITTER_MAX_SECONDS, so sources sharing a token do not all come back at the same second.
+RATE_LIMIT_MAX_WAIT = timedelta(hours=1)
+JITTER_MAX_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -41,7 +65,8 @@ class PollResult:
 
 
 def source_lease_acquire(*, source: Source, now: datetime, owner: str = "") -> bool:
-    """Take the poll lease on the source (conditional UPDATE). False if another poll holds it.
+    """Take the poll lease on the source (conditional UPDATE). False if another poll holds it
+    or the source waits for its `next_poll_at` (a rate-limit reset), whoever asks.
 
     `owner` (the task id) may retake a lease it still holds: a message redelivered after a
     worker died mid-poll carries the same id.
@@ -51,23 +76,30 @@ def source_lease_acquire(*, source: Source, now: datetime, owner: str = "") -> b
         free |= Q(lease_owner=owner)
     got = (
         Source.objects.filter(pk=source.pk, is_enabled=True)
-        .filter(free)
+        .filter(free, Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now))
         .update(
             lease_until=now + timedelta(seconds=LEASE_SECONDS),
             lease_owner=owner,
             last_polled_at=now,
+            next_poll_at=None,
         )
     )
     return got == 1
 
 
 def sources_claim_due(*, now: datetime) -> list[int]:
-    """The sources due for a poll, marked as polled now, so that a lagging queue receives each
-    source once per interval instead of once per beat tick."""
+    """The sources due for a poll, marked as polled now (and their `next_poll_at` used up), so
+    that a lagging queue receives each source once per interval instead of once per beat tick."""
     due = source_ids_due(now=now)
     if due:
-        Source.objects.filter(pk__in=due).update(last_polled_at=now)
+        Source.objects.filter(pk__in=due).update(last_polled_at=now, next_poll_at=None)
     return due
+
+
+def _jittered(seconds: float) -> timedelta:
+    """`seconds` plus up to a quarter more (at most JITTER_MAX_SECONDS)."""
+    spread = min(seconds / 4, JITTER_MAX_SECONDS)
+    return timedelta(seconds=seconds + random.uniform(0, spread))  # noqa: S311 - not security
 
 
 def _queries_for(source: Source) -> list[str]:
@@ -84,14 +116,28 @@ def _queries_for(source: Source) -> list[str]:
     return compile_terms(queries, source.platform, max_length=max_length)
 
 
+def _cursors_for(client: object, stored: dict[str, Any], queries: list[str]) -> dict[str, Any]:
+    """Each query's cursor: its own; for a query new since the last poll, the position the
+    stored queries had reached, where the client can carry one over; else none (newest page)."""
+    cursors = {q: c for q, c in stored.items() if q in queries}
+    resume = getattr(client, "resume_cursor", None)
+    if resume is None or all(q in cursors for q in queries):
+        return cursors
+    carried = resume([c for c in stored.values() if isinstance(c, dict)])
+    return {q: cursors.get(q) or dict(carried) for q in queries}
+
+
 def source_poll(
     *, source: Source, now: datetime | None = None, limit: int = 100, owner: str = ""
 ) -> PollResult:
     """Fetch one page per compiled query for the source, ingest each, then evaluate rules.
 
     Returns the ids of NEW alerts, which the caller routes (incidents.services.alerts_route).
-    Holds the source's lease during the poll; records health on success and failure.
-    Re-raises PlatformError after recording it (the task decides whether to retry).
+    Holds the source's lease during the poll (skips, returning `skipped`, while another poll
+    holds it or the source waits for a rate-limit reset); records health on success and
+    failure. Re-raises every error after recording it: a 429 pauses the source until the
+    platform's reset (not a failure); anything else (platform errors, the soft time limit, a
+    database error) counts as a failed poll.
     """
     now = now or timezone.now()
     health_before = source.health
@@ -102,7 +148,7 @@ def source_poll(
     try:
         client = client_for(source.platform, source.settings, source_credentials(source=source))
         queries = _queries_for(source)
-        cursors = {q: c for q, c in (source.cursor or {}).items() if q in queries}
+        cursors = _cursors_for(client, source.cursor or {}, queries)
         for query in queries:
             page = client.fetch(cursor=cursors.get(query, {}), now=now, limit=limit, query=query)
             cursors[query] = page.next_cursor
@@ -115,8 +161,17 @@ def source_poll(
             )
             fetched += len(page.posts)
             inserted += len(result.new)
+    except PlatformRateLimited as exc:
+        source_record_rate_limit(source=source, error=exc, now=now)
+        raise
     except PlatformError as exc:
+        if isinstance(exc, PlatformMalformedBody):
+            source_dead_letter_body(source=source, error=exc)
         source_record_failure(source=source, error=exc, now=now)
+        raise
+    except Exception as exc:
+        # The soft time limit, a database error, a bug: CrisisCenter is just as blind.
+        _record_failure_of_our_own(source=source, error=exc, now=now)
         raise
     finally:
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
@@ -127,19 +182,58 @@ def source_poll(
     return PollResult(fetched=fetched, inserted=inserted, alert_ids=[a.pk for a in alerts])
 
 
-def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:
-    """Record a failed poll: error, failure count, health; frees the lease.
+def retry_backoff(failures: int) -> float:
+    """Seconds to wait after the `failures`-th failed poll in a row (before jitter): 30, 60,
+    120, 240, then RETRY_BACKOFF_MAX."""
+    return min(RETRY_BACKOFF_FIRST * 2 ** min(failures - 1, 10), RETRY_BACKOFF_MAX)
 
+
+def poll_error_text(error: Exception) -> str:
+    """A failed poll's error as stored and shown to members: a platform error's message with
+    credentials in URLs masked; of any other error only its type (a database error can quote a
+    post, an exception's text a secret)."""
+    if not isinstance(error, PlatformError):
+        return f"{type(error).__name__}: the poll failed inside CrisisCenter, not at the platform"
+    text = _URL_USERINFO.sub(r"\1***@", f"{type(error).__name__}: {error}")
+    return _URL_SECRET_PARAM.sub(r"\1***", text)[:2000]
+
+
+def _record_failure_of_our_own(*, source: Source, error: Exception, now: datetime) -> None:
+    """Record a non-platform failure; if even that fails (the database is gone), log it (type
+    only) and let the caller raise the original error."""
+    try:
+        source_record_failure(source=source, error=error, now=now)
+    except Exception as record_error:
+        logger.error(
+            "monitoring.source_poll.failure_not_recorded",
+            extra={
+                "source_id": source.pk,
+                "error": type(error).__name__,
+                "record_error": type(record_error).__name__,
+            },
+        )
+
+
+def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:
+    """Record a failed poll: error, failure count, health, and the next attempt after an
+    exponential backoff with jitter (`next_poll_at`); frees the lease.
+
+    `down` after DOWN_AFTER_FAILURES failures in a row spanning DOWN_AFTER, else `lagging`.
     On the poll that makes the source `down`, raises a `source_down` alert (once per outage).
     """
-    source.refresh_from_db(fields=["consecutive_failures", "health"])
+    source.refresh_from_db(fields=["consecutive_failures", "failing_since", "health"])
     failures = source.consecutive_failures + 1
-    health = Source.Health.DOWN if failures >= DOWN_AFTER_FAILURES else Source.Health.LAGGING
+    since = source.failing_since if failures > 1 and source.failing_since else now
+    down = failures >= DOWN_AFTER_FAILURES and now - since >= DOWN_AFTER
+    health = Source.Health.DOWN if down else Source.Health.LAGGING
+    error_text = poll_error_text(error)
     Source.objects.filter(pk=source.pk).update(
         consecutive_failures=failures,
-        last_error=f"{type(error).__name__}: {error}"[:2000],
+        failing_since=since,
+        last_error=error_text,
         last_error_at=now,
         health=health,
+        next_poll_at=now + _jittered(retry_backoff(failures)),
         lease_until=None,
     )
     logger.warning(
@@ -148,8 +242,45 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
     )
     if health != source.health:
         _publish_health(source.pk)
-    if failures == DOWN_AFTER_FAILURES:
-        source_down_alert_raise(source=source, failures=failures, error=error, now=now)
+    if down and source.health != Source.Health.DOWN:
+        source_down_alert_raise(source=source, failures=failures, error=error_text, now=now)
+
+
+def source_dead_letter_body(*, source: Source, error: PlatformMalformedBody) -> DeadLetter:
+    """Keep a response body that was not JSON as a dead letter: the reason, and the body cut at
+    DEAD_LETTER_BODY_MAX characters (NULs dropped: PostgreSQL text refuses them)."""
+    raw = error.raw.replace("\x00", "")
+    if len(raw) > DEAD_LETTER_BODY_MAX:
+        raw = f"{raw[:DEAD_LETTER_BODY_MAX]}\n[… cut: {len(raw):,} characters in all]"
+    return DeadLetter.objects.create(
+        workspace_id=source.workspace_id,
+        source=source,
+        platform=source.platform,
+        reason=str(error)[:2000],
+        raw=raw,
+    )
+
+
+def source_record_rate_limit(*, source: Source, error: PlatformRateLimited, now: datetime) -> None:
+    """Record a 429: the platform asked us to wait, so this is no failure (health and failure
+    count stay). The source is not polled before the reset time plus jitter (`next_poll_at`,
+    at most RATE_LIMIT_MAX_WAIT away); `rate_limit` shows the budget spent and until when."""
+    wait = min(max(error.retry_after, 1.0), RATE_LIMIT_MAX_WAIT.total_seconds())
+    resume = now + _jittered(wait)
+    source.refresh_from_db(fields=["rate_limit"])
+    rate_limit = {
+        **(source.rate_limit or {}),
+        "remaining": 0,
+        "reset_at": (now + timedelta(seconds=wait)).isoformat(),
+        "limited_until": resume.isoformat(),
+    }
+    Source.objects.filter(pk=source.pk).update(
+        next_poll_at=resume, rate_limit=rate_limit, lease_until=None, lease_owner=""
+    )
+    logger.info(
+        "monitoring.source_poll.rate_limited",
+        extra={"source_id": source.pk, "resume_at": resume.isoformat()},
+    )
 
 
 def _publish_health(source_id: int) -> None:

@@ -136,10 +136,10 @@ def alert_rules_evaluate(*, workspace_id: int, now: datetime) -> list[Alert]:
 
 
 @transaction.atomic
-def source_down_alert_raise(
-    *, source: Source, failures: int, error: Exception, now: datetime
-) -> Alert:
-    """Raise a `source_down` alert at once: the team must know when CrisisCenter goes blind."""
+def source_down_alert_raise(*, source: Source, failures: int, error: str, now: datetime) -> Alert:
+    """Raise a `source_down` alert at once: the team must know when CrisisCenter goes blind.
+
+    `error` is the last error as shown to members (no secrets, no post text)."""
     alert = Alert.objects.create(
         workspace_id=source.workspace_id,
         rule=None,
@@ -150,7 +150,7 @@ def source_down_alert_raise(
             "source": source.name,
             "platform": source.platform,
             "failures": failures,
-            "error": f"{type(error).__name__}: {error}"[:300],
+            "error": error[:300],
         },
         mention_ids=[],
         created_at=now,

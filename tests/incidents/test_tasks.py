@@ -8,7 +8,13 @@ from incidents.selectors import mention_ids_in_open_incidents
 from incidents.tasks import refresh_engagement
 from monitoring.models import Mention
 from monitoring.tasks import poll_source
-from tests.factories import AlertFactory, IncidentFactory, MentionFactory, SourceFactory
+from tests.factories import (
+    AlertFactory,
+    IncidentFactory,
+    MentionFactory,
+    SourceFactory,
+    WorkspaceFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,3 +56,30 @@ def test_mentions_to_refresh_past_the_limit_are_the_newest():
     incident.mentions.add(ids[3])
     assert mention_ids_in_open_incidents(limit=10) == sorted(ids)
     assert mention_ids_in_open_incidents(limit=2) == sorted(ids)[-2:]
+
+
+def test_refresh_engagement_skips_sources_without_a_client_and_keeps_going_past_a_failing_one():
+    # Workspace A's open incident holds a pushed, an imported and a misconfigured source's
+    # mention; workspace B's holds polled demo mentions, which must still be refreshed.
+    a = WorkspaceFactory()
+    held = [
+        MentionFactory(workspace=a, source=SourceFactory(workspace=a, platform=platform))
+        for platform in ("webhook", "import")
+    ]
+    broken = SourceFactory(workspace=a, settings={"scenario": "nope"})
+    held.append(MentionFactory(workspace=a, source=broken, platform="demo"))
+    IncidentFactory(workspace=a).mentions.add(*held)
+    started = timezone.now() - timedelta(seconds=150)
+    demo = SourceFactory(
+        settings={"scenario": "en"}, cursor={"": {"started_at": started.isoformat(), "next": 0}}
+    )
+    poll_source.apply(args=[demo.pk])
+    polled = list(Mention.objects.filter(source=demo).order_by("id")[:2])
+    IncidentFactory(workspace=demo.workspace).mentions.add(*polled)
+
+    assert refresh_engagement.apply().result == 2
+    for before in polled:
+        assert Mention.objects.get(pk=before.pk).likes == before.likes * 2
+    assert not Mention.objects.filter(pk__in=[m.pk for m in held]).exclude(
+        engagement_refreshed_at=None
+    )

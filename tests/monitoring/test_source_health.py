@@ -1,11 +1,13 @@
 """Never blind: failures are recorded per source, and a source that keeps failing alerts."""
 
+from datetime import timedelta
+
 import pytest
 import responses
+from django.utils import timezone
 
 from monitoring.models import Alert, Source
 from monitoring.platforms.base import PlatformUnavailable
-from monitoring.tasks import poll_source
 from tests.factories import SourceFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,16 +25,20 @@ def news_source():
 
 
 @responses.activate
-def test_source_down_after_three_failures_raises_one_alert(news_source):
+def test_source_down_after_failing_for_minutes_raises_one_alert(news_source):
     responses.add(responses.GET, FEED, status=503)
-    for attempt in range(4):
-        Source.objects.filter(pk=news_source.pk).update(lease_until=None, last_polled_at=None)
+    start = timezone.now()
+    # Each poll comes after the previous one's backoff (30 s, 60 s, 120 s, plus jitter).
+    for offset in (0, 40, 120, 280, 600):
         source = Source.objects.get(pk=news_source.pk)
         with pytest.raises(PlatformUnavailable):
-            poll_source.run(source.pk) if attempt == 0 else _poll(source)
+            _poll(source, now=start + timedelta(seconds=offset))
+        if offset == 120:  # three failures, but only two minutes: lagging, not down yet
+            assert Source.objects.get(pk=news_source.pk).health == Source.Health.LAGGING
+            assert not Alert.objects.filter(rule_kind="source_down").exists()
     source = Source.objects.get(pk=news_source.pk)
     assert source.health == Source.Health.DOWN
-    assert source.consecutive_failures == 4
+    assert source.consecutive_failures == 5
     assert "503" in source.last_error or "Unavailable" in source.last_error
     alerts = Alert.objects.filter(workspace=source.workspace, rule_kind="source_down")
     assert alerts.count() == 1  # once per outage, not once per failed poll
@@ -40,10 +46,10 @@ def test_source_down_after_three_failures_raises_one_alert(news_source):
     assert source.name in alerts[0].explanation
 
 
-def _poll(source: Source) -> None:
+def _poll(source: Source, now=None) -> None:
     from monitoring.services import source_poll
 
-    source_poll(source=source)
+    source_poll(source=source, now=now)
 
 
 @responses.activate
@@ -63,8 +69,8 @@ def test_source_recovers_to_ok_after_a_good_poll(news_source):
         ),
         content_type="application/rss+xml",
     )
-    Source.objects.filter(pk=news_source.pk).update(lease_until=None)
-    _poll(Source.objects.get(pk=news_source.pk))
+    # After the backoff (30 s plus jitter) the next poll succeeds.
+    _poll(Source.objects.get(pk=news_source.pk), now=timezone.now() + timedelta(seconds=40))
     source = Source.objects.get(pk=news_source.pk)
     assert source.health == Source.Health.OK
     assert source.consecutive_failures == 0

@@ -1,0 +1,88 @@
+"""A page whose whole body is not JSON: its raw body is kept as a dead letter with the reason,
+and the poll is retried after the backoff like an outage. Platforms answer through `responses`
+at the HTTP boundary (Reddit's token from praw's recording)."""
+
+from datetime import timedelta
+
+import pytest
+import responses
+from django.utils import timezone
+
+from monitoring.credentials import credentials_encrypt
+from monitoring.models import DeadLetter, Source, WatchTerm
+from monitoring.platforms.base import PlatformBadPayload
+from monitoring.services import source_poll
+from tests.factories import SourceFactory, WorkspaceFactory
+from tests.monitoring.platforms import recorded
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+KEPT = 100_000  # characters of a body kept in a dead letter
+
+GATEWAY_PAGE = "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"
+X_SEARCH = "https://api.twitter.com/2/tweets/search/recent"
+MASTODON_TAG = "https://mastodon.example/api/v1/timelines/tag/banknoord"
+BLUESKY_SEARCH = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
+REDDIT_TOKEN = "https://www.reddit.com/api/v1/access_token"
+REDDIT_SEARCH = "https://oauth.reddit.com/r/askreddit/search/"
+
+PLATFORMS = {
+    "x": ({}, {"bearer_token": "test-token"}, X_SEARCH),
+    "mastodon": ({"instance": "https://mastodon.example", "hashtags": ["banknoord"]}, {}, None),
+    "bluesky": ({}, {}, BLUESKY_SEARCH),
+    "reddit": ({"subreddits": ["askreddit"]}, {"client_id": "i", "client_secret": "s"}, None),
+}
+
+
+def _source(platform: str) -> Source:
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query="Bank Noord")
+    settings, credentials, _url = PLATFORMS[platform]
+    return SourceFactory(
+        workspace=workspace,
+        platform=platform,
+        settings=settings,
+        credentials_encrypted=credentials_encrypt(credentials),
+    )
+
+
+def _serve(platform: str, body: str) -> None:
+    if platform == "reddit":
+        recorded("reddit/TestSubreddit.test_search.json", 0).register(
+            responses.mock, "POST", REDDIT_TOKEN
+        )
+    url = {"mastodon": MASTODON_TAG, "reddit": REDDIT_SEARCH}.get(platform) or PLATFORMS[platform][
+        2
+    ]
+    responses.add("GET", url, body=body, status=200, content_type="text/html")
+
+
+@pytest.mark.parametrize("platform", list(PLATFORMS))
+@responses.activate
+def test_a_page_that_is_not_json_is_dead_lettered_and_retried_after_a_backoff(platform):
+    source = _source(platform)
+    _serve(platform, GATEWAY_PAGE)
+    before = timezone.now()
+    with pytest.raises(PlatformBadPayload, match="not JSON"):
+        source_poll(source=source)
+    letter = DeadLetter.objects.get(source=source)
+    assert "not JSON" in letter.reason
+    assert letter.raw == GATEWAY_PAGE
+    assert (letter.workspace_id, letter.platform) == (source.workspace_id, platform)
+    source.refresh_from_db()
+    assert source.health == Source.Health.LAGGING
+    assert source.consecutive_failures == 1
+    assert source.next_poll_at >= before + timedelta(seconds=30)
+
+
+@responses.activate
+def test_a_huge_body_that_is_not_json_is_cut_and_stored_without_nuls():
+    source = _source("x")
+    body = "\x00<html>" + "x" * (KEPT * 3)
+    _serve("x", body)
+    with pytest.raises(PlatformBadPayload, match="not JSON"):
+        source_poll(source=source)
+    raw = DeadLetter.objects.get(source=source).raw
+    assert raw.startswith("<html>xxx")
+    assert KEPT < len(raw) < KEPT + 100
+    assert raw.endswith(f"[… cut: {len(body) - 1:,} characters in all]")

@@ -1,0 +1,111 @@
+"""Failures that are not the platform's (the soft time limit, the database) are failed polls
+too, and what a failed poll stores and logs holds no credentials and no post text.
+
+The soft time limit is raised where Celery's signal would land, in the HTTP call (`responses`);
+the database refuses rows through a real PostgreSQL trigger."""
+
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+import responses
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from monitoring.credentials import credentials_encrypt
+from monitoring.models import Alert, Mention, Source, WatchTerm
+from monitoring.platforms.base import PlatformUnavailable
+from monitoring.services import source_poll
+from tests.factories import SourceFactory, WorkspaceFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SEARCH_URL = "https://api.twitter.com/2/tweets/search/recent"
+REFUSED = "refused by the test trigger"
+
+
+@pytest.fixture
+def refusing_mentions():
+    """PostgreSQL refuses every new mention, quoting its text in the error."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_mention() RETURNS trigger AS $$ BEGIN "
+            f"RAISE EXCEPTION '{REFUSED}: %', NEW.text; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_refuse_mention BEFORE INSERT ON monitoring_mention "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_mention()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER test_refuse_mention ON monitoring_mention")
+        cursor.execute("DROP FUNCTION test_refuse_mention()")
+
+
+def _demo_source() -> Source:
+    started = timezone.now() - timedelta(seconds=150)
+    return SourceFactory(
+        settings={"scenario": "en"}, cursor={"": {"started_at": started.isoformat(), "next": 0}}
+    )
+
+
+@responses.activate
+def test_the_soft_time_limit_mid_poll_is_a_failed_poll():
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query="Bank Noord")
+    source = SourceFactory(
+        workspace=workspace,
+        platform="x",
+        settings={},
+        credentials_encrypted=credentials_encrypt({"bearer_token": "test-token"}),
+    )
+    responses.add("GET", SEARCH_URL, body=SoftTimeLimitExceeded())
+    now = timezone.now()
+    with pytest.raises(SoftTimeLimitExceeded):
+        source_poll(source=source, now=now)
+    source.refresh_from_db()
+    assert (source.health, source.consecutive_failures) == (Source.Health.LAGGING, 1)
+    assert source.last_error.startswith("SoftTimeLimitExceeded")
+    assert source.next_poll_at >= now + timedelta(seconds=30)
+    assert source.lease_until is None
+
+
+def test_a_database_error_is_a_failed_poll_without_post_text_in_error_or_logs(
+    refusing_mentions, caplog
+):
+    source = _demo_source()
+    cursor_before = source.cursor
+    start = timezone.now()
+    caplog.set_level(logging.INFO)
+    for offset in (0, 40, 120, 280):
+        with pytest.raises(DatabaseError, match=REFUSED) as raised:
+            source_poll(
+                source=Source.objects.get(pk=source.pk), now=start + timedelta(seconds=offset)
+            )
+    source.refresh_from_db()
+    assert source.health == Source.Health.DOWN
+    assert source.consecutive_failures == 4
+    assert source.cursor == cursor_before  # nothing stored, so the cursor did not move
+    assert not Mention.objects.exists()
+    (alert,) = Alert.objects.filter(rule_kind="source_down")
+    assert source.last_error.startswith(type(raised.value).__name__)
+    for shown in (source.last_error, alert.details["error"], alert.explanation, caplog.text):
+        assert REFUSED not in shown
+
+
+@responses.activate
+def test_credentials_in_a_feed_url_are_masked_in_the_stored_error():
+    feed = "https://reader:hunter2@feeds.example/rss?apiKey=S3CRET&hl=nl"
+    source = SourceFactory(platform="news", settings={"feeds": [feed]})
+    WatchTerm.objects.create(workspace=source.workspace, query="Bank Noord")
+    responses.add("GET", re.compile(r"https://.*feeds\.example/rss"), status=503)
+    with pytest.raises(PlatformUnavailable):
+        source_poll(source=source)
+    source.refresh_from_db()
+    assert "feeds.example/rss" in source.last_error
+    assert "HTTP 503" in source.last_error
+    assert "hunter2" not in source.last_error
+    assert "S3CRET" not in source.last_error
+    assert "hl=nl" in source.last_error
