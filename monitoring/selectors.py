@@ -20,6 +20,7 @@ from monitoring.models import (
     Source,
     WatchTerm,
 )
+from monitoring.platforms import MODULES
 from monitoring.query import Query, QuerySyntaxError, parse_query
 from monitoring.risk import risk_terms_found
 from monitoring.sentiment import NEGATIVE_THRESHOLD
@@ -120,11 +121,13 @@ def dead_letter_list(*, user: User, workspace: str | None = None) -> QuerySet[De
 def source_ids_due(*, now: datetime) -> list[int]:
     """Enabled sources that hold no lease and are due: their `next_poll_at` has come, or (none
     set) their interval has passed since their last poll. A source paused until a platform's
-    rate-limit reset is not due before it."""
+    rate-limit reset is not due before it. Sources that are pushed to (webhook, import) are
+    never polled."""
     sources = Source.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now),
         Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now),
         is_enabled=True,
+        platform__in=list(MODULES),
     )
     return [
         s.pk

@@ -172,3 +172,17 @@ def test_down_needs_three_failures_and_three_minutes_of_failing(x_source):
     _poll(x_source, T0 + timedelta(seconds=280), PlatformUnavailable)
     assert Source.objects.get(pk=x_source.pk).health == Source.Health.DOWN
     assert Alert.objects.filter(rule_kind="source_down").count() == 1
+
+
+def test_pushed_sources_are_never_polled():
+    # Webhook and import sources have no poller: polling them would fail every interval and
+    # turn a healthy webhook "Down", with a false "source down" alert.
+    workspace = WorkspaceFactory()
+    pushed = [
+        SourceFactory(workspace=workspace, platform=platform, settings={})
+        for platform in ("webhook", "import")
+    ]
+    demo = SourceFactory(workspace=workspace)
+    due = source_ids_due(now=T0)
+    assert demo.pk in due
+    assert not {s.pk for s in pushed} & set(due)
