@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import IO, Any
 
 from monitoring.platforms.base import NormalizedPost
+from monitoring.platforms.text import text_entities
 
 REQUIRED = ("id", "text", "author", "created_at")
 MAX_TEXT = 100_000
@@ -78,6 +79,7 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
     if url and not url.startswith(("http://", "https://")):
         raise RowInvalid("url: must start with http:// or https://")
     views = row.get("views")
+    urls, hashtags = text_entities(text)
     return NormalizedPost(
         platform=str(row.get("platform") or platform),
         external_id=external_id,
@@ -97,6 +99,8 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         reply_to=str(row.get("reply_to") or "")[:200],
         quote_of=str(row.get("quote_of") or "")[:200],
         conversation_id=str(row.get("conversation_id") or "")[:200],
+        urls=urls,
+        hashtags=hashtags,
         raw={k: v for k, v in row.items() if isinstance(k, str)},
     )
 

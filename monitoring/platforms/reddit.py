@@ -45,6 +45,7 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
 )
+from monitoring.platforms.text import text_entities
 
 TIMEOUT_SECONDS = 10.0
 PAGE_SIZE = 100
@@ -251,24 +252,32 @@ def _post(kind: str, data: dict[str, Any], posted_at: datetime, raw: dict) -> No
     }
     if kind == "t3":
         selftext = data.get("selftext") or ""
+        text = f"{data['title']}\n\n{selftext}" if selftext else data["title"]
         link = data.get("url") if not data.get("is_self") else None
+        if link and link.startswith("/"):  # a crosspost links to the original's permalink
+            link = f"https://www.reddit.com{link}"
+        urls, hashtags = text_entities(text, urls=[link] if link else [])
         return NormalizedPost(
-            text=f"{data['title']}\n\n{selftext}" if selftext else data["title"],
+            text=text,
             url=f"https://www.reddit.com{permalink}" if permalink else link or "",
             replies=_count(data, "num_comments"),
             reposts=_count(data, "num_crossposts"),
             repost_of=data.get("crosspost_parent") or "",
             conversation_id=data["name"],
-            urls=(link,) if link else (),
+            urls=urls,
+            hashtags=hashtags,
             **common,
         )
     link_id = data.get("link_id") or ""
     fallback = f"/r/{data.get('subreddit')}/comments/{link_id[3:]}/_/{data['id']}/"
+    urls, hashtags = text_entities(data["body"])
     return NormalizedPost(
         text=data["body"],
         url=f"https://www.reddit.com{permalink or fallback}",
         reply_to=data.get("parent_id") or "",
         conversation_id=link_id,
+        urls=urls,
+        hashtags=hashtags,
         **common,
     )
 

@@ -71,6 +71,22 @@ def test_import_mentions_csv_with_extra_columns(tmp_path):
     assert Mention.objects.get(external_id="2").text == 'Multi\nline, with "quotes"'
 
 
+def test_import_mentions_takes_links_and_hashtags_from_the_text(tmp_path):
+    WorkspaceFactory(slug="bank")
+    path = tmp_path / "m.jsonl"
+    row = {
+        "id": "1",
+        "text": "Weer #storing bij #BankNoord, zie https://allestoringen.example/banknoord.",
+        "author": "kees",
+        "created_at": "2026-11-25T09:00:00Z",
+    }
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    _run(str(path), "--workspace", "bank")
+    stored = Mention.objects.get(external_id="1")
+    assert stored.urls == ["https://allestoringen.example/banknoord"]
+    assert stored.hashtags == ["storing", "BankNoord"]
+
+
 def test_import_mentions_csv_missing_columns_is_a_clear_error(tmp_path):
     WorkspaceFactory(slug="bank")
     path = tmp_path / "bad.csv"

@@ -111,7 +111,14 @@ def test_reddit_client_maps_recorded_site_wide_search():
         "https://www.reddit.com/r/redditdev/comments/3gpbiu/"
         "prawoauth2util_problem_using_get_banned_raise/"
     )
-    assert (post.likes, post.replies, post.urls) == (0, 21, ())
+    assert (post.likes, post.replies, post.hashtags) == (0, 21, ())
+    # A self post has no link of its own: the links come from its text.
+    assert len(post.urls) == 11
+    assert post.urls[:3] == (
+        "https://oauth.reddit.com",
+        "https://api.reddit.com",
+        "https://oauth.reddit.com/api/v1/me.json",
+    )
     assert post.conversation_id == "t3_3gpbiu"
     assert post.raw["data"]["subreddit"] == "redditdev"
     assert page.next_cursor["submissions"] == {"after_utc": 1458221634.0, "seen": ["t3_4at068"]}
@@ -178,6 +185,10 @@ def test_reddit_client_reads_new_submissions_and_comments_of_subreddits():
     assert comment.reply_to == comment.conversation_id == "t3_4r4inc"
     assert comment.url == "https://www.reddit.com/r/AskReddit/comments/4r4inc/_/d4y8bdp/"
     assert comment.likes == 1
+    assert (comment.urls, comment.hashtags) == ((), ())
+    # "[Comic from The Oatmeal](http://theoatmeal.com/comics/exposure)": the link, no ")".
+    linking = next(p for p in page.posts if p.external_id == "t1_d4y8abp")
+    assert linking.urls == ("http://theoatmeal.com/comics/exposure",)
     submission = next(p for p in page.posts if p.external_id == "t3_48fbm9")
     assert submission.author_handle == "RedHeadQc"
     assert (submission.likes, submission.replies) == (1, 1)
@@ -421,18 +432,20 @@ def test_reddit_client_rejects_item_without_created_utc_and_keeps_the_rest():
 
 
 @responses.activate
-def test_reddit_client_puts_a_link_submission_url_in_urls():
+def test_reddit_client_puts_a_link_submission_url_then_those_of_its_title_in_urls():
     serve_token(responses.mock)
     search = recorded(SEARCH, 1)
     body = search.json()
     item = body["data"]["children"][0]["data"]
-    item.update(is_self=False, selftext="", url="https://example.org/statement")
+    title = "Statement over #BankNoord, live: https://example.org/live #storing"
+    item.update(is_self=False, selftext="", url="https://example.org/statement", title=title)
     search.register(responses.mock, "GET", f"{API}/r/all/search/", body=json.dumps(body))
     serve_site_comments(responses.mock)
     page = make_client().fetch(cursor={}, now=NOW, query="praw")
     post = next(p for p in page.posts if p.external_id == "t3_3gpbiu")
-    assert post.urls == ("https://example.org/statement",)
-    assert post.text == item["title"]
+    assert post.urls == ("https://example.org/statement", "https://example.org/live")
+    assert post.hashtags == ("BankNoord", "storing")
+    assert post.text == title
 
 
 def test_reddit_build_requires_credentials():
