@@ -18,6 +18,7 @@ MAX_HASHTAG_LENGTH = 100
 _URL = re.compile(
     r"\bhttps?://[^\s<>\"'`{}|\\^\[\]\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+", re.IGNORECASE
 )
+_HTTP_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?*'\""
 # Not after a word character (C#, a URL fragment), "&" (an entity such as &#39;) or another "#".
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
@@ -100,15 +101,20 @@ def _url_end(url: str) -> str:
     return url.rstrip(_URL_TRAILING)
 
 
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL without spaces, at most MAX_URL_LENGTH long."""
+    return len(value) <= MAX_URL_LENGTH and bool(_HTTP_URL.fullmatch(value))
+
+
 def unique_entities(values: Iterable[str], *, hashtags: bool = False) -> tuple[str, ...]:
     """Non-empty values once each (hashtags without "#", compared case-insensitively), in order,
-    at most MAX_ENTITIES; URLs must be http(s) and at most MAX_URL_LENGTH long."""
+    at most MAX_ENTITIES; URLs that are not `is_http_url` are left out."""
     kept: dict[str, str] = {}
     for value in values:
         value = str(value or "").strip()
         if hashtags:
             value = value.lstrip("#")[:MAX_HASHTAG_LENGTH]
-        elif len(value) > MAX_URL_LENGTH or not _URL.fullmatch(value):
+        elif not is_http_url(value):
             continue
         key = value.casefold() if hashtags else value
         if value and key not in kept:
