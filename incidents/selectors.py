@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from incidents.exceptions import IncidentNotFound
 from incidents.models import Claim, Incident, IncidentEvent, IncidentTask, ResponseClockPolicy
 from monitoring.models import Mention
+from monitoring.selectors import mention_author_reach
 from workspaces.selectors import workspace_list_for_user
 
 OPEN_STATUSES = (Incident.Status.TRIAGE, Incident.Status.ACTIVE, Incident.Status.MONITORING)
@@ -63,12 +64,13 @@ def incident_mention_ids(*, incident: Incident) -> list[int]:
 
 def incident_reach(*, mention_ids: list[int]) -> dict:
     """Reach of a set of mentions in two queries: unique authors, follower reach (each
-    author counted once, at their largest follower count), engagement, mentions per
-    platform and the hourly sentiment trend (last 48 hours with mentions)."""
+    author counted once, at their largest reach: followers, news outlets at least
+    OUTLET_MIN_REACH), engagement, mentions per platform and the hourly sentiment trend
+    (last 48 hours with mentions)."""
     mentions = Mention.objects.filter(pk__in=mention_ids)
     authors = mentions.values("platform", "author_handle").annotate(
         n=Count("id"),
-        followers=Max("author_followers"),
+        followers=Max(mention_author_reach()),
         engagement=Sum(F("likes") + F("reposts") + F("replies") + F("quotes")),
     )
     per_platform: dict[str, int] = {}

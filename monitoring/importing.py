@@ -1,23 +1,33 @@
 """Parsing pushed and imported mentions (webhook JSON, JSONL and CSV files). No Django.
 
 One row → one NormalizedPost. Required: id, text, author, created_at. Optional: url,
-platform, author_name, followers, verified, likes, reposts, replies, quotes, views, lang,
-reply_to, quote_of, conversation_id. A bad row raises RowInvalid naming the field.
+platform, author_name, followers (or author_followers), verified (or author_verified: yes/no,
+true/false, ja/nee, 1/0), author_created_at, likes, reposts, replies, quotes, views, lang (or
+language), reply_to, quote_of, repost_of, conversation_id, urls and hashtags (a JSON array, or
+text separated by spaces or commas; without them, those written in the text are taken).
+A bad row raises RowInvalid naming the field.
 """
 
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
 from monitoring.platforms.base import NormalizedPost
+from monitoring.platforms.text import is_http_url, text_entities, unique_entities
 
 REQUIRED = ("id", "text", "author", "created_at")
 MAX_TEXT = 100_000
-INT_FIELDS = ("followers", "likes", "reposts", "replies", "quotes")
+_YES = frozenset({"1", "true", "yes", "y", "ja", "j"})
+_NO = frozenset({"0", "false", "no", "n", "nee", ""})
+# Between listed URLs: spaces, or a comma before the next URL (a comma inside a URL stays).
+_URL_SEPARATOR = re.compile(r"\s+|,\s*(?=https?://)", re.IGNORECASE)
+_TAG_SEPARATOR = re.compile(r"[\s,]+")
+_HASHTAG = re.compile(r"#?\w+")
 
 
 class RowInvalid(ValueError):
@@ -40,6 +50,61 @@ def _datetime(value: Any) -> datetime:
         return datetime.fromtimestamp(int(text), tz=UTC)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _key(row: dict[str, Any], *names: str) -> str:
+    """The first of `names` the row fills in (the first name when none is)."""
+    return next((name for name in names if row.get(name) not in (None, "")), names[0])
+
+
+def _date(value: Any, key: str) -> datetime:
+    try:
+        return _datetime(value)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise RowInvalid(f"{key}: not an ISO 8601 date or epoch ({value!r})") from exc
+
+
+def _bool(row: dict[str, Any], key: str) -> bool:
+    value = row.get(key)
+    text = "" if value is None else str(value).strip().lower()
+    if text in _YES | _NO:
+        return text in _YES
+    raise RowInvalid(f"{key}: not yes or no ({value!r})")
+
+
+def _list(row: dict[str, Any], key: str, separator: re.Pattern[str]) -> list[str] | None:
+    """A list column: a JSON array (also as CSV text) or text split by `separator`; None when
+    the row leaves it out or empty."""
+    value = row.get(key)
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise RowInvalid(f"{key}: not a JSON array ({exc.msg})") from exc
+    elif isinstance(value, str):
+        value = [part.rstrip(",") for part in separator.split(value.strip())]
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RowInvalid(f"{key}: expected a list of texts")
+    return [item.strip() for item in value if item.strip()] or None
+
+
+def _entities(row: dict[str, Any], text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The row's urls and hashtags if it lists them, else those written in its text."""
+    urls = _list(row, "urls", _URL_SEPARATOR)
+    hashtags = _list(row, "hashtags", _TAG_SEPARATOR)
+    for url in urls or ():
+        if not is_http_url(url):
+            raise RowInvalid(f"urls: not an http(s) URL ({url[:200]!r})")
+    for tag in hashtags or ():
+        if not _HASHTAG.fullmatch(tag):
+            raise RowInvalid(f"hashtags: not a hashtag ({tag[:200]!r})")
+    found_urls, found_tags = text_entities(text)
+    return (
+        found_urls if urls is None else unique_entities(urls),
+        found_tags if hashtags is None else unique_entities(hashtags, hashtags=True),
+    )
 
 
 def _int(row: dict[str, Any], key: str) -> int:
@@ -68,26 +133,24 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
     external_id = str(row["id"]).strip()
     if len(external_id) > 200:
         raise RowInvalid("id: longer than 200 characters")
-    try:
-        posted_at = _datetime(row["created_at"])
-    except (ValueError, OverflowError, OSError) as exc:
-        raise RowInvalid(
-            f"created_at: not an ISO 8601 date or epoch ({row['created_at']!r})"
-        ) from exc
     url = str(row.get("url") or "")
     if url and not url.startswith(("http://", "https://")):
         raise RowInvalid("url: must start with http:// or https://")
-    views = row.get("views")
+    views, author_created = row.get("views"), row.get("author_created_at")
+    urls, hashtags = _entities(row, text)
     return NormalizedPost(
         platform=str(row.get("platform") or platform),
         external_id=external_id,
         text=text,
-        posted_at=posted_at,
+        posted_at=_date(row["created_at"], "created_at"),
         url=url[:1000],
         author_handle=str(row["author"])[:200],
         author_name=str(row.get("author_name") or "")[:200],
-        author_followers=_int(row, "followers"),
-        author_verified=str(row.get("verified", "")).lower() in ("1", "true", "yes"),
+        author_followers=_int(row, _key(row, "followers", "author_followers")),
+        author_verified=_bool(row, _key(row, "verified", "author_verified")),
+        author_created_at=(
+            None if author_created in (None, "") else _date(author_created, "author_created_at")
+        ),
         language=str(row.get("lang") or row.get("language") or "")[:10],
         likes=_int(row, "likes"),
         reposts=_int(row, "reposts"),
@@ -96,7 +159,10 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         views=_int(row, "views") if views not in (None, "") else None,
         reply_to=str(row.get("reply_to") or "")[:200],
         quote_of=str(row.get("quote_of") or "")[:200],
+        repost_of=str(row.get("repost_of") or "")[:200],
         conversation_id=str(row.get("conversation_id") or "")[:200],
+        urls=urls,
+        hashtags=hashtags,
         raw={k: v for k, v in row.items() if isinstance(k, str)},
     )
 

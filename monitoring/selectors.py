@@ -6,7 +6,19 @@ from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Max,
+    Min,
+    PositiveBigIntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
 from monitoring.credentials import CredentialsUnreadable, credentials_decrypt
@@ -197,6 +209,20 @@ def webhook_source_get(*, source_id: int) -> Source:
     return source
 
 
+def mention_author_reach() -> Case:
+    """A mention's author reach, as a query expression for sums and rankings: the follower
+    count, and at least OUTLET_MIN_REACH for a news outlet (a hostile article reaches far)."""
+    return Case(
+        When(
+            author_is_outlet=True,
+            author_followers__lt=OUTLET_MIN_REACH,
+            then=Value(OUTLET_MIN_REACH),
+        ),
+        default=F("author_followers"),
+        output_field=PositiveBigIntegerField(),
+    )
+
+
 def severity_input_for(*, mention_ids: list[int], window_minutes: float) -> SeverityInput:
     """Reach, authors, negativity and velocity of a set of mentions (for severity)."""
     rows = Mention.objects.filter(pk__in=mention_ids)
@@ -207,12 +233,8 @@ def severity_input_for(*, mention_ids: list[int], window_minutes: float) -> Seve
         first=Min("posted_at"),
         last=Max("posted_at"),
     )
-    per_author = rows.values("author_handle").annotate(
-        followers=Max("author_followers"), outlet=Count("id", filter=Q(author_is_outlet=True))
-    )
-    followers = sum(
-        max(a["followers"] or 0, OUTLET_MIN_REACH if a["outlet"] else 0) for a in per_author
-    )
+    per_author = rows.values("author_handle").annotate(reach=Max(mention_author_reach()))
+    followers = sum(a["reach"] or 0 for a in per_author)
     n = agg["n"] or 0
     return SeverityInput(
         followers=followers,

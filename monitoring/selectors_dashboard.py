@@ -16,6 +16,7 @@ from django.db.models import Count, DateTimeField, F, Func, Max, Q, Sum
 from django.utils import timezone
 
 from monitoring.models import Mention, WatchTerm
+from monitoring.selectors import mention_author_reach
 from monitoring.sentiment import NEGATIVE_THRESHOLD
 from workspaces.models import Workspace
 
@@ -176,7 +177,7 @@ def mention_top(*, workspace: Workspace, since: datetime) -> dict:
         .exclude(author_handle="")
         .values("platform", "author_handle")
         .annotate(
-            reach=Max("author_followers"),
+            reach=Max(mention_author_reach()),
             mentions=Count("id"),
             negative=Count("id", filter=Q(sentiment_compound__lte=NEGATIVE_THRESHOLD)),
         )

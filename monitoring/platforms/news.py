@@ -44,7 +44,12 @@ from monitoring.platforms.base import (
     PlatformUnavailable,
     RejectedItem,
 )
-from monitoring.platforms.text import html_to_text, language_code
+from monitoring.platforms.text import (
+    html_links_and_text,
+    html_to_text,
+    language_code,
+    text_entities,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +197,7 @@ def _entry(
     raw["feed"] = url
     entry_id = str(entry.get("id") or entry.get("link") or "")
     title = html_to_text(entry.get("title") or "")
-    summary = html_to_text(entry.get("summary") or "")
+    summary, summary_links = html_links_and_text(entry.get("summary") or "")
     if not entry_id or not (title or summary):
         key = _hash(json.dumps(raw, sort_keys=True))
         missing = "id and link" if not entry_id else "title and summary"
@@ -210,6 +215,7 @@ def _entry(
     # Google News descriptions only repeat the title and the outlet: keep one of them.
     repeated = _letters(summary) == _letters(title)
     text = f"{title} — {summary}" if title and summary and not repeated else title or summary
+    urls, hashtags = text_entities(text, urls=[link, *summary_links])
     return _hash(external_id), NormalizedPost(
         platform="news",
         external_id=external_id,
@@ -220,7 +226,8 @@ def _entry(
         author_name=(_author_name(entry.get("author") or "") or outlet)[:200],
         author_is_outlet=True,
         language=language_code(feed.get("language")),
-        urls=(link,) if link else (),
+        urls=urls,
+        hashtags=hashtags,
         raw=raw,
     )
 

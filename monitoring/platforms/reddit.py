@@ -1,10 +1,15 @@
-"""Reddit through praw: new submissions matching the watch terms, new comments of subreddits.
+"""Reddit through praw: new submissions and comments matching the watch terms.
 
 Streams, each with its own cursor under its name in the source cursor:
 - `submissions`: search sorted by new, site-wide (r/all) unless `settings["subreddits"]` names
   subreddits (then within them; `settings["site_wide"]` keeps r/all). With no query: the
   subreddits' /new listing; with neither: nothing.
 - `comments`: all newest comments of the chosen subreddits (ingest re-checks watch terms).
+- `site_comments`: when the search is site-wide (a query, and no subreddits or `site_wide`),
+  the newest comments of r/all. Reddit's API searches submissions only (`/search` has no
+  comment type), so these are read unfiltered and ingest keeps those matching a watch term.
+  Site-wide, Reddit writes more comments between two polls than its listing holds (1,000):
+  this stream is a sample of the newest, not every comment; chosen subreddits are complete.
 
 Cursor per stream: `{"after_utc": float, "seen": [fullname, ...]}`. Listings are newest first
 and timestamps are whole seconds, so several items can share a second:
@@ -43,6 +48,7 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
 )
+from monitoring.platforms.text import text_entities
 
 TIMEOUT_SECONDS = 10.0
 PAGE_SIZE = 100
@@ -107,11 +113,14 @@ class RedditClient:
         posts: list[NormalizedPost] = []
         rejected: list[RejectedItem] = []
         next_cursor = dict(cursor)
+        returned: set[str] = set()
         for stream, path, params in self._streams(cursor, now, query):
             state = cursor.get(stream) or {}
             fresh, bad = self._walk(path, params, state)
             taken = fresh[:limit]
-            posts += [post for _, post in taken]
+            # A chosen subreddit's comment is in r/all's listing too: return it once.
+            posts += [post for _, post in taken if post.external_id not in returned]
+            returned.update(post.external_id for _, post in taken)
             rejected += bad
             next_cursor[stream] = _advance(state, taken)
         rate_limit = _rate_limit(self.session.rate_headers, now)
@@ -150,9 +159,10 @@ class RedditClient:
         self, cursor: dict[str, Any], now: datetime, query: str
     ) -> list[tuple[str, str, dict[str, Any]]]:
         subreddits = "+".join(self.subreddits)
+        site_wide = self.site_wide or not subreddits
         streams = []
         if query.strip():
-            target = "all" if self.site_wide or not subreddits else subreddits
+            target = "all" if site_wide else subreddits
             after_utc = (cursor.get("submissions") or {}).get("after_utc")
             params = {
                 "q": query,
@@ -166,6 +176,8 @@ class RedditClient:
             streams.append(("submissions", f"r/{subreddits}/new/", {}))
         if subreddits:
             streams.append(("comments", f"r/{subreddits}/comments/", {}))
+        if query.strip() and site_wide:
+            streams.append(("site_comments", "r/all/comments/", {}))
         return streams
 
     def _walk(
@@ -259,24 +271,32 @@ def _post(kind: str, data: dict[str, Any], posted_at: datetime, raw: dict) -> No
     }
     if kind == "t3":
         selftext = data.get("selftext") or ""
+        text = f"{data['title']}\n\n{selftext}" if selftext else data["title"]
         link = data.get("url") if not data.get("is_self") else None
+        if link and link.startswith("/"):  # a crosspost links to the original's permalink
+            link = f"https://www.reddit.com{link}"
+        urls, hashtags = text_entities(text, urls=[link] if link else [])
         return NormalizedPost(
-            text=f"{data['title']}\n\n{selftext}" if selftext else data["title"],
+            text=text,
             url=f"https://www.reddit.com{permalink}" if permalink else link or "",
             replies=_count(data, "num_comments"),
             reposts=_count(data, "num_crossposts"),
             repost_of=data.get("crosspost_parent") or "",
             conversation_id=data["name"],
-            urls=(link,) if link else (),
+            urls=urls,
+            hashtags=hashtags,
             **common,
         )
     link_id = data.get("link_id") or ""
     fallback = f"/r/{data.get('subreddit')}/comments/{link_id[3:]}/_/{data['id']}/"
+    urls, hashtags = text_entities(data["body"])
     return NormalizedPost(
         text=data["body"],
         url=f"https://www.reddit.com{permalink or fallback}",
         reply_to=data.get("parent_id") or "",
         conversation_id=link_id,
+        urls=urls,
+        hashtags=hashtags,
         **common,
     )
 

@@ -1,6 +1,8 @@
-"""Helpers shared by platform clients: HTML to plain text, times, language codes."""
+"""Helpers shared by platform clients: HTML to plain text, links and hashtags of a text, times,
+language codes."""
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -8,6 +10,18 @@ from typing import Any
 _BLOCK_TAGS = frozenset({"p", "div", "blockquote", "li", "ul", "ol", "pre", "tr", "h1", "h2"})
 _UNTERMINATED_TAG = re.compile(r"<[A-Za-z/!?][^>]*\Z")
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "object"})
+# Links and hashtags kept per post: enough to trace spread, bounded against spam walls of tags.
+MAX_ENTITIES = 20
+MAX_URL_LENGTH = 2000
+MAX_HASHTAG_LENGTH = 100
+# Not in a URL: space, quotes, brackets, and CJK or full-width punctuation ("。", "、").
+_URL = re.compile(
+    r"\bhttps?://[^\s<>\"'`{}|\\^\[\]\u3000-\u303f\uff01-\uff0f\uff1a-\uff1f]+", re.IGNORECASE
+)
+_HTTP_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?*'\""
+# Not after a word character (C#, a URL fragment), "&" (an entity such as &#39;) or another "#".
+_HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
 
 
 class _TextExtractor(HTMLParser):
@@ -73,3 +87,52 @@ def parse_time(value: Any, field: str) -> datetime:
 def language_code(value: Any) -> str:
     """`nl-NL`, `NL_nl` → `nl`; empty when unknown."""
     return str(value or "").replace("_", "-").split("-")[0].strip().lower()[:10]
+
+
+def _url_end(url: str) -> str:
+    """A URL found in prose, up to a ")" it did not open ("(see https://x.org/a)", Markdown's
+    "[text](https://x.org/a)") and without the punctuation after it."""
+    depth = 0
+    for index, char in enumerate(url):
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            url = url[:index]
+            break
+    return url.rstrip(_URL_TRAILING)
+
+
+def is_http_url(value: str) -> bool:
+    """An absolute http(s) URL without spaces, at most MAX_URL_LENGTH long."""
+    return len(value) <= MAX_URL_LENGTH and bool(_HTTP_URL.fullmatch(value))
+
+
+def unique_entities(values: Iterable[str], *, hashtags: bool = False) -> tuple[str, ...]:
+    """Non-empty values once each (hashtags without "#", compared case-insensitively), in order,
+    at most MAX_ENTITIES; URLs that are not `is_http_url` are left out."""
+    kept: dict[str, str] = {}
+    for value in values:
+        value = str(value or "").strip()
+        if hashtags:
+            value = value.lstrip("#")[:MAX_HASHTAG_LENGTH]
+        elif not is_http_url(value):
+            continue
+        key = value.casefold() if hashtags else value
+        if value and key not in kept:
+            kept[key] = value
+            if len(kept) == MAX_ENTITIES:
+                break
+    return tuple(kept.values())
+
+
+def text_entities(
+    text: str, *, urls: Iterable[str] = (), hashtags: Iterable[str] = ()
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(URLs, hashtags) of a post: those given (what the platform itself provides) first, then
+    those written in the text; deduplicated, order kept, bounded (see `unique_entities`)."""
+    found_urls = [_url_end(match.group()) for match in _URL.finditer(text)]
+    prose = _URL.sub(" ", text)  # a URL's "#fragment" is no hashtag
+    found_tags = [tag for tag in _HASHTAG.findall(prose) if any(c.isalpha() for c in tag)]
+    return (
+        unique_entities([*urls, *found_urls]),
+        unique_entities([*hashtags, *found_tags], hashtags=True),
+    )

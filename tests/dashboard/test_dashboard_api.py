@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from monitoring.models import WatchTerm
 from monitoring.selectors_dashboard import CHART_RANGES, chart_range_since
+from monitoring.severity import OUTLET_MIN_REACH
 from realtime import events
 from realtime.publisher import drain, publish_on_commit
 from tests.factories import MentionFactory
@@ -120,6 +121,26 @@ def test_top_lists_hashtags_terms_words_and_authors_by_reach(member_client):
     }  # fmt: skip
     wide = client.get("/api/mentions/top/?workspace=alpha&range=24h").json()
     assert wide["authors"][0]["author"] == "old"
+
+
+def test_top_authors_rank_a_news_outlet_at_least_at_the_outlet_minimum(member_client):
+    ws, client = member_client
+    recent = timezone.now() - timedelta(minutes=5)
+    for handle, followers, outlet in [
+        ("Dagblad Noord", 0, True),  # an RSS feed tells no follower count
+        ("NOS", 2_500_000, True),
+        ("mid", 90_000, False),
+    ]:
+        MentionFactory(
+            workspace=ws, platform="news" if outlet else "x", author_handle=handle,
+            author_followers=followers, author_is_outlet=outlet, posted_at=recent,
+        )  # fmt: skip
+    authors = client.get("/api/mentions/top/?workspace=alpha&range=1h").json()["authors"]
+    assert [(a["author"], a["reach"]) for a in authors] == [
+        ("NOS", 2_500_000),
+        ("Dagblad Noord", OUTLET_MIN_REACH),
+        ("mid", 90_000),
+    ]
 
 
 def test_top_on_an_empty_workspace_is_empty_lists(member_client):

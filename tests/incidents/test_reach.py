@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from incidents import services
 from incidents.models import Incident
 from incidents.selectors import incident_reach
+from monitoring.selectors import severity_input_for
+from monitoring.severity import OUTLET_MIN_REACH
 from tests import factories
 from tests.realtime.test_consumers import _headers_for
 
@@ -35,6 +37,22 @@ def test_incident_reach_counts_authors_once_and_sums_engagement(crew):
     assert reach["per_platform"] == {"reddit": 1, "x": 2}
     assert sum(row["mentions"] for row in reach["sentiment_trend"]) == 3
     assert sum(row["negative"] for row in reach["sentiment_trend"]) == 2
+
+
+def test_incident_reach_counts_a_news_outlet_at_least_at_the_outlet_minimum(crew):
+    make = factories.MentionFactory
+    ms = [
+        make(workspace=crew.workspace, platform="news", author_handle="Dagblad Noord",
+             author_followers=0, author_is_outlet=True),
+        make(workspace=crew.workspace, platform="news", author_handle="NOS",
+             author_followers=2_500_000, author_is_outlet=True),
+        make(workspace=crew.workspace, platform="x", author_handle="ann", author_followers=900),
+    ]  # fmt: skip
+    reach = incident_reach(mention_ids=[m.pk for m in ms])
+    assert reach["follower_reach"] == OUTLET_MIN_REACH + 2_500_000 + 900
+    # The severity score reads the same reach (one rule, monitoring.selectors).
+    severity = severity_input_for(mention_ids=[m.pk for m in ms], window_minutes=5)
+    assert severity.followers == reach["follower_reach"]
 
 
 def _queries_for_refresh(crew, count: int) -> int:

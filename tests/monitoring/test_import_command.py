@@ -1,5 +1,6 @@
 import csv
 import json
+from datetime import UTC, datetime
 from io import StringIO
 
 import pytest
@@ -69,6 +70,116 @@ def test_import_mentions_csv_with_extra_columns(tmp_path):
     assert (kees.likes, kees.language, kees.platform) == (7, "nl", "import")
     assert kees.sentiment_compound < 0
     assert Mention.objects.get(external_id="2").text == 'Multi\nline, with "quotes"'
+
+
+def test_import_mentions_takes_links_and_hashtags_from_the_text(tmp_path):
+    WorkspaceFactory(slug="bank")
+    path = tmp_path / "m.jsonl"
+    row = {
+        "id": "1",
+        "text": "Weer #storing bij #BankNoord, zie https://allestoringen.example/banknoord.",
+        "author": "kees",
+        "created_at": "2026-11-25T09:00:00Z",
+    }
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    _run(str(path), "--workspace", "bank")
+    stored = Mention.objects.get(external_id="1")
+    assert stored.urls == ["https://allestoringen.example/banknoord"]
+    assert stored.hashtags == ["storing", "BankNoord"]
+
+
+FULL_ROW = {
+    "id": "r1",
+    "text": "Retweet: Bank Noord ligt eruit https://t.example/abc #storing",
+    "author": "kees",
+    "created_at": "2026-11-25T09:00:00Z",
+    "author_name": "Kees de Vries",
+    "author_followers": 1200,
+    "author_verified": True,
+    "author_created_at": "2014-03-01T08:00:00Z",
+    "language": "nl",
+    "url": "https://x.com/kees/status/r1",
+    "reply_to": "p0",
+    "quote_of": "q0",
+    "repost_of": "o1",
+    "conversation_id": "c1",
+    "views": 5400,
+    "quotes": 2,
+    "urls": ["https://www.banknoord.example/storing", "https://nos.example/a,b"],
+    "hashtags": ["#BankNoord", "pinstoring"],
+}
+
+
+def test_import_mentions_jsonl_reads_every_mention_field_it_is_given(tmp_path):
+    WorkspaceFactory(slug="bank")
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps(FULL_ROW) + "\n", encoding="utf-8")
+    _run(str(path), "--workspace", "bank")
+    m = Mention.objects.get(external_id="r1")
+    assert (m.repost_of, m.quote_of, m.reply_to, m.conversation_id) == ("o1", "q0", "p0", "c1")
+    assert (m.author_name, m.author_followers, m.author_verified) == ("Kees de Vries", 1200, True)
+    assert m.author_created_at == datetime(2014, 3, 1, 8, 0, tzinfo=UTC)
+    assert (m.language, m.url, m.views, m.quotes) == ("nl", FULL_ROW["url"], 5400, 2)
+    # Listed entities win over those in the text (a t.co-style short link, #storing).
+    assert m.urls == FULL_ROW["urls"]
+    assert m.hashtags == ["BankNoord", "pinstoring"]
+
+
+def test_import_mentions_csv_reads_lists_as_json_or_separated_text(tmp_path):
+    WorkspaceFactory(slug="bank")
+    path = tmp_path / "m.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["id", "text", "author", "created_at", "repost_of", "urls", "hashtags",
+             "author_created_at", "verified"]
+        )  # fmt: skip
+        writer.writerow(
+            ["1", "Storing", "kees", "2026-11-25 09:00", "o1",
+             '["https://a.example/1", "https://b.example/2"]', "#BankNoord, storing",
+             "1393660800", "ja"]
+        )  # fmt: skip
+        writer.writerow(
+            ["2", "Storing", "anna", "2026-11-25 09:01", "", "https://a.example/1,x "
+             "https://b.example/2, https://c.example/3", "BankNoord pinstoring", "", "nee"]
+        )  # fmt: skip
+    _run(str(path), "--workspace", "bank")
+    first, second = Mention.objects.order_by("external_id")
+    assert first.repost_of == "o1"
+    assert first.urls == ["https://a.example/1", "https://b.example/2"]
+    assert first.hashtags == ["BankNoord", "storing"]
+    assert first.author_created_at == datetime(2014, 3, 1, 8, 0, tzinfo=UTC)
+    assert (first.author_verified, second.author_verified) == (True, False)
+    assert second.urls == ["https://a.example/1,x", "https://b.example/2", "https://c.example/3"]
+    assert second.hashtags == ["BankNoord", "pinstoring"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("urls", ["ftp://files.example/x"], "urls: not an http(s) URL"),
+        ("urls", "[not json", "urls: not a JSON array"),
+        ("urls", {"href": "https://a.example"}, "urls: expected a list of texts"),
+        ("hashtags", ["two words"], "hashtags: not a hashtag"),
+        ("author_created_at", "gisteren", "author_created_at: not an ISO 8601 date or epoch"),
+        ("author_verified", "misschien", "author_verified: not yes or no"),
+        ("author_followers", "veel", "author_followers: not a number"),
+    ],
+)
+def test_import_mentions_dead_letters_a_bad_value_and_stores_the_rest(
+    tmp_path, field, value, reason
+):
+    ws = WorkspaceFactory(slug="bank")
+    path = tmp_path / "m.jsonl"
+    bad = {**FULL_ROW, "id": "bad", field: value}
+    path.write_text(json.dumps(bad) + "\n" + json.dumps(FULL_ROW) + "\n", encoding="utf-8")
+    out = _run(str(path), "--workspace", "bank")
+    assert "1 new" in out
+    assert "1 failed" in out
+    assert list(Mention.objects.values_list("external_id", flat=True)) == ["r1"]
+    (letter,) = DeadLetter.objects.filter(workspace=ws)
+    assert letter.reason.startswith(f"line 1: {reason}")
+    assert json.loads(letter.raw)["id"] == "bad"
 
 
 def test_import_mentions_csv_missing_columns_is_a_clear_error(tmp_path):

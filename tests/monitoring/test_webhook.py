@@ -42,7 +42,7 @@ def _post(client, source: Source, payload, *, secret: str = SECRET, raw: bytes |
 ITEMS = [
     {
         "id": "1",
-        "text": "Bank Noord lekt klantgegevens",
+        "text": "Bank Noord lekt klantgegevens #datalek https://nos.example/datalek",
         "author": "a",
         "created_at": "2026-11-25T10:00:00Z",
     },
@@ -60,6 +60,10 @@ def test_webhook_ingest_stores_all_and_records_matches(client, webhook_source):
     assert stored["2"].matched_terms == []  # stored anyway: the sender chose it
     assert stored["2"].likes == 3
     assert stored["1"].platform == "x"
+    assert (stored["1"].urls, stored["1"].hashtags) == (
+        ["https://nos.example/datalek"],
+        ["datalek"],
+    )
 
 
 def test_webhook_ingest_is_idempotent(client, webhook_source):

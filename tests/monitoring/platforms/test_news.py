@@ -75,6 +75,20 @@ def test_news_client_maps_rss_entries(http):
     assert page.rejected == []
 
 
+def test_news_client_takes_links_and_hashtags_from_the_title_and_description(http):
+    http.get(FEED, body=body("links_and_tags.rss"), headers=RSS)
+
+    (post,) = client(FEED).fetch(cursor={}, now=NOW).posts
+
+    # The article first, then the description's links and the URL written in its text, once.
+    assert post.urls == (
+        "https://www.stadsbladnoord.example/nieuws/bank-noord-excuses",
+        "https://www.banknoord.example/verklaring",
+        "https://allestoringen.example/banknoord",
+    )
+    assert post.hashtags == ("pinstoring", "BankNoord")
+
+
 def test_news_client_strips_script_and_markup_from_text(http):
     http.get(FEED, body=body("dagblad_noord.rss"), headers=RSS)
 

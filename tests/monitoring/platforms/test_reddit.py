@@ -51,6 +51,17 @@ def serve_subreddit(rsps: responses.RequestsMock, name: str = "askreddit") -> No
     recorded(COMMENTS, 1).register(rsps, "GET", f"{API}/r/{name}/comments/")
 
 
+def serve_site_comments(rsps: responses.RequestsMock) -> None:
+    # The recorded /comments listing of r/askreddit stands for r/all's: the same Listing of t1.
+    recorded(COMMENTS, 1).register(rsps, "GET", f"{API}/r/all/comments/")
+
+
+def serve_site_wide(rsps: responses.RequestsMock) -> None:
+    """What a site-wide source reads: the search of r/all and r/all's newest comments."""
+    recorded(SEARCH, 1).register(rsps, "GET", f"{API}/r/all/search/")
+    serve_site_comments(rsps)
+
+
 def api_calls(path: str) -> list:
     return [c for c in responses.calls if c.request.url.startswith(f"{API}{path}")]
 
@@ -59,10 +70,14 @@ def comments(page) -> list:
     return [p for p in page.posts if p.external_id.startswith("t1_")]
 
 
+def submissions(page) -> list:
+    return [p for p in page.posts if p.external_id.startswith("t3_")]
+
+
 @responses.activate
 def test_reddit_client_maps_recorded_site_wide_search():
     serve_token(responses.mock)
-    recorded(SEARCH, 1).register(responses.mock, "GET", f"{API}/r/all/search/")
+    serve_site_wide(responses.mock)
     page = make_client().fetch(cursor={}, now=NOW, query="praw oauth search")
     (call,) = api_calls("/r/all/search/")
     assert call.request.params == {
@@ -76,7 +91,7 @@ def test_reddit_client_maps_recorded_site_wide_search():
     }
     assert call.request.headers["Authorization"] == "bearer <ACCESS_TOKEN>"
     # Returned oldest first.
-    assert [p.external_id for p in page.posts] == [
+    assert [p.external_id for p in submissions(page)] == [
         "t3_1qvzkd",
         "t3_3b4erh",
         "t3_3gpbiu",
@@ -84,7 +99,7 @@ def test_reddit_client_maps_recorded_site_wide_search():
         "t3_3x4kt2",
         "t3_4at068",
     ]
-    post = page.posts[2]
+    post = submissions(page)[2]
     assert post.platform == "reddit"
     assert post.author_handle == "dClauzel"
     assert post.posted_at == datetime(2015, 8, 12, 9, 8, 34, tzinfo=UTC)
@@ -96,11 +111,62 @@ def test_reddit_client_maps_recorded_site_wide_search():
         "https://www.reddit.com/r/redditdev/comments/3gpbiu/"
         "prawoauth2util_problem_using_get_banned_raise/"
     )
-    assert (post.likes, post.replies, post.urls) == (0, 21, ())
+    assert (post.likes, post.replies, post.hashtags) == (0, 21, ())
+    # A self post has no link of its own: the links come from its text.
+    assert len(post.urls) == 11
+    assert post.urls[:3] == (
+        "https://oauth.reddit.com",
+        "https://api.reddit.com",
+        "https://oauth.reddit.com/api/v1/me.json",
+    )
     assert post.conversation_id == "t3_3gpbiu"
     assert post.raw["data"]["subreddit"] == "redditdev"
-    assert page.next_cursor == {"submissions": {"after_utc": 1458221634.0, "seen": ["t3_4at068"]}}
+    assert page.next_cursor["submissions"] == {"after_utc": 1458221634.0, "seen": ["t3_4at068"]}
     assert page.rejected == []
+
+
+@responses.activate
+def test_reddit_client_reads_site_wide_comments_unfiltered_for_a_site_wide_source():
+    serve_token(responses.mock)
+    serve_site_wide(responses.mock)
+    page = make_client().fetch(cursor={}, now=NOW, query="praw oauth search")
+    (call,) = api_calls("/r/all/comments/")
+    # Reddit cannot search comments: the listing is read as is, ingest matches locally.
+    assert call.request.params == {"limit": "100", "raw_json": "1"}
+    assert len(comments(page)) == 100
+    comment = next(p for p in page.posts if p.external_id == "t1_d4y8bdp")
+    assert comment.reply_to == comment.conversation_id == "t3_4r4inc"
+    assert page.next_cursor == {
+        "submissions": {"after_utc": 1458221634.0, "seen": ["t3_4at068"]},
+        "site_comments": {"after_utc": NEWEST_COMMENT_SECOND, "seen": NEWEST_COMMENTS},
+    }
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_reddit_site_wide_poll_stores_the_comments_matching_a_watch_term():
+    from monitoring.models import Mention, WatchTerm
+    from monitoring.services import source_create, source_poll
+    from tests.factories import WorkspaceFactory
+
+    serve_token(responses.mock)
+    serve_site_wide(responses.mock)
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query="facebook")
+    source = source_create(
+        workspace_id=workspace.pk,
+        name="Reddit",
+        platform="reddit",
+        settings={},
+        interval=60,
+        credentials={"client_id": "id", "client_secret": "secret"},
+    )
+    source_poll(source=source, now=NOW)
+    stored = Mention.objects.filter(source=source)
+    # Two of the 100 comments say "facebook"; no submission of the search does.
+    assert sorted(stored.values_list("external_id", flat=True)) == ["t1_d4y8ae8", "t1_d4y8aka"]
+    source.refresh_from_db()
+    assert source.cursor["facebook"]["site_comments"]["after_utc"] == NEWEST_COMMENT_SECOND
 
 
 @responses.activate
@@ -119,6 +185,10 @@ def test_reddit_client_reads_new_submissions_and_comments_of_subreddits():
     assert comment.reply_to == comment.conversation_id == "t3_4r4inc"
     assert comment.url == "https://www.reddit.com/r/AskReddit/comments/4r4inc/_/d4y8bdp/"
     assert comment.likes == 1
+    assert (comment.urls, comment.hashtags) == ((), ())
+    # "[Comic from The Oatmeal](http://theoatmeal.com/comics/exposure)": the link, no ")".
+    linking = next(p for p in page.posts if p.external_id == "t1_d4y8abp")
+    assert linking.urls == ("http://theoatmeal.com/comics/exposure",)
     submission = next(p for p in page.posts if p.external_id == "t3_48fbm9")
     assert submission.author_handle == "RedHeadQc"
     assert (submission.likes, submission.replies) == (1, 1)
@@ -133,19 +203,33 @@ def test_reddit_client_reads_new_submissions_and_comments_of_subreddits():
     }
 
 
+@pytest.mark.parametrize(
+    ("settings", "query", "stream", "listing"),
+    [
+        ({"subreddits": ["askreddit"]}, "", "comments", "askreddit"),
+        ({}, "praw", "site_comments", "all"),
+    ],
+)
 @responses.activate
-def test_reddit_client_second_poll_returns_newer_items_and_unseen_ties_only():
+def test_reddit_client_second_poll_returns_newer_items_and_unseen_ties_only(
+    settings, query, stream, listing
+):
     serve_token(responses.mock)
     serve_subreddit(responses.mock)
+    serve_site_wide(responses.mock)
     # Five comments were posted at 1467590677; two of them came with the previous poll.
-    cursor = {"comments": {"after_utc": 1467590677.0, "seen": ["t1_d4y8b4o", "t1_d4y8b4q"]}}
-    page = make_client(subreddits=["askreddit"]).fetch(cursor=cursor, now=NOW, query="")
+    cursor = {stream: {"after_utc": 1467590677.0, "seen": ["t1_d4y8b4o", "t1_d4y8b4q"]}}
+    page = make_client(**settings).fetch(cursor=cursor, now=NOW, query=query)
     returned = [p.external_id for p in comments(page)]
     assert returned[:3] == ["t1_d4y8b4t", "t1_d4y8b4y", "t1_d4y8b59"]
     assert len(returned) == 3 + 20  # the three unseen ties and the 20 newer comments
     assert returned[-4:] == NEWEST_COMMENTS
+    assert page.next_cursor[stream] == {
+        "after_utc": NEWEST_COMMENT_SECOND,
+        "seen": NEWEST_COMMENTS,
+    }
     # The page reached the cursor, so no older page was asked for.
-    assert len(api_calls("/r/askreddit/comments/")) == 1
+    assert len(api_calls(f"/r/{listing}/comments/")) == 1
 
 
 @responses.activate
@@ -194,11 +278,19 @@ def test_reddit_client_searches_within_chosen_subreddits_or_site_wide(settings, 
     recorded(SEARCH, 1).register(responses.mock, "GET", f"{API}/r/{path}/search/")
     subreddits = "+".join(n.removeprefix("r/") for n in settings["subreddits"])
     recorded(COMMENTS, 1).register(responses.mock, "GET", f"{API}/r/{subreddits}/comments/")
+    serve_site_comments(responses.mock)
     page = make_client(**settings).fetch(cursor={}, now=NOW, query="praw")
     (search,) = api_calls(f"/r/{path}/search/")
     assert search.request.params["restrict_sr"] == restrict_sr
     assert len(api_calls(f"/r/{subreddits}/comments/")) == 1
-    assert set(page.next_cursor) == {"submissions", "comments"}
+    # Site-wide, r/all's comments are read as well; a comment in both listings comes once.
+    site_wide = path == "all"
+    assert len(api_calls("/r/all/comments/")) == int(site_wide)
+    assert set(page.next_cursor) == {"submissions", "comments"} | (
+        {"site_comments"} if site_wide else set()
+    )
+    returned = [p.external_id for p in comments(page)]
+    assert len(returned) == len(set(returned)) == 100
 
 
 @pytest.mark.parametrize(
@@ -208,7 +300,7 @@ def test_reddit_client_searches_within_chosen_subreddits_or_site_wide(settings, 
 @responses.activate
 def test_reddit_client_narrows_the_search_window_to_the_cursor_age(age, window):
     serve_token(responses.mock)
-    recorded(SEARCH, 1).register(responses.mock, "GET", f"{API}/r/all/search/")
+    serve_site_wide(responses.mock)
     cursor = {"submissions": {"after_utc": (NOW - age).timestamp(), "seen": []}}
     make_client().fetch(cursor=cursor, now=NOW, query="praw")
     assert api_calls("/r/all/search/")[0].request.params["t"] == window
@@ -220,6 +312,7 @@ def test_reddit_client_reports_rate_limit_headers():
     recorded(SEARCH, 1).register(
         responses.mock, "GET", f"{API}/r/all/search/", headers=RATE_HEADERS
     )
+    serve_site_comments(responses.mock)
     page = make_client().fetch(cursor={}, now=NOW, query="praw")
     assert page.rate_limit == RateLimit(
         remaining=575, limit=600, reset_at=NOW + timedelta(seconds=143)
@@ -229,9 +322,9 @@ def test_reddit_client_reports_rate_limit_headers():
 @responses.activate
 def test_reddit_client_sends_our_timeout_on_every_request():
     serve_token(responses.mock)
-    recorded(SEARCH, 1).register(responses.mock, "GET", f"{API}/r/all/search/")
+    serve_site_wide(responses.mock)
     make_client(timeout_seconds=4).fetch(cursor={}, now=NOW, query="praw")
-    assert [c.request.req_kwargs["timeout"] for c in responses.calls] == [4.0, 4.0]
+    assert [c.request.req_kwargs["timeout"] for c in responses.calls] == [4.0, 4.0, 4.0]
 
 
 @pytest.mark.parametrize(
@@ -330,25 +423,29 @@ def test_reddit_client_rejects_item_without_created_utc_and_keeps_the_rest():
     body = search.json()
     del body["data"]["children"][0]["data"]["created_utc"]
     search.register(responses.mock, "GET", f"{API}/r/all/search/", body=json.dumps(body))
+    serve_site_comments(responses.mock)
     page = make_client().fetch(cursor={}, now=NOW, query="praw")
-    assert len(page.posts) == 5
+    assert len(submissions(page)) == 5
     assert "t3_3gpbiu" not in [p.external_id for p in page.posts]
     assert [r.reason for r in page.rejected] == ["created_utc: missing"]
     assert json.loads(page.rejected[0].raw)["data"]["name"] == "t3_3gpbiu"
 
 
 @responses.activate
-def test_reddit_client_puts_a_link_submission_url_in_urls():
+def test_reddit_client_puts_a_link_submission_url_then_those_of_its_title_in_urls():
     serve_token(responses.mock)
     search = recorded(SEARCH, 1)
     body = search.json()
     item = body["data"]["children"][0]["data"]
-    item.update(is_self=False, selftext="", url="https://example.org/statement")
+    title = "Statement over #BankNoord, live: https://example.org/live #storing"
+    item.update(is_self=False, selftext="", url="https://example.org/statement", title=title)
     search.register(responses.mock, "GET", f"{API}/r/all/search/", body=json.dumps(body))
+    serve_site_comments(responses.mock)
     page = make_client().fetch(cursor={}, now=NOW, query="praw")
     post = next(p for p in page.posts if p.external_id == "t3_3gpbiu")
-    assert post.urls == ("https://example.org/statement",)
-    assert post.text == item["title"]
+    assert post.urls == ("https://example.org/statement", "https://example.org/live")
+    assert post.hashtags == ("BankNoord", "storing")
+    assert post.text == title
 
 
 def test_reddit_build_requires_credentials():
