@@ -48,7 +48,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("username")
         .distinct()
     )
-    final = incident.status == Incident.Status.REVIEWED  # notes, tasks, claims are read-only
+    final = incident.status == Incident.Status.REVIEWED  # its whole record is read-only
     return render(
         request,
         "incidents/detail.html",
@@ -56,9 +56,9 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": incident,
             "workspace": incident.workspace,
             "role": role,
-            "can_run": role in RUN_ROLES,
+            "final": final,
+            "can_run": role in RUN_ROLES and not final,
             "can_add_facts": role is not None and not final,
-            "can_work_tasks": role in RUN_ROLES and not final,
             "transitions": [
                 (s, Incident.Status(s).label) for s in TRANSITIONS.get(incident.status, ())
             ],
