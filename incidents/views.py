@@ -1,7 +1,6 @@
 """HTML pages: the incident list and the incident page (thin; live data over the websocket,
 actions through the REST API)."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,7 +12,11 @@ from incidents.services.lifecycle import TRANSITIONS
 from monitoring.models import Platform
 from playbooks.models import OwnerRole, Scenario
 from workspaces.models import Membership
-from workspaces.selectors import membership_role_get, workspace_list_for_user
+from workspaces.selectors import (
+    membership_role_get,
+    workspace_list_for_user,
+    workspace_member_list,
+)
 
 RUN_ROLES = (Membership.Role.CRISIS_TEAM, Membership.Role.ADMIN)
 
@@ -42,12 +45,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
     except IncidentNotFound as exc:
         raise Http404(exc.message) from exc
     role = membership_role_get(user=request.user, workspace=incident.workspace)
-    members = (
-        get_user_model()
-        .objects.filter(memberships__workspace=incident.workspace)
-        .order_by("username")
-        .distinct()
-    )
+    members = workspace_member_list(workspace_id=incident.workspace_id)
     final = incident.status == Incident.Status.REVIEWED  # its whole record is read-only
     return render(
         request,

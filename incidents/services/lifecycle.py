@@ -5,7 +5,6 @@ incident is final: every write here raises IncidentFinal (409) on it (`incident_
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +23,7 @@ from monitoring.models import Mention, Platform
 from playbooks.models import Playbook
 from playbooks.services import playbooks_install_defaults
 from workspaces.models import Workspace
+from workspaces.selectors import workspace_member_get
 
 S = Incident.Status
 # Allowed moves. Resolved can be reopened; reviewed is final.
@@ -288,11 +288,7 @@ def incident_commander_set(
     incident = incident_lock_open(incident.pk)
     commander = None
     if commander_id is not None:
-        commander = (
-            get_user_model()
-            .objects.filter(pk=commander_id, memberships__workspace_id=incident.workspace_id)
-            .first()
-        )
+        commander = workspace_member_get(workspace_id=incident.workspace_id, user_id=commander_id)
         if commander is None:
             raise IncidentInputInvalid(_("The commander must be a member of this workspace."))
     if commander_id == incident.commander_id:
