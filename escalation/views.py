@@ -13,7 +13,6 @@ from contacts.selectors import contact_list
 from contacts.views import first_workspace_redirect, workspace_for_page
 from crisiscenter.exceptions import CrisisCenterError
 from escalation import selectors, services
-from escalation.diff import snapshot_diff
 from escalation.exceptions import AckLinkExpired, AckLinkInvalid, EscalationNotActive
 from escalation.forms import ProtocolForm, TierFormSet
 from escalation.models import EscalationRun
@@ -158,10 +157,7 @@ def protocol_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     protocol = selectors.protocol_list(user=request.user, workspace=slug).filter(pk=pk).first()
     if protocol is None:
         raise Http404
-    versions = list(selectors.protocol_versions(protocol=protocol))
-    for index, version in enumerate(versions):
-        previous = versions[index + 1].snapshot if index + 1 < len(versions) else None
-        version.changes = snapshot_diff(previous, version.snapshot)
+    versions = selectors.protocol_history(protocol=protocol)
     return render(request, "escalation/protocol_history.html", {
         "workspace": workspace, "role": role, "protocol": protocol, "versions": versions,
     })  # fmt: skip
