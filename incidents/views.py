@@ -7,18 +7,15 @@ from django.shortcuts import render
 
 from incidents import selectors
 from incidents.exceptions import IncidentNotFound
-from incidents.models import Claim, Incident, IncidentEvent
+from incidents.models import RUN_ROLES, Claim, Incident, IncidentEvent
 from incidents.services.lifecycle import TRANSITIONS
 from monitoring.models import Platform
 from playbooks.models import OwnerRole, Scenario
-from workspaces.models import Membership
 from workspaces.selectors import (
     membership_role_get,
     workspace_list_for_user,
     workspace_member_list,
 )
-
-RUN_ROLES = (Membership.Role.CRISIS_TEAM, Membership.Role.ADMIN)
 
 
 @login_required
