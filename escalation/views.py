@@ -64,7 +64,7 @@ def ack_link(request: HttpRequest, token: str) -> HttpResponse:
         context["delivery"] = delivery
         context["run"] = delivery.run
         if request.method == "POST":
-            context["run"] = services.escalation_acknowledge_by_link(token=token)
+            context["run"] = services.escalation_acknowledge_by_link(delivery=delivery)
             context["done"] = True
     except AckLinkExpired as exc:
         return render(request, "escalation/ack.html", {"error": exc.message}, status=410)
