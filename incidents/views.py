@@ -8,7 +8,7 @@ from django.shortcuts import render
 from incidents import selectors
 from incidents.exceptions import IncidentNotFound
 from incidents.models import RUN_ROLES, Claim, Incident, IncidentEvent
-from incidents.services.lifecycle import TRANSITIONS
+from incidents.services.lifecycle import TRANSITIONS, incident_playbook_refusal
 from monitoring.models import Platform
 from playbooks.models import OwnerRole, Scenario
 from workspaces.selectors import (
@@ -65,8 +65,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "event_kinds": IncidentEvent.Kind.choices,
             "owner_roles": OwnerRole.choices,
             "platforms": Platform.choices,
-            "scenarios": Scenario.choices
-            if incident.status not in (Incident.Status.RESOLVED, Incident.Status.REVIEWED)
-            else [],
+            "can_start_playbook": role in RUN_ROLES and not incident_playbook_refusal(incident),
+            "scenarios": Scenario.choices,
         },
     )

@@ -58,6 +58,16 @@ def incident_lock_open(incident_id: int) -> Incident:
     return incident
 
 
+def incident_playbook_refusal(incident: Incident) -> str:
+    """Why a playbook cannot start on the incident ("" when it can): it follows one
+    already, or it is closed. The service refuses with it; the page hides the form."""
+    if incident.playbook_id is not None:
+        return _("This incident already follows a playbook.")
+    if incident.status in (S.RESOLVED, S.REVIEWED):
+        return _("A closed incident cannot start a playbook.")
+    return ""
+
+
 def _check_platforms(platforms: list[str]) -> list[str]:
     unknown = sorted(set(platforms) - set(Platform.values))
     if unknown:
@@ -169,10 +179,8 @@ def incident_playbook_apply(
     incident already has a playbook, is closed, or the workspace has no such playbook;
     IncidentFinal (409) when it is reviewed."""
     incident = incident_lock_open(incident.pk)
-    if incident.playbook_id is not None:
-        raise IncidentInputInvalid(_("This incident already follows a playbook."))
-    if incident.status in (S.RESOLVED, S.REVIEWED):
-        raise IncidentInputInvalid(_("A closed incident cannot start a playbook."))
+    if refusal := incident_playbook_refusal(incident):
+        raise IncidentInputInvalid(refusal)
     playbook = _playbook_for(workspace=incident.workspace, scenario=scenario, language=language)
     incident.playbook = playbook
     incident.save(update_fields=["playbook"])
