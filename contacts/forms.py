@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from contacts.availability import AvailabilityInvalid, availability_parse
 from contacts.models import Channel, Contact
+from workspaces.models import Workspace
+from workspaces.selectors import workspace_member_list
 
 
 class ContactForm(forms.Form):
@@ -44,13 +46,9 @@ class ContactForm(forms.Form):
         help_text=_("Link the contact to a member, so role-based tiers use these addresses."),
     )  # fmt: skip
 
-    def __init__(self, *args, workspace=None, **kwargs) -> None:
+    def __init__(self, *args, workspace: Workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
-        self.fields["user"].queryset = (
-            get_user_model().objects.filter(memberships__workspace=workspace).order_by("username")
-        )
+        self.fields["user"].queryset = workspace_member_list(workspace_id=workspace.pk)
 
     def clean_availability(self) -> list[dict]:
         try:

@@ -17,7 +17,8 @@ from contacts.exceptions import ContactImportInvalid, ContactInvalid
 from contacts.models import Channel, Contact
 from contacts.selectors import contact_find_existing
 from contacts.validators import phone_normalise
-from workspaces.models import Membership, Workspace
+from workspaces.models import Workspace
+from workspaces.selectors import workspace_member_get
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,8 @@ def _validate(contact: Contact) -> None:
                 errors.setdefault(name, []).append(_("Webhook URLs must use https."))
     if contact.availability_tz not in available_timezones():
         errors["availability_tz"] = [_("Unknown time zone.")]
-    if (
-        contact.user_id
-        and not Membership.objects.filter(
-            workspace_id=contact.workspace_id, user_id=contact.user_id
-        ).exists()
+    if contact.user_id and not workspace_member_get(
+        workspace_id=contact.workspace_id, user_id=contact.user_id
     ):
         errors["user"] = [_("This user is not a member of the workspace.")]
     if errors:

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,25 +14,9 @@ from contacts.availability import availability_format
 from contacts.exceptions import ContactImportInvalid, ContactInvalid
 from contacts.forms import ContactForm, ContactImportForm
 from contacts.models import Contact
-from workspaces.exceptions import WorkspaceNotFound
-from workspaces.models import Membership, Workspace
-from workspaces.selectors import (
-    membership_role_get,
-    workspace_get_for_user,
-    workspace_list_for_user,
-)
-
-
-def workspace_for_page(request: HttpRequest, slug: str, *, admin: bool) -> tuple[Workspace, str]:
-    """The workspace (404 for non-members) and the user's role (403 if admin is required)."""
-    try:
-        workspace = workspace_get_for_user(user=request.user, slug=slug)
-    except WorkspaceNotFound as exc:
-        raise Http404(exc.message) from exc
-    role = membership_role_get(user=request.user, workspace=workspace) or ""
-    if admin and role != Membership.Role.ADMIN:
-        raise PermissionDenied(_("Only admins can change the configuration."))
-    return workspace, role
+from workspaces.models import Membership
+from workspaces.page_permissions import workspace_for_page
+from workspaces.selectors import workspace_list_for_user
 
 
 def first_workspace_redirect(request: HttpRequest, name: str) -> HttpResponse:

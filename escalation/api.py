@@ -8,7 +8,6 @@ from rest_framework.response import Response
 
 from contacts.models import Channel
 from escalation import selectors, services
-from escalation.diff import snapshot_diff
 from escalation.models import Delivery, EscalationProtocol, EscalationRun
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
@@ -144,13 +143,8 @@ class EscalationProtocolViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"])
     def versions(self, request, pk=None):
         """Every version, newest first, each with its full snapshot and what changed."""
-        versions = list(selectors.protocol_versions(protocol=self.get_object()))
-        out = []
-        for index, version in enumerate(versions):
-            previous = versions[index + 1].snapshot if index + 1 < len(versions) else None
-            version.changes = snapshot_diff(previous, version.snapshot)
-            out.append(version)
-        return Response(VersionOutputSerializer(out, many=True).data)
+        versions = selectors.protocol_history(protocol=self.get_object())
+        return Response(VersionOutputSerializer(versions, many=True).data)
 
 
 class DeliveryOutputSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch, QuerySet
 
+from escalation.diff import snapshot_diff
 from escalation.models import (
     Delivery,
     EscalationProtocol,
@@ -22,8 +23,14 @@ def protocol_list(*, user, workspace: str | None = None) -> QuerySet[EscalationP
     return qs.select_related("workspace").prefetch_related(Prefetch("tiers", queryset=tiers))
 
 
-def protocol_versions(*, protocol: EscalationProtocol) -> QuerySet[EscalationProtocolVersion]:
-    return protocol.versions.select_related("changed_by").order_by("-number")
+def protocol_history(*, protocol: EscalationProtocol) -> list[EscalationProtocolVersion]:
+    """Every version, newest first, each with `changes`: what it changed since the one
+    before (everything for the first)."""
+    versions = list(protocol.versions.select_related("changed_by").order_by("-number"))
+    for index, version in enumerate(versions):
+        previous = versions[index + 1].snapshot if index + 1 < len(versions) else None
+        version.changes = snapshot_diff(previous, version.snapshot)
+    return versions
 
 
 def run_list(

@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.selectors import contact_list
-from contacts.views import first_workspace_redirect, workspace_for_page
+from contacts.views import first_workspace_redirect
 from crisiscenter.exceptions import CrisisCenterError
 from escalation import selectors, services
-from escalation.diff import snapshot_diff
 from escalation.exceptions import AckLinkExpired, AckLinkInvalid, EscalationNotActive
 from escalation.forms import ProtocolForm, TierFormSet
 from escalation.models import EscalationRun
 from workspaces.models import Membership
+from workspaces.page_permissions import workspace_for_page
 
 
 @login_required
@@ -64,7 +64,7 @@ def ack_link(request: HttpRequest, token: str) -> HttpResponse:
         context["delivery"] = delivery
         context["run"] = delivery.run
         if request.method == "POST":
-            context["run"] = services.escalation_acknowledge_by_link(token=token)
+            context["run"] = services.escalation_acknowledge_by_link(delivery=delivery)
             context["done"] = True
     except AckLinkExpired as exc:
         return render(request, "escalation/ack.html", {"error": exc.message}, status=410)
@@ -158,10 +158,7 @@ def protocol_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     protocol = selectors.protocol_list(user=request.user, workspace=slug).filter(pk=pk).first()
     if protocol is None:
         raise Http404
-    versions = list(selectors.protocol_versions(protocol=protocol))
-    for index, version in enumerate(versions):
-        previous = versions[index + 1].snapshot if index + 1 < len(versions) else None
-        version.changes = snapshot_diff(previous, version.snapshot)
+    versions = selectors.protocol_history(protocol=protocol)
     return render(request, "escalation/protocol_history.html", {
         "workspace": workspace, "role": role, "protocol": protocol, "versions": versions,
     })  # fmt: skip

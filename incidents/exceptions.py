@@ -22,7 +22,8 @@ class IncidentInputInvalid(CrisisCenterError):
 
 
 class IncidentFinal(Conflict):
-    """The incident is reviewed: its record (notes, tasks, claims) no longer changes."""
+    """The incident is reviewed: its record (status, fields, commander, mentions, notes,
+    tasks, claims) no longer changes."""
 
 
 class IncidentTaskAlreadyDone(Conflict):

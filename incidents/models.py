@@ -8,7 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from monitoring.models import Alert
 from playbooks.models import Playbook
-from workspaces.models import Workspace
+from workspaces.models import Membership, Workspace
+
+# Who runs incidents (open, edit, status, commander, mentions, tasks) and triages alerts.
+RUN_ROLES = (Membership.Role.CRISIS_TEAM, Membership.Role.ADMIN)
 
 
 class Incident(models.Model):

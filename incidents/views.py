@@ -1,21 +1,21 @@
 """HTML pages: the incident list and the incident page (thin; live data over the websocket,
 actions through the REST API)."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from incidents import selectors
 from incidents.exceptions import IncidentNotFound
-from incidents.models import Claim, Incident, IncidentEvent
-from incidents.services.lifecycle import TRANSITIONS
+from incidents.models import RUN_ROLES, Claim, Incident, IncidentEvent
+from incidents.services.lifecycle import TRANSITIONS, incident_playbook_refusal
 from monitoring.models import Platform
 from playbooks.models import OwnerRole, Scenario
-from workspaces.models import Membership
-from workspaces.selectors import membership_role_get, workspace_list_for_user
-
-RUN_ROLES = (Membership.Role.CRISIS_TEAM, Membership.Role.ADMIN)
+from workspaces.selectors import (
+    membership_role_get,
+    workspace_list_for_user,
+    workspace_member_list,
+)
 
 
 @login_required
@@ -42,13 +42,8 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
     except IncidentNotFound as exc:
         raise Http404(exc.message) from exc
     role = membership_role_get(user=request.user, workspace=incident.workspace)
-    members = (
-        get_user_model()
-        .objects.filter(memberships__workspace=incident.workspace)
-        .order_by("username")
-        .distinct()
-    )
-    final = incident.status == Incident.Status.REVIEWED  # notes, tasks, claims are read-only
+    members = workspace_member_list(workspace_id=incident.workspace_id)
+    final = incident.status == Incident.Status.REVIEWED  # its whole record is read-only
     return render(
         request,
         "incidents/detail.html",
@@ -56,9 +51,9 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "incident": incident,
             "workspace": incident.workspace,
             "role": role,
-            "can_run": role in RUN_ROLES,
+            "final": final,
+            "can_run": role in RUN_ROLES and not final,
             "can_add_facts": role is not None and not final,
-            "can_work_tasks": role in RUN_ROLES and not final,
             "transitions": [
                 (s, Incident.Status(s).label) for s in TRANSITIONS.get(incident.status, ())
             ],
@@ -70,8 +65,7 @@ def incident_page(request: HttpRequest, pk: int) -> HttpResponse:
             "event_kinds": IncidentEvent.Kind.choices,
             "owner_roles": OwnerRole.choices,
             "platforms": Platform.choices,
-            "scenarios": Scenario.choices
-            if incident.status not in (Incident.Status.RESOLVED, Incident.Status.REVIEWED)
-            else [],
+            "can_start_playbook": role in RUN_ROLES and not incident_playbook_refusal(incident),
+            "scenarios": Scenario.choices,
         },
     )

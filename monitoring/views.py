@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from incidents.models import RUN_ROLES
 from monitoring.models import Platform
 from monitoring.selectors import watch_term_list
 from workspaces.exceptions import WorkspaceNotFound
@@ -33,6 +34,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     # Wall mode rotates through the user's workspaces: the next one after this.
     position = next(i for i, ws in enumerate(workspaces) if ws.pk == workspace.pk)
     next_workspace = workspaces[(position + 1) % len(workspaces)]
+    role = membership_role_get(user=request.user, workspace=workspace)
     return render(
         request,
         "monitoring/dashboard.html",
@@ -41,7 +43,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "workspaces": workspaces,
             "wall": wall,
             "wall_next": next_workspace if wall and len(workspaces) > 1 else None,
-            "role": membership_role_get(user=request.user, workspace=workspace),
+            "role": role,
+            "can_triage": role in RUN_ROLES,
             "terms": watch_term_list(user=request.user, workspace=workspace.slug),
             "platforms": Platform.choices,
         },

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -23,25 +22,13 @@ from monitoring.forms import (
 )
 from monitoring.importing import detect_format
 from monitoring.models import AlertRule, Source, WatchTerm
-from workspaces.exceptions import WorkspaceNotFound
 from workspaces.models import Membership, Workspace
-from workspaces.selectors import membership_role_get, workspace_get_for_user
-
-
-def _workspace(request: HttpRequest, slug: str, *, admin: bool) -> tuple[Workspace, str]:
-    try:
-        workspace = workspace_get_for_user(user=request.user, slug=slug)
-    except WorkspaceNotFound as exc:
-        raise Http404(exc.message) from exc
-    role = membership_role_get(user=request.user, workspace=workspace) or ""
-    if admin and role != Membership.Role.ADMIN:
-        raise PermissionDenied(_("Only admins can change the configuration."))
-    return workspace, role
+from workspaces.page_permissions import workspace_for_page
 
 
 @login_required
 def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, role = _workspace(request, slug, admin=False)
+    workspace, role = workspace_for_page(request, slug, admin=False)
     return _sources_page(request, workspace, role, SourceForm())
 
 
@@ -78,7 +65,7 @@ def _back(slug: str) -> HttpResponse:
 @require_POST
 def source_add(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a source; an invalid form comes back with its errors (secrets are not refilled)."""
-    workspace, role = _workspace(request, slug, admin=True)
+    workspace, role = workspace_for_page(request, slug, admin=True)
     form = SourceForm(request.POST)
     if form.is_valid():
         try:
@@ -109,7 +96,7 @@ def _source(workspace: Workspace, pk: int) -> Source:
 @require_http_methods(["GET", "POST"])
 def source_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Change a source's name, settings, interval, enabled flag and credentials (admins)."""
-    workspace, role = _workspace(request, slug, admin=True)
+    workspace, role = workspace_for_page(request, slug, admin=True)
     source = _source(workspace, pk)
     stored_keys = selectors.source_credential_keys(source=source)
     kwargs = {"platform": source.platform, "stored_keys": stored_keys or []}
@@ -153,7 +140,7 @@ def source_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def source_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Delete a source after the confirm box on its edit page was ticked; mentions stay."""
-    workspace, _role = _workspace(request, slug, admin=True)
+    workspace, _role = workspace_for_page(request, slug, admin=True)
     source = _source(workspace, pk)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm the deletion."))
@@ -165,7 +152,7 @@ def source_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def _toggle(request: HttpRequest, slug: str, model: type, pk: int, update: Any) -> HttpResponse:
     """Flip `is_enabled` of one of the workspace's sources or rules through its service."""
-    workspace, _role = _workspace(request, slug, admin=True)
+    workspace, _role = workspace_for_page(request, slug, admin=True)
     obj = model.objects.filter(workspace=workspace, pk=pk).first()
     if obj is None:
         raise Http404
@@ -184,7 +171,7 @@ def source_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def term_add(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
+    workspace, _role = workspace_for_page(request, slug, admin=True)
     form = WatchTermForm(request.POST)
     if form.is_valid():
         try:
@@ -200,7 +187,7 @@ def term_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def term_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
+    workspace, _role = workspace_for_page(request, slug, admin=True)
     term = WatchTerm.objects.filter(workspace=workspace, pk=pk).first()
     if term is None:
         raise Http404
@@ -211,7 +198,7 @@ def term_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
+    workspace, _role = workspace_for_page(request, slug, admin=True)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
@@ -237,7 +224,7 @@ def import_upload(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def rule_add(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, _role = _workspace(request, slug, admin=True)
+    workspace, _role = workspace_for_page(request, slug, admin=True)
     form = AlertRuleForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors.as_text())

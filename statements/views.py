@@ -1,5 +1,6 @@
 """HTML pages: the statements page of an incident and the template library. Thin: one
-selector per piece; the page's actions go through the REST API."""
+selector per piece, no writes (the starter templates come with the workspace); the page's
+actions go through the REST API."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,7 +12,6 @@ from statements.counting import LIMITS
 from statements.models import AUTOMATED_CHANNELS, Channel, Language, Scenario, Statement
 from statements.placeholders import PLACEHOLDERS
 from statements.services.drafting import statement_values
-from statements.services.templates import statement_templates_install_starters
 from workspaces.exceptions import WorkspaceNotFound
 from workspaces.selectors import (
     membership_role_get,
@@ -36,7 +36,6 @@ def incident_statements(request: HttpRequest, incident_id: int) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from exc
     workspace = incident.workspace
-    statement_templates_install_starters(workspace=workspace, only_if_empty=True)
     statements = list(selectors.statement_list(user=request.user, incident_id=incident.pk))
     current = None
     wanted = request.GET.get("statement", "")
@@ -90,7 +89,6 @@ def template_library(request: HttpRequest) -> HttpResponse:
         workspace = workspace_get_for_user(user=request.user, slug=slug)
     except WorkspaceNotFound as exc:
         raise Http404(exc.message) from exc
-    statement_templates_install_starters(workspace=workspace, only_if_empty=True)
     role = membership_role_get(user=request.user, workspace=workspace)
     return render(
         request,

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from playbooks.services import playbooks_install_defaults
+from statements.services.templates import statement_templates_install_starters
 from workspaces.models import Membership, Workspace
 
 
@@ -13,3 +15,11 @@ class WorkspaceAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "created_at")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj: Workspace, form, change: bool) -> None:
+        """A workspace added here starts with the shipped content, as one made through
+        `POST /api/workspaces/` does (an entry point may compose apps)."""
+        super().save_model(request, obj, form, change)
+        if not change:
+            playbooks_install_defaults(workspace=obj)
+            statement_templates_install_starters(workspace=obj)

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -32,6 +33,18 @@ def workspace_get_for_user(*, user: User, slug: str) -> Workspace:
 def user_can_access_workspace(*, user: User, workspace_id: int) -> bool:
     """True if the user is a member of the workspace (or a superuser)."""
     return workspace_list_for_user(user=user).filter(pk=workspace_id).exists()
+
+
+def workspace_member_list(*, workspace_id: int) -> QuerySet:
+    """The workspace's members (users), by username."""
+    return (
+        get_user_model().objects.filter(memberships__workspace_id=workspace_id).order_by("username")
+    )
+
+
+def workspace_member_get(*, workspace_id: int, user_id: int) -> AbstractBaseUser | None:
+    """The user with this id if they are a member of the workspace, else None."""
+    return workspace_member_list(workspace_id=workspace_id).filter(pk=user_id).first()
 
 
 def membership_role_get(*, user: User, workspace: Workspace) -> str | None:

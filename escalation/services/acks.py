@@ -7,9 +7,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from escalation.exceptions import AckLinkInvalid, EscalationNotActive
+from escalation.exceptions import EscalationNotActive
 from escalation.models import Delivery, EscalationRun
-from escalation.tokens import ack_token_read
 from incidents.models import IncidentEvent
 from incidents.services import incident_event_record
 from realtime import events
@@ -58,13 +57,10 @@ def escalation_acknowledge(
     return run
 
 
-def escalation_acknowledge_by_link(*, token: str) -> EscalationRun:
-    """Acknowledge through a message's signed link: the recipient of that delivery, via its
-    channel. Raises AckLinkExpired (410), AckLinkInvalid (400), EscalationNotActive (409)."""
-    delivery_id = ack_token_read(token)
-    delivery = Delivery.objects.select_related("run").filter(pk=delivery_id).first()
-    if delivery is None:
-        raise AckLinkInvalid(_("This acknowledge link is not valid."))
+def escalation_acknowledge_by_link(*, delivery: Delivery) -> EscalationRun:
+    """Acknowledge through a message's signed link, once the link has been read into its
+    delivery (`selectors.delivery_for_token`): the recipient of that delivery, via its
+    channel. Raises EscalationNotActive (409)."""
     return escalation_acknowledge(
         run=delivery.run, user=delivery.user, name=delivery.recipient,
         via=f"{delivery.channel} link",

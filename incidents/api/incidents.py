@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.exceptions import IncidentNotFound
-from incidents.models import Incident
+from incidents.models import RUN_ROLES, Incident
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
     workspace_for_write,
@@ -27,8 +27,8 @@ from workspaces.models import Membership
 from workspaces.selectors import membership_require_role, workspace_get_for_user
 
 R = Membership.Role
-RUN_ROLES = (R.CRISIS_TEAM, R.ADMIN)
-FACT_ROLES = (R.CRISIS_TEAM, R.ADMIN, R.COMMUNICATIONS)
+# Communications may also add notes and claims: the facts their statements rest on.
+FACT_ROLES = (*RUN_ROLES, R.COMMUNICATIONS)
 
 
 def _valid(serializer_class: type[serializers.Serializer], data, **kwargs) -> dict:

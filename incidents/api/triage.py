@@ -7,12 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents import services
-from incidents.models import TriageDecision
+from incidents.models import RUN_ROLES, TriageDecision
 from monitoring.selectors import alert_get
-from workspaces.models import Membership
 from workspaces.selectors import membership_require_role
-
-TRIAGE_ROLES = (Membership.Role.CRISIS_TEAM, Membership.Role.ADMIN)
 
 
 class TriageInputSerializer(serializers.Serializer):
@@ -39,7 +36,7 @@ class AlertTriageApi(APIView):
     @extend_schema(request=TriageInputSerializer, responses=TriageOutputSerializer)
     def post(self, request: Request, alert_id: int) -> Response:
         alert = alert_get(user=request.user, alert_id=alert_id)
-        membership_require_role(user=request.user, workspace=alert.workspace, roles=TRIAGE_ROLES)
+        membership_require_role(user=request.user, workspace=alert.workspace, roles=RUN_ROLES)
         data = TriageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

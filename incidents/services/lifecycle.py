@@ -1,10 +1,10 @@
 """Running an incident: open by hand, move through the lifecycle, commander, mentions,
-notes and the first public reaction. Every change lands on the timeline."""
+notes and the first public reaction. Every change lands on the timeline. A reviewed
+incident is final: every write here raises IncidentFinal (409) on it (`incident_lock_open`)."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +23,7 @@ from monitoring.models import Mention, Platform
 from playbooks.models import Playbook
 from playbooks.services import playbooks_install_defaults
 from workspaces.models import Workspace
+from workspaces.selectors import workspace_member_get
 
 S = Incident.Status
 # Allowed moves. Resolved can be reopened; reviewed is final.
@@ -49,11 +50,22 @@ def _name(user: AbstractBaseUser | None) -> str:
 
 def incident_lock_open(incident_id: int) -> Incident:
     """Lock the incident row (a concurrent review waits for us, or we for it) and raise
-    IncidentFinal (409) when it is reviewed: its notes, tasks and claims are final."""
+    IncidentFinal (409) when it is reviewed: its record is final (status, title, severity,
+    platforms, commander, mentions, first reaction, playbook, notes, tasks and claims)."""
     incident = Incident.objects.select_for_update().get(pk=incident_id)
     if incident.status == S.REVIEWED:
         raise IncidentFinal(_("This incident is reviewed and final; it can no longer be changed."))
     return incident
+
+
+def incident_playbook_refusal(incident: Incident) -> str:
+    """Why a playbook cannot start on the incident ("" when it can): it follows one
+    already, or it is closed. The service refuses with it; the page hides the form."""
+    if incident.playbook_id is not None:
+        return _("This incident already follows a playbook.")
+    if incident.status in (S.RESOLVED, S.REVIEWED):
+        return _("A closed incident cannot start a playbook.")
+    return ""
 
 
 def _check_platforms(platforms: list[str]) -> list[str]:
@@ -164,12 +176,11 @@ def incident_playbook_apply(
     """Start the scenario's playbook on an incident that has none yet (an incident opened by
     triage): its tasks are instantiated with due times from the incident's opening. Records
     it on the timeline; publishes `incident.updated`. Raises IncidentInputInvalid when the
-    incident already has a playbook, is closed, or the workspace has no such playbook."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if incident.playbook_id is not None:
-        raise IncidentInputInvalid(_("This incident already follows a playbook."))
-    if incident.status in (S.RESOLVED, S.REVIEWED):
-        raise IncidentInputInvalid(_("A closed incident cannot start a playbook."))
+    incident already has a playbook, is closed, or the workspace has no such playbook;
+    IncidentFinal (409) when it is reviewed."""
+    incident = incident_lock_open(incident.pk)
+    if refusal := incident_playbook_refusal(incident):
+        raise IncidentInputInvalid(refusal)
     playbook = _playbook_for(workspace=incident.workspace, scenario=scenario, language=language)
     incident.playbook = playbook
     incident.save(update_fields=["playbook"])
@@ -191,8 +202,9 @@ def incident_playbook_apply(
 @transaction.atomic
 def incident_transition(*, incident: Incident, to: str, by: AbstractBaseUser) -> Incident:
     """Move the incident to `to` if allowed (TRANSITIONS); stamps the status time, records
-    it on the timeline, publishes `incident.updated`. Raises IncidentTransitionInvalid."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    it on the timeline, publishes `incident.updated`. Raises IncidentTransitionInvalid;
+    IncidentFinal (409) for any move out of reviewed."""
+    incident = incident_lock_open(incident.pk)
     allowed = TRANSITIONS.get(incident.status, ())
     if to not in allowed:
         raise IncidentTransitionInvalid(
@@ -232,8 +244,9 @@ def incident_update(
     platforms: list[str] | None = None,
 ) -> Incident:
     """Change title, severity (people may lower it) or platforms; each change on the
-    timeline; the response deadline follows the severity. Publishes `incident.updated`."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    timeline; the response deadline follows the severity. Publishes `incident.updated`.
+    IncidentFinal (409) on a reviewed incident."""
+    incident = incident_lock_open(incident.pk)
     changes: dict = {}
     if title is not None and title.strip() and title.strip() != incident.title:
         changes["title"] = [incident.title, title.strip()]
@@ -278,15 +291,12 @@ def incident_commander_set(
     *, incident: Incident, by: AbstractBaseUser, commander_id: int | None
 ) -> Incident:
     """Name a workspace member incident commander (None clears it); on the timeline.
-    Raises IncidentInputInvalid if the user is not a member of the incident's workspace."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    Raises IncidentInputInvalid if the user is not a member of the incident's workspace;
+    IncidentFinal (409) on a reviewed incident."""
+    incident = incident_lock_open(incident.pk)
     commander = None
     if commander_id is not None:
-        commander = (
-            get_user_model()
-            .objects.filter(pk=commander_id, memberships__workspace_id=incident.workspace_id)
-            .first()
-        )
+        commander = workspace_member_get(workspace_id=incident.workspace_id, user_id=commander_id)
         if commander is None:
             raise IncidentInputInvalid(_("The commander must be a member of this workspace."))
     if commander_id == incident.commander_id:
@@ -331,8 +341,9 @@ def incident_mentions_attach(
     *, incident: Incident, by: AbstractBaseUser, mention_ids: list[int]
 ) -> list[int]:
     """Attach mentions of the incident's workspace (others → IncidentInputInvalid); records
-    the newly attached ones on the timeline, recomputes reach. Idempotent; returns new ids."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    the newly attached ones on the timeline, recomputes reach. Idempotent; returns new ids.
+    IncidentFinal (409) on a reviewed incident."""
+    incident = incident_lock_open(incident.pk)
     ids = _workspace_mentions(incident, mention_ids)
     already = set(incident.mentions.filter(pk__in=ids).values_list("pk", flat=True))
     new = [pk for pk in ids if pk not in already]
@@ -355,8 +366,9 @@ def incident_mentions_detach(
     *, incident: Incident, by: AbstractBaseUser, mention_ids: list[int]
 ) -> list[int]:
     """Detach hand-attached mentions (alerts' own mentions stay); on the timeline; reach is
-    recomputed. Raises IncidentInputInvalid for mentions not attached."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    recomputed. Raises IncidentInputInvalid for mentions not attached; IncidentFinal (409)
+    on a reviewed incident."""
+    incident = incident_lock_open(incident.pk)
     ids = _workspace_mentions(incident, mention_ids)
     attached = set(incident.mentions.filter(pk__in=ids).values_list("pk", flat=True))
     missing = [pk for pk in ids if pk not in attached]
@@ -396,8 +408,9 @@ def incident_response_record(
     *, incident: Incident, by: AbstractBaseUser, url: str, at: datetime | None = None
 ) -> Incident:
     """Record by hand that the first public reaction was posted (URL, time): stops the
-    response clock. Raises ResponseAlreadyRecorded (409), IncidentInputInvalid (future)."""
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    response clock. Raises ResponseAlreadyRecorded (409), IncidentInputInvalid (future),
+    IncidentFinal (409) on a reviewed incident."""
+    incident = incident_lock_open(incident.pk)
     if incident.response_at is not None:
         raise ResponseAlreadyRecorded(_("The first public reaction is already recorded."))
     now = timezone.now()

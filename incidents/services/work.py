@@ -1,7 +1,6 @@
 """Tasks and the claims board of a running incident; every change lands on the timeline.
 A reviewed incident is final: every write here raises IncidentFinal (409) on it."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +10,7 @@ from incidents.exceptions import IncidentInputInvalid, IncidentTaskAlreadyDone
 from incidents.models import Claim, Incident, IncidentEvent, IncidentTask
 from incidents.services.lifecycle import _name, _workspace_mentions, incident_lock_open
 from incidents.services.timeline import incident_event_record, incident_publish
+from workspaces.selectors import workspace_member_get
 
 VERIFIED = (Claim.Status.CONFIRMED, Claim.Status.FALSE)
 
@@ -67,12 +67,8 @@ def incident_task_update(
     if assign and assignee_id != task.assignee_id:
         assignee = None
         if assignee_id is not None:
-            assignee = (
-                get_user_model()
-                .objects.filter(
-                    pk=assignee_id, memberships__workspace_id=task.incident.workspace_id
-                )
-                .first()
+            assignee = workspace_member_get(
+                workspace_id=task.incident.workspace_id, user_id=assignee_id
             )
             if assignee is None:
                 raise IncidentInputInvalid(_("The assignee must be a member of this workspace."))

@@ -51,15 +51,10 @@ def statement_template_delete(*, template: StatementTemplate) -> None:
     template.delete()
 
 
-def statement_templates_install_starters(
-    *, workspace: Workspace, only_if_empty: bool = False
-) -> int:
+def statement_templates_install_starters(*, workspace: Workspace) -> int:
     """Install the starter templates (four scenarios, NL and EN) that the workspace lacks.
-    Idempotent: an existing title is left as it is. With `only_if_empty` (new workspaces,
-    installed on first visit) nothing happens if the workspace has any template. Returns how
-    many were created."""
-    if only_if_empty and StatementTemplate.objects.filter(workspace=workspace).exists():
-        return 0
+    Idempotent: an existing title is left as it is. Called when a workspace is created (API,
+    admin, `seed_demo`), never from a page view. Returns how many were created."""
     existing = set(
         StatementTemplate.objects.filter(workspace=workspace).values_list(
             "scenario", "language", "title"

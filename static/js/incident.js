@@ -51,8 +51,7 @@
   const id = Number(root.dataset.id);
   const slug = root.dataset.workspace;
   const lang = root.dataset.lang || "nl";
-  const canRun = root.dataset.canRun === "1";
-  const canWorkTasks = root.dataset.canWorkTasks === "1"; // not on a reviewed (final) incident
+  const canRun = root.dataset.canRun === "1"; // crisis team or admin, and not reviewed (final)
   const str = (key) => root.dataset["str" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
   const pairs = (text) => Object.fromEntries((text || "").split("|").filter(Boolean).map((p) => p.split("=")));
   const claimLabels = pairs(root.dataset.strClaimStatuses);
@@ -116,7 +115,7 @@
         task.checklist.forEach((entry, index) => {
           const box = el("input", { type: "checkbox", id: "t" + task.id + "c" + index });
           box.checked = !!entry.done;
-          box.disabled = !canWorkTasks || !!task.done_at;
+          box.disabled = !canRun || !!task.done_at;
           box.addEventListener("change", () => {
             const values = task.checklist.map((e, i) => (i === index ? box.checked : !!e.done));
             act(api("PATCH", base + "tasks/" + task.id + "/", { checklist: values })).then(loadTasks).catch(() => {});
@@ -125,7 +124,7 @@
         });
         item.append(list);
       }
-      if (canWorkTasks && !task.done_at) {
+      if (canRun && !task.done_at) {
         const assign = el("select", { "aria-label": str("assign") + ": " + task.title, class: "task-assign" });
         assign.append(el("option", { value: "", text: str("assign") + ": " + str("nobody") }));
         for (const [value, name] of members) {

@@ -1,8 +1,10 @@
 """The incident API: role rights endpoint by endpoint, bad payloads, output fields."""
 
+from types import SimpleNamespace
+
 import pytest
 
-from incidents.models import Claim, IncidentEvent, IncidentTask
+from incidents.models import Claim, Incident, IncidentEvent, IncidentTask
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -223,17 +225,32 @@ def test_response_clock_policy_api_admin_only(crew, api_client_for):
 
 
 REVIEWED_WRITES = [
-    # (method, path and body for (crew, task, claim))
-    ("post", lambda c, t, cl: ("/api/incidents/{i}/notes/", {"text": "Late note"})),
-    ("post", lambda c, t, cl: ("/api/incidents/{i}/claims/", {"text": "New"})),
-    ("patch", lambda c, t, cl: (f"/api/incidents/{{i}}/claims/{cl.pk}/",
-                                {"status": "false", "text": "Rewritten"})),
-    ("patch", lambda c, t, cl: (f"/api/incidents/{{i}}/tasks/{t.pk}/",
-                                {"checklist": [True] * len(t.checklist),
-                                 "assignee_id": c.comms.pk})),
-    ("post", lambda c, t, cl: (f"/api/incidents/{{i}}/tasks/{t.pk}/complete/", {})),
+    # (method, path and body for (crew, prepared rows): see _prepare)
+    ("post", lambda c, x: ("/api/incidents/{i}/notes/", {"text": "Late note"})),
+    ("post", lambda c, x: ("/api/incidents/{i}/claims/", {"text": "New"})),
+    ("patch", lambda c, x: (f"/api/incidents/{{i}}/claims/{x.claim.pk}/",
+                            {"status": "false", "text": "Rewritten"})),
+    ("patch", lambda c, x: (f"/api/incidents/{{i}}/tasks/{x.task.pk}/",
+                            {"checklist": [True] * len(x.task.checklist),
+                             "assignee_id": c.comms.pk})),
+    ("post", lambda c, x: (f"/api/incidents/{{i}}/tasks/{x.task.pk}/complete/", {})),
+    ("post", lambda c, x: ("/api/incidents/{i}/mentions/", {"mention_ids": [x.free.pk]})),
+    ("post", lambda c, x: ("/api/incidents/{i}/mentions/detach/",
+                           {"mention_ids": [x.attached.pk]})),
+    ("post", lambda c, x: ("/api/incidents/{i}/commander/", {"user_id": c.admin.pk})),
+    ("patch", lambda c, x: ("/api/incidents/{i}/", {"severity": 1})),
+    ("patch", lambda c, x: ("/api/incidents/{i}/", {"title": "Renamed"})),
+    ("patch", lambda c, x: ("/api/incidents/{i}/", {"platforms": ["reddit"]})),
+    # A reviewed incident goes nowhere (back to resolved); an active one may be resolved.
+    ("post", lambda c, x: ("/api/incidents/{i}/transition/", {"status": "resolved"})),
+    ("post", lambda c, x: ("/api/incidents/{i}/response/", {"url": "https://x.com/a/1"})),
+    ("post", lambda c, x: ("/api/incidents/{i}/playbook/", {"scenario": "data_leak"})),
 ]  # fmt: skip
-REVIEWED_IDS = ["note", "claim_create", "claim_update", "task_update", "task_complete"]
+REVIEWED_IDS = [
+    "note", "claim_create", "claim_update", "task_update", "task_complete", "mentions_attach",
+    "mentions_detach", "commander", "severity", "title", "platforms", "transition", "response",
+    "playbook",
+]  # fmt: skip
 
 
 def _review(crew, api_client_for) -> None:
@@ -245,15 +262,30 @@ def _review(crew, api_client_for) -> None:
         assert response.status_code == 200, response.content
 
 
-def _claim(crew) -> Claim:
-    return Claim.objects.create(
-        incident=crew.incident, text="Passwords leaked", created_at=crew.incident.opened_at
+def _prepare(crew) -> SimpleNamespace:
+    """A claim, a task, an attached and a free mention; no playbook yet (as an incident
+    opened by triage), so that starting one is a change the active incident accepts."""
+    Incident.objects.filter(pk=crew.incident.pk).update(playbook=None)
+    attached = factories.MentionFactory(workspace=crew.workspace)
+    crew.incident.mentions.add(attached)
+    return SimpleNamespace(
+        claim=Claim.objects.create(
+            incident=crew.incident, text="Passwords leaked", created_at=crew.incident.opened_at
+        ),
+        task=_task(crew),
+        attached=attached,
+        free=factories.MentionFactory(workspace=crew.workspace),
     )
 
 
 def _record(crew) -> dict:
-    incident = crew.incident
+    incident = Incident.objects.get(pk=crew.incident.pk)
     return {
+        "incident": [getattr(incident, name) for name in (
+            "status", "title", "severity", "platforms", "commander_id", "response_at",
+            "response_url", "playbook_id", "resolved_at", "active_at",
+        )],
+        "mentions": sorted(incident.mentions.values_list("pk", flat=True)),
         "events": list(incident.events.order_by("id").values_list("id", "kind", "summary")),
         "claims": list(incident.claims.order_by("id").values_list("id", "text", "status",
                                                                   "verified_by")),
@@ -263,25 +295,20 @@ def _record(crew) -> dict:
 
 
 @pytest.mark.parametrize(("method", "call"), REVIEWED_WRITES, ids=REVIEWED_IDS)
-def test_a_reviewed_incident_is_final_for_notes_tasks_and_claims(
-    crew, api_client_for, method, call
-):
-    claim = _claim(crew)
-    task = _task(crew)
+def test_a_reviewed_incident_is_final_for_every_write(crew, api_client_for, method, call):
+    prepared = _prepare(crew)
     _review(crew, api_client_for)
     before = _record(crew)
-    response = _call(crew, api_client_for, "team", method, *call(crew, task, claim))
+    response = _call(crew, api_client_for, "team", method, *call(crew, prepared))
     assert response.status_code == 409, response.content
     assert "geëvalueerd en definitief" in response.json()["detail"]  # Dutch by default
     assert _record(crew) == before
 
 
 @pytest.mark.parametrize(("method", "call"), REVIEWED_WRITES, ids=REVIEWED_IDS)
-def test_notes_tasks_and_claims_still_change_on_an_active_incident(
-    crew, api_client_for, method, call
-):
-    claim = _claim(crew)
+def test_every_write_still_changes_an_active_incident(crew, api_client_for, method, call):
+    prepared = _prepare(crew)
     before = _record(crew)
-    response = _call(crew, api_client_for, "team", method, *call(crew, _task(crew), claim))
+    response = _call(crew, api_client_for, "team", method, *call(crew, prepared))
     assert response.status_code in (200, 201), response.content
     assert _record(crew) != before

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from incidents import services
-from incidents.exceptions import IncidentInputInvalid, IncidentTransitionInvalid
+from incidents.exceptions import IncidentFinal, IncidentInputInvalid, IncidentTransitionInvalid
 from incidents.models import Incident, IncidentEvent
 from tests import factories
 
@@ -65,7 +65,6 @@ def test_incident_transition_allowed_paths_are_stamped_and_on_the_timeline(
     [
         ("active", "triage"),
         ("active", "reviewed"),
-        ("reviewed", "active"),
         ("triage", "monitoring"),
     ],
 )
@@ -75,6 +74,16 @@ def test_incident_transition_refuses_moves_not_allowed(crew, start, to):
     with pytest.raises(IncidentTransitionInvalid):
         services.incident_transition(incident=crew.incident, to=to, by=crew.team)
     assert Incident.objects.get(pk=crew.incident.pk).status == start
+    assert IncidentEvent.objects.count() == before
+
+
+@pytest.mark.parametrize("to", ["active", "resolved"])
+def test_incident_transition_out_of_reviewed_is_final(crew, to):
+    Incident.objects.filter(pk=crew.incident.pk).update(status="reviewed")
+    before = IncidentEvent.objects.count()
+    with pytest.raises(IncidentFinal):
+        services.incident_transition(incident=crew.incident, to=to, by=crew.team)
+    assert Incident.objects.get(pk=crew.incident.pk).status == "reviewed"
     assert IncidentEvent.objects.count() == before
 
 

@@ -38,20 +38,23 @@ def test_incident_page_in_english_shows_run_controls_for_crisis_team(client, cre
     assert "Open an incident by hand" in listing
 
 
-def test_reviewed_incident_page_has_no_controls_for_notes_tasks_and_claims(client, crew):
+def test_reviewed_incident_page_has_no_controls_and_says_it_is_final(client, crew):
     client.force_login(crew.team)
     url = f"/incidents/{crew.incident.pk}/"
+    controls = [
+        'id="note-form"', 'id="claim-form"', 'id="commander-form"', 'id="severity-form"',
+        'id="response-form"', 'id="attach-form"', "js-transition", 'data-can-run="1"',
+    ]  # fmt: skip
     page = client.get(url).content.decode()
-    assert 'id="note-form"' in page
-    assert 'id="claim-form"' in page
-    assert 'data-can-work-tasks="1"' in page
+    assert all(control in page for control in controls)
+    assert 'id="incident-final"' not in page
     for status in ("resolved", "reviewed"):
         services.incident_transition(incident=crew.incident, to=status, by=crew.team)
     page = client.get(url).content.decode()
-    assert 'id="note-form"' not in page
-    assert 'id="claim-form"' not in page
+    assert [control for control in controls if control in page] == []
     assert 'data-can-add-facts="0"' in page  # incident.js: no claim status select
-    assert 'data-can-work-tasks="0"' in page  # incident.js: no checkboxes, assign, mark done
+    assert 'data-can-run="0"' in page  # incident.js: no task controls, no detach buttons
+    assert "geëvalueerd en definitief" in page
 
 
 def test_incident_list_empty_state(client):

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from statements.models import Publication, Statement, StatementTemplate
+from statements.models import Publication, Statement
 from statements.selectors import publications_for_reaction_fetch, statement_reaction_summary
 from tests import factories
 
@@ -73,9 +73,3 @@ def test_reaction_fetch_takes_recent_automated_posts_only(make_statement):
 
     since = now - timedelta(hours=48)
     assert list(publications_for_reaction_fetch(since=since)) == [recent]
-
-
-def test_first_visit_installs_the_starter_templates(client, workspace, incident, comms):
-    client.force_login(comms)
-    assert client.get(f"/incidents/{incident.pk}/statements/").status_code == 200
-    assert StatementTemplate.objects.filter(workspace=workspace, is_starter=True).count() == 8
