@@ -119,12 +119,20 @@ def response_clock_minutes(*, workspace_id: int, severity: int) -> int:
 
 def response_clock_policy_list(*, workspace_id: int) -> dict[int, int]:
     """{severity: minutes} for 1-4, defaults filled in."""
-    stored = dict(
-        ResponseClockPolicy.objects.filter(workspace_id=workspace_id).values_list(
-            "severity", "minutes"
-        )
-    )
-    return {level: stored.get(level, DEFAULT_RESPONSE_MINUTES) for level in range(1, 5)}
+    return response_clock_policy_lists(workspace_ids=[workspace_id])[workspace_id]
+
+
+def response_clock_policy_lists(*, workspace_ids: list[int]) -> dict[int, dict[int, int]]:
+    """{workspace id: {severity: minutes} for 1-4, defaults filled in}, in one query."""
+    stored: dict[int, dict[int, int]] = {pk: {} for pk in workspace_ids}
+    for workspace_id, severity, minutes in ResponseClockPolicy.objects.filter(
+        workspace_id__in=workspace_ids
+    ).values_list("workspace_id", "severity", "minutes"):
+        stored[workspace_id][severity] = minutes
+    return {
+        pk: {level: minutes.get(level, DEFAULT_RESPONSE_MINUTES) for level in range(1, 5)}
+        for pk, minutes in stored.items()
+    }
 
 
 def incident_ids_with_breached_clock(*, now: datetime) -> list[int]:
