@@ -25,7 +25,7 @@ def workspace_list_with_role(*, user: User) -> QuerySet[Workspace]:
     """workspace_list_for_user with `role` annotated on each: the user's role there (as
     membership_role_get gives it), in the same one query."""
     workspaces = workspace_list_for_user(user=user)
-    if user.is_authenticated and user.is_superuser:
+    if not user.is_authenticated or user.is_superuser:  # none at all, or all as admin
         return workspaces.annotate(role=Value(Membership.Role.ADMIN, output_field=CharField()))
     role = Membership.objects.filter(user=user, workspace=OuterRef("pk")).values("role")[:1]
     return workspaces.annotate(role=Subquery(role))
