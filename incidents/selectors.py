@@ -3,7 +3,19 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,9 +61,23 @@ def incident_get(*, user: AbstractBaseUser | AnonymousUser, incident_id: int) ->
     return incident
 
 
-def incident_overdue_task_count(*, incident: Incident, now: datetime | None = None) -> int:
-    """Open tasks of the incident whose due time has passed."""
-    return incident.tasks.filter(done_at__isnull=True, due_at__lt=now or timezone.now()).count()
+def incident_alert_and_overdue_counts(
+    *, incident: Incident, now: datetime | None = None
+) -> tuple[int, int]:
+    """(alerts linked to the incident, its open tasks whose due time has passed), in one
+    query."""
+    alerts = Incident.alerts.through.objects.filter(incident_id=OuterRef("pk"))
+    overdue = IncidentTask.objects.filter(
+        incident_id=OuterRef("pk"), done_at__isnull=True, due_at__lt=now or timezone.now()
+    )
+    return (
+        Incident.objects.filter(pk=incident.pk).values_list(_count(alerts), _count(overdue)).get()
+    )
+
+
+def _count(rows: QuerySet) -> Subquery:
+    """COUNT(*) of `rows` as a scalar subquery (one row even when it is zero)."""
+    return Subquery(rows.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n"))
 
 
 def incident_mention_ids(*, incident: Incident) -> list[int]:
