@@ -3,7 +3,19 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Avg, Count, F, Max, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,9 +62,23 @@ def incident_get(*, user: AbstractBaseUser | AnonymousUser, incident_id: int) ->
     return incident
 
 
-def incident_overdue_task_count(*, incident: Incident, now: datetime | None = None) -> int:
-    """Open tasks of the incident whose due time has passed."""
-    return incident.tasks.filter(done_at__isnull=True, due_at__lt=now or timezone.now()).count()
+def incident_alert_and_overdue_counts(
+    *, incident: Incident, now: datetime | None = None
+) -> tuple[int, int]:
+    """(alerts linked to the incident, its open tasks whose due time has passed), in one
+    query."""
+    alerts = Incident.alerts.through.objects.filter(incident_id=OuterRef("pk"))
+    overdue = IncidentTask.objects.filter(
+        incident_id=OuterRef("pk"), done_at__isnull=True, due_at__lt=now or timezone.now()
+    )
+    return (
+        Incident.objects.filter(pk=incident.pk).values_list(_count(alerts), _count(overdue)).get()
+    )
+
+
+def _count(rows: QuerySet) -> Subquery:
+    """COUNT(*) of `rows` as a scalar subquery (one row even when it is zero)."""
+    return Subquery(rows.order_by().annotate(n=Func(Value(1), function="COUNT")).values("n"))
 
 
 def incident_mention_ids(*, incident: Incident) -> list[int]:
@@ -121,12 +147,20 @@ def response_clock_minutes(*, workspace_id: int, severity: int) -> int:
 
 def response_clock_policy_list(*, workspace_id: int) -> dict[int, int]:
     """{severity: minutes} for 1-4, defaults filled in."""
-    stored = dict(
-        ResponseClockPolicy.objects.filter(workspace_id=workspace_id).values_list(
-            "severity", "minutes"
-        )
-    )
-    return {level: stored.get(level, DEFAULT_RESPONSE_MINUTES) for level in range(1, 5)}
+    return response_clock_policy_lists(workspace_ids=[workspace_id])[workspace_id]
+
+
+def response_clock_policy_lists(*, workspace_ids: list[int]) -> dict[int, dict[int, int]]:
+    """{workspace id: {severity: minutes} for 1-4, defaults filled in}, in one query."""
+    stored: dict[int, dict[int, int]] = {pk: {} for pk in workspace_ids}
+    for workspace_id, severity, minutes in ResponseClockPolicy.objects.filter(
+        workspace_id__in=workspace_ids
+    ).values_list("workspace_id", "severity", "minutes"):
+        stored[workspace_id][severity] = minutes
+    return {
+        pk: {level: minutes.get(level, DEFAULT_RESPONSE_MINUTES) for level in range(1, 5)}
+        for pk, minutes in stored.items()
+    }
 
 
 def incident_ids_with_breached_clock(*, now: datetime) -> list[int]:

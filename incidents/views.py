@@ -13,17 +13,15 @@ from monitoring.models import Platform
 from playbooks.models import OwnerRole, Scenario
 from workspaces.selectors import (
     membership_role_get,
-    workspace_list_for_user,
+    workspace_list_with_role,
     workspace_member_list,
 )
 
 
 @login_required
 def incident_list_page(request: HttpRequest) -> HttpResponse:
-    workspaces = list(workspace_list_for_user(user=request.user))
-    runnable = [
-        ws for ws in workspaces if membership_role_get(user=request.user, workspace=ws) in RUN_ROLES
-    ]
+    workspaces = workspace_list_with_role(user=request.user)
+    runnable = [ws for ws in workspaces if ws.role in RUN_ROLES]
     return render(
         request,
         "incidents/list.html",

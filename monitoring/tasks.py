@@ -50,9 +50,9 @@ def poll_source(self, source_id: int) -> None:
         return
     # Pipeline step two: new alerts join an open incident quietly or enter the triage queue,
     # and open incidents follow their growth (severity rises live).
-    alerts_route(alert_ids=result.alert_ids)
+    refreshed = alerts_route(alert_ids=result.alert_ids)
     if result.inserted:
-        incidents_refresh_open(workspace_id=source.workspace_id)
+        incidents_refresh_open(workspace_id=source.workspace_id, exclude_ids=refreshed)
 
 
 @shared_task(name="monitoring.run_import", acks_late=True, soft_time_limit=1800, time_limit=1900)

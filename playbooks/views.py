@@ -7,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from incidents.selectors import response_clock_policy_list
+from incidents.selectors import response_clock_policy_lists
 from playbooks.selectors import playbook_list
 from workspaces.models import Membership
-from workspaces.selectors import membership_role_get, workspace_list_for_user
+from workspaces.selectors import workspace_list_with_role
 
 
 def _editable(playbook) -> str:
@@ -35,21 +35,22 @@ def _editable(playbook) -> str:
 
 @login_required
 def playbook_list_page(request: HttpRequest) -> HttpResponse:
+    workspaces = list(workspace_list_with_role(user=request.user))
+    playbooks: dict[int, list] = {}
+    for playbook in playbook_list(user=request.user):
+        playbooks.setdefault(playbook.workspace_id, []).append(playbook)
+    clocks = response_clock_policy_lists(workspace_ids=[ws.pk for ws in workspaces])
     sections = []
-    for workspace in workspace_list_for_user(user=request.user):
-        is_admin = membership_role_get(user=request.user, workspace=workspace) == (
-            Membership.Role.ADMIN
-        )
-        playbooks = list(playbook_list(user=request.user, workspace=workspace.slug))
-        for playbook in playbooks:
+    for workspace in workspaces:
+        is_admin = workspace.role == Membership.Role.ADMIN
+        for playbook in playbooks.get(workspace.pk, []):
             playbook.steps_json = _editable(playbook) if is_admin else ""
-        clock = response_clock_policy_list(workspace_id=workspace.pk)
         sections.append(
             {
                 "workspace": workspace,
                 "is_admin": is_admin,
-                "playbooks": playbooks,
-                "clock": sorted(clock.items()),
+                "playbooks": playbooks.get(workspace.pk, []),
+                "clock": sorted(clocks[workspace.pk].items()),
             }
         )
     return render(request, "playbooks/list.html", {"sections": sections})

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from crisiscenter.exceptions import NotFound
@@ -14,8 +14,11 @@ from statements.models import (
     Publication,
     PublishingAccount,
     Statement,
+    StatementAudit,
+    StatementReaction,
     StatementTemplate,
     StatementVariant,
+    StatementVersion,
 )
 from workspaces.selectors import workspace_list_for_user
 
@@ -38,7 +41,7 @@ def statement_list(
     status: str | None = None,
 ) -> QuerySet[Statement]:
     """Statements in the user's workspaces (optionally of one workspace, incident or status),
-    with variants and publications prefetched."""
+    with variants and publications prefetched, each publication with `reaction_count`."""
     qs = Statement.objects.filter(workspace__in=workspace_list_for_user(user=user))
     if workspace:
         qs = qs.filter(workspace__slug=workspace)
@@ -50,7 +53,13 @@ def statement_list(
         "workspace", "incident", "created_by", "approved_by", "template"
     ).prefetch_related(
         Prefetch("variants", queryset=StatementVariant.objects.order_by("id")),
-        "publications",
+        # Meta.ordering is dropped with GROUP BY; within a statement it comes down to channel.
+        Prefetch(
+            "publications",
+            queryset=Publication.objects.annotate(reaction_count=Count("reactions")).order_by(
+                "channel"
+            ),
+        ),
     )
 
 
@@ -59,6 +68,17 @@ def statement_get(*, user: Any, statement_id: int) -> Statement:
     statement = statement_list(user=user).filter(pk=statement_id).first()
     if statement is None:
         raise NotFound(_("Statement not found."))
+    return statement
+
+
+def statement_history_load(*, statement: Statement) -> Statement:
+    """Prefetch the statement's versions and audit trail with their authors (two queries,
+    however long the history); returns the same statement."""
+    prefetch_related_objects(
+        [statement],
+        Prefetch("versions", queryset=StatementVersion.objects.select_related("author")),
+        Prefetch("audit", queryset=StatementAudit.objects.select_related("actor")),
+    )
     return statement
 
 
@@ -121,48 +141,64 @@ def incident_mentions(*, incident: Incident) -> QuerySet[Mention]:
     )
 
 
-def _window(mentions: QuerySet[Mention], start: datetime, end: datetime) -> dict[str, Any]:
-    row = Mention.objects.filter(
-        pk__in=mentions.values("pk"), posted_at__gte=start, posted_at__lt=end
-    ).aggregate(
-        volume=Count("pk"),
-        sentiment=Avg("sentiment_compound"),
-        negative=Count("pk", filter=Q(sentiment_compound__lte=-0.05)),
-    )
-    return {
-        "volume": row["volume"],
-        "sentiment": round(row["sentiment"], 3) if row["sentiment"] is not None else None,
-        "negative": row["negative"],
-    }
+def _windows(
+    mentions: QuerySet[Mention], times: list[datetime], window: timedelta
+) -> list[dict[str, dict[str, Any]]]:
+    """Volume, mean sentiment and negatives of `mentions` in the window before and after
+    each time, all in one query."""
+    if not times:
+        return []
+    aggregates: dict[str, Any] = {}
+    for i, at in enumerate(times):
+        for side, start, end in (("before", at - window, at), ("after", at, at + window)):
+            span = Q(posted_at__gte=start, posted_at__lt=end)
+            aggregates[f"{side}_{i}_volume"] = Count("pk", filter=span)
+            aggregates[f"{side}_{i}_sentiment"] = Avg("sentiment_compound", filter=span)
+            aggregates[f"{side}_{i}_negative"] = Count(
+                "pk", filter=span & Q(sentiment_compound__lte=-0.05)
+            )
+    row = Mention.objects.filter(pk__in=mentions.values("pk")).aggregate(**aggregates)
+    out = []
+    for i in range(len(times)):
+        sides = {}
+        for side in ("before", "after"):
+            sentiment = row[f"{side}_{i}_sentiment"]
+            sides[side] = {
+                "volume": row[f"{side}_{i}_volume"],
+                "sentiment": round(sentiment, 3) if sentiment is not None else None,
+                "negative": row[f"{side}_{i}_negative"],
+            }
+        out.append(sides)
+    return out
 
 
 def statement_reaction_summary(*, incident: Incident, hours: int = 1) -> dict[str, Any]:
     """Volume and sentiment of the incident's mentions the hour before and after each
-    published statement, plus per-10-minute buckets for the chart."""
+    published statement, plus per-10-minute buckets for the chart. A fixed number of
+    queries, however many statements."""
     mentions = incident_mentions(incident=incident)
     statements = list(
-        incident.statements.filter(status=Statement.Status.PUBLISHED, published_at__isnull=False)
-        .order_by("published_at")
-        .prefetch_related("publications")
+        incident.statements.filter(
+            status=Statement.Status.PUBLISHED, published_at__isnull=False
+        ).order_by("published_at")
     )
-    window = timedelta(hours=hours)
-    items = []
-    for statement in statements:
-        at = statement.published_at
-        items.append(
-            {
-                "id": statement.pk,
-                "title": statement.title,
-                "published_at": at.isoformat(),
-                "before": _window(mentions, at - window, at),
-                "after": _window(mentions, at, at + window),
-                "reactions": Mention.objects.filter(
-                    statement_reactions__publication__statement=statement
-                )
-                .distinct()
-                .count(),
-            }
-        )
+    reactions = dict(
+        StatementReaction.objects.filter(publication__statement__in=statements)
+        .values("publication__statement")
+        .annotate(n=Count("mention", distinct=True))
+        .values_list("publication__statement", "n")
+    )
+    windows = _windows(mentions, [st.published_at for st in statements], timedelta(hours=hours))
+    items = [
+        {
+            "id": statement.pk,
+            "title": statement.title,
+            "published_at": statement.published_at.isoformat(),
+            **window,
+            "reactions": reactions.get(statement.pk, 0),
+        }
+        for statement, window in zip(statements, windows, strict=True)
+    ]
     return {"statements": items, "buckets": _buckets(mentions)}
 
 

@@ -44,6 +44,8 @@ def incident_statements(request: HttpRequest, incident_id: int) -> HttpResponse:
     current = current or next(
         (st for st in statements if st.status != Statement.Status.PUBLISHED), None
     )
+    if current is not None:
+        selectors.statement_history_load(statement=current)
     role = membership_role_get(user=request.user, workspace=workspace)
     accounts = set(
         selectors.publishing_account_list(user=request.user, workspace=workspace.slug)

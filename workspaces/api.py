@@ -16,14 +16,12 @@ from workspaces.models import Workspace
 
 
 class WorkspaceOutputSerializer(serializers.ModelSerializer):
-    role = serializers.SerializerMethodField()
+    # Annotated by workspaces.selectors.workspace_list_with_role.
+    role = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = Workspace
         fields = ["id", "slug", "name", "created_at", "role"]
-
-    def get_role(self, obj: Workspace) -> str | None:
-        return selectors.membership_role_get(user=self.context["request"].user, workspace=obj)
 
 
 class WorkspaceInputSerializer(serializers.Serializer):
@@ -41,7 +39,7 @@ class WorkspaceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.IsAuthenticated, IsSuperuserForWrites]
 
     def get_queryset(self):
-        return selectors.workspace_list_for_user(user=self.request.user)
+        return selectors.workspace_list_with_role(user=self.request.user)
 
     def get_serializer_class(self):
         return WorkspaceInputSerializer if self.action == "create" else WorkspaceOutputSerializer
@@ -54,5 +52,6 @@ class WorkspaceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             workspace = services.workspace_create(**data.validated_data)
             playbooks_install_defaults(workspace=workspace)
             statement_templates_install_starters(workspace=workspace)
+        workspace = selectors.workspace_list_with_role(user=request.user).get(pk=workspace.pk)
         out = WorkspaceOutputSerializer(workspace, context={"request": request})
         return Response(out.data, status=201)

@@ -31,20 +31,30 @@ def _channels_for(contact: Contact, tier_channels: list[str]) -> list[str]:
 
 
 def _recipients(run: EscalationRun, tier: dict) -> list[tuple[Contact | None, object, str]]:
-    """(contact, user, name) for each tier contact and each member holding a tier role."""
+    """(contact, user, name) for each tier contact and each member holding a tier role, in
+    three queries however many there are."""
     contacts = {c.pk: c for c in Contact.objects.filter(
         workspace_id=run.workspace_id, pk__in=[c["id"] for c in tier["contacts"]]
-    )}  # fmt: skip
+    ).select_related("user")}  # fmt: skip
     out: list[tuple[Contact | None, object, str]] = [
         (contacts[c["id"]], contacts[c["id"]].user, contacts[c["id"]].name)
         for c in tier["contacts"]
         if c["id"] in contacts
     ]
-    members = Membership.objects.filter(workspace_id=run.workspace_id, role__in=tier["roles"])
-    for member in members.select_related("user"):
-        linked = Contact.objects.filter(workspace_id=run.workspace_id, user=member.user).first()
-        name = linked.name if linked else member.user.get_username()
-        out.append((linked, member.user, name))
+    members = list(
+        Membership.objects.filter(
+            workspace_id=run.workspace_id, role__in=tier["roles"]
+        ).select_related("user")
+    )
+    linked: dict[int, Contact] = {}  # user id -> their first contact (Contact.Meta.ordering)
+    for contact in Contact.objects.filter(
+        workspace_id=run.workspace_id, user_id__in=[m.user_id for m in members]
+    ):
+        linked.setdefault(contact.user_id, contact)
+    for member in members:
+        contact = linked.get(member.user_id)
+        name = contact.name if contact else member.user.get_username()
+        out.append((contact, member.user, name))
     return out
 
 

@@ -1,5 +1,6 @@
 """Recompute an incident from its mentions: clocks, severity, reach, response deadline."""
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.db import transaction
@@ -85,14 +86,17 @@ def incident_refresh_and_publish(incident: Incident) -> bool:
 
 
 @transaction.atomic
-def incidents_refresh_open(*, workspace_id: int) -> list[Incident]:
+def incidents_refresh_open(
+    *, workspace_id: int, exclude_ids: Collection[int] = ()
+) -> list[Incident]:
     """Recompute clocks, severity and reach of the workspace's open incidents (after new
-    mentions: one set of queries per incident, not per mention); publishes
+    mentions: one set of queries per incident, not per mention), except `exclude_ids`
+    (refreshed already, e.g. by alerts_route for the same page); publishes
     `incident.updated` / `incident.reach_updated` for those that changed. Idempotent."""
-    return [
-        incident
-        for incident in Incident.objects.select_for_update().filter(
-            workspace_id=workspace_id, status__in=OPEN_STATUSES
-        )
-        if incident_refresh_and_publish(incident)
-    ]
+    incidents = (
+        Incident.objects.select_for_update(of=("self",))
+        .select_related("commander")
+        .filter(workspace_id=workspace_id, status__in=OPEN_STATUSES)
+        .exclude(pk__in=exclude_ids)
+    )
+    return [incident for incident in incidents if incident_refresh_and_publish(incident)]

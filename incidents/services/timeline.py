@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from incidents.models import Incident, IncidentEvent
-from incidents.selectors import incident_overdue_task_count
+from incidents.selectors import incident_alert_and_overdue_counts
 from realtime import events
 from realtime.publisher import publish_on_commit
 
@@ -53,12 +53,12 @@ def incident_event_record(
 
 
 def incident_publish(incident: Incident) -> None:
-    """Publish `incident.updated` for the incident (on commit)."""
+    """Publish `incident.updated` for the incident (on commit). One query for the counts, and
+    one for the commander unless the caller loaded it (select_related)."""
+    alert_count, overdue_tasks = incident_alert_and_overdue_counts(incident=incident)
     publish_on_commit(
         workspace_id=incident.workspace_id,
         event=events.incident_updated(
-            incident,
-            alert_count=incident.alerts.count(),
-            overdue_tasks=incident_overdue_task_count(incident=incident),
+            incident, alert_count=alert_count, overdue_tasks=overdue_tasks
         ),
     )

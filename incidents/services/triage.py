@@ -21,42 +21,53 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def alerts_route(*, alert_ids: list[int]) -> None:
+def alerts_route(*, alert_ids: list[int]) -> list[int]:
     """Route new alerts: attach quietly to the workspace's open incident if there is one,
-    otherwise publish them into the triage queue (`alert.created`). Idempotent."""
+    otherwise publish them into the triage queue (`alert.created`). An incident that gains
+    alerts is refreshed once, after all of them. Returns the ids of the incidents refreshed
+    (so the caller need not refresh them again). Idempotent."""
+    by_workspace: dict[int, list[Alert]] = {}
     for alert in Alert.objects.select_for_update().filter(
         pk__in=alert_ids, status=Alert.Status.NEW
     ):
+        by_workspace.setdefault(alert.workspace_id, []).append(alert)
+    refreshed = []
+    for workspace_id, alerts in by_workspace.items():
         incident = (
-            Incident.objects.filter(
-                workspace_id=alert.workspace_id,
-                status__in=OPEN_STATUSES,
-            )
+            Incident.objects.filter(workspace_id=workspace_id, status__in=OPEN_STATUSES)
+            .select_related("commander")
             .order_by("-opened_at")
             .first()
         )
         if incident is None:
-            publish_on_commit(workspace_id=alert.workspace_id, event=events.alert_created(alert))
+            for alert in alerts:
+                publish_on_commit(workspace_id=workspace_id, event=events.alert_created(alert))
             continue
+        _alerts_attach(incident, alerts)
+        refreshed.append(incident.pk)
+    return refreshed
+
+
+def _alerts_attach(incident: Incident, alerts: list[Alert]) -> None:
+    Alert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(status=Alert.Status.ATTACHED)
+    incident.alerts.add(*alerts)
+    for alert in alerts:
         alert.status = Alert.Status.ATTACHED
-        alert.save(update_fields=["status"])
-        incident.alerts.add(alert)
         incident_event_record(
             incident=incident,
             kind=IncidentEvent.Kind.ALERT,
             summary=_("Alert attached: %(title)s") % {"title": alert.title},
             data={"alert_id": alert.pk, "action": "attached"},
         )
-        refreshed = incident_refresh_and_publish(incident)
         publish_on_commit(
-            workspace_id=alert.workspace_id,
+            workspace_id=incident.workspace_id,
             event=events.alert_updated(alert, incident_id=incident.pk),
         )
-        if not refreshed:  # its alert count moved all the same: publish once, not twice
-            incident_publish(incident)
         logger.info(
             "incidents.alert.attached", extra={"alert_id": alert.pk, "incident_id": incident.pk}
         )
+    if not incident_refresh_and_publish(incident):
+        incident_publish(incident)  # its alert count moved all the same: publish once
 
 
 def _incident_for_crisis(

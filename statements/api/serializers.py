@@ -86,7 +86,8 @@ class StatementUpdateSerializer(serializers.Serializer):
 
 class PublicationSerializer(serializers.ModelSerializer):
     posted_ids = serializers.SerializerMethodField()
-    reaction_count = serializers.SerializerMethodField()
+    # Annotated by statements.selectors.statement_list.
+    reaction_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Publication
@@ -95,9 +96,6 @@ class PublicationSerializer(serializers.ModelSerializer):
 
     def get_posted_ids(self, obj: Publication) -> list[str]:
         return [p["id"] for p in obj.posted]
-
-    def get_reaction_count(self, obj: Publication) -> int:
-        return obj.reactions.count()
 
 
 class StatementOutputSerializer(serializers.ModelSerializer):

@@ -224,7 +224,7 @@ class StatementViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk: str) -> Response:
-        statement = self.get_object()
+        statement = selectors.statement_history_load(statement=self.get_object())
         return Response(
             {
                 "versions": s.VersionSerializer(statement.versions.all(), many=True).data,

@@ -1,6 +1,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from incidents.models import Incident
@@ -10,6 +12,7 @@ from monitoring.models import Mention
 from monitoring.tasks import poll_source
 from tests.factories import (
     AlertFactory,
+    AlertRuleFactory,
     IncidentFactory,
     MentionFactory,
     SourceFactory,
@@ -83,3 +86,23 @@ def test_refresh_engagement_skips_sources_without_a_client_and_keeps_going_past_
     assert not Mention.objects.filter(pk__in=[m.pk for m in held]).exclude(
         engagement_refreshed_at=None
     )
+
+
+def test_poll_source_refreshes_an_incident_that_took_alerts_once_per_page():
+    """alerts_route refreshes the incident its alerts joined; the refresh of open incidents
+    after the page leaves it alone (it used to run once per alert and once more)."""
+    started = timezone.now() - timedelta(seconds=150)
+    source = SourceFactory(
+        settings={"scenario": "en"}, cursor={"": {"started_at": started.isoformat(), "next": 0}}
+    )
+    AlertRuleFactory(workspace=source.workspace, params={"threshold": 2, "window_minutes": 10})
+    incident = IncidentFactory(workspace=source.workspace, status=Incident.Status.ACTIVE)
+    with CaptureQueriesContext(connection) as ctx:
+        poll_source.apply(args=[source.pk])
+    refreshes = [
+        q for q in ctx.captured_queries if 'MIN("monitoring_alert"."created_at")' in q["sql"]
+    ]
+    assert len(refreshes) == 1
+    [alert] = incident.alerts.all()
+    incident.refresh_from_db()
+    assert incident.reach["mentions"] == len(set(alert.mention_ids))

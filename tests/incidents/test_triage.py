@@ -4,13 +4,16 @@ reason; roles and workspaces are enforced; every decision is recorded."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidents.models import Incident, TriageDecision
-from incidents.services import alerts_route
+from incidents.models import Incident, IncidentEvent, IncidentTask, TriageDecision
+from incidents.selectors import incident_alert_and_overdue_counts
+from incidents.services import alerts_route, incident_publish
 from monitoring.models import Alert
 from monitoring.services.rules import alert_raise
-from tests.factories import AlertFactory, IncidentFactory, MentionFactory
+from tests.factories import AlertFactory, IncidentFactory, MentionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +174,51 @@ def test_incident_severity_rises_as_grouped_alert_grows(alpha, alert):
     assert changed.pk == incident.pk
     incident.refresh_from_db()
     assert incident.severity >= 3 > settled
+
+
+def _new_alerts(workspace, count: int) -> list[Alert]:
+    return [
+        AlertFactory(
+            workspace=workspace,
+            mention_ids=[MentionFactory(workspace=workspace).pk for _ in range(2)],
+        )
+        for _ in range(count)
+    ]
+
+
+def test_alerts_route_refreshes_an_incident_once_however_many_alerts_join_it(
+    alpha, django_assert_max_num_queries
+):
+    commander = UserFactory()
+    incident = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE, commander=commander)
+    [first] = _new_alerts(alpha, 1)
+    with CaptureQueriesContext(connection) as ctx:
+        alerts_route(alert_ids=[first.pk])
+    more = _new_alerts(alpha, 8)
+    # Only the timeline entry (one row per alert) may cost a query per alert.
+    with django_assert_max_num_queries(len(ctx.captured_queries) + len(more) - 1):
+        refreshed = alerts_route(alert_ids=[a.pk for a in more])
+    assert refreshed == [incident.pk]
+    assert set(incident.alerts.values_list("status", flat=True)) == {Alert.Status.ATTACHED}
+    assert incident.alerts.count() == 9
+    assert incident.events.filter(kind=IncidentEvent.Kind.ALERT).count() == 9
+    incident.refresh_from_db()
+    assert incident.reach["mentions"] == 18
+
+
+def test_incident_publish_counts_in_one_query(alpha, django_assert_num_queries):
+    incident = IncidentFactory(
+        workspace=alpha, status=Incident.Status.ACTIVE, commander=UserFactory()
+    )
+    incident.alerts.add(*_new_alerts(alpha, 2))
+    now = timezone.now()
+    for due, done in ((-5, None), (-5, now), (30, None)):  # only the first is overdue
+        IncidentTask.objects.create(
+            incident=incident, title="Taak", due_at=now + timedelta(minutes=due), done_at=done
+        )
+    loaded = Incident.objects.select_related("commander").get(pk=incident.pk)
+    with django_assert_num_queries(1):
+        incident_publish(loaded)
+    assert incident_alert_and_overdue_counts(incident=incident) == (2, 1)
+    empty = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE)
+    assert incident_alert_and_overdue_counts(incident=empty) == (0, 0)

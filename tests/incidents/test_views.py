@@ -1,6 +1,10 @@
 """The incident pages: members only, escaped text, Dutch and English, the statements slot."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from incidents import services
 from tests import factories
@@ -70,3 +74,23 @@ def test_include_if_exists_renders_nothing_for_a_missing_template():
         '{% load incidents_tags %}[{% include_if_exists "statements/_nope.html" %}]'
     ).render(Context({}))
     assert out == "[]"
+
+
+def test_incident_list_takes_fixed_queries_however_many_workspaces(
+    client, crew, django_assert_max_num_queries
+):
+    """The user's role in each workspace comes with the workspace list, not a query each."""
+    client.force_login(crew.team)
+    client.get("/incidents/")  # the first request also settles the session's language
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/incidents/")
+    roles = ["crisis_team", "admin", "communications"] * 2
+    extra = [factories.MembershipFactory(user=crew.team, role=role).workspace for role in roles]
+    with django_assert_max_num_queries(len(ctx.captured_queries)):
+        page = client.get("/incidents/").content.decode()
+    runnable = [crew.workspace]
+    runnable += [ws for ws, role in zip(extra, roles, strict=True) if role != "communications"]
+    select = page.split('id="ic-workspace"')[1].split("</select>")[0]
+    assert sorted(re.findall(r'<option value="([^"]+)">', select)) == sorted(
+        ws.slug for ws in runnable
+    )

@@ -1,7 +1,10 @@
 """Shipped playbooks and the playbook API (admins edit, others read, non-members 404)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from incidents.models import ResponseClockPolicy
 from playbooks.models import Playbook, PlaybookTask
 from playbooks.services import playbook_defaults_load, playbooks_install_defaults
 from tests import factories
@@ -132,3 +135,28 @@ def test_playbooks_page_renders_for_members(client, ws_members):
     assert "js-playbook-form" not in page
     client.force_login(users["admin"])
     assert "js-playbook-form" in client.get("/playbooks/").content.decode()
+
+
+def test_playbooks_page_takes_fixed_queries_however_many_workspaces(
+    client, ws_members, django_assert_max_num_queries
+):
+    """Roles, playbooks and response clocks of all the user's workspaces in a fixed number of
+    queries, not a set per workspace."""
+    workspace, users = ws_members
+    admin = users["admin"]
+    client.force_login(admin)
+    client.get("/playbooks/")  # the first request also settles the session's language
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/playbooks/")
+    roles = ["admin", "crisis_team", "communications", "admin"]
+    for role in roles:
+        other = factories.MembershipFactory(user=admin, role=role).workspace
+        playbooks_install_defaults(workspace=other)
+        ResponseClockPolicy.objects.create(workspace=other, severity=2, minutes=15)
+    with django_assert_max_num_queries(len(ctx.captured_queries)):
+        page = client.get("/playbooks/").content.decode()
+    per_workspace = Playbook.objects.filter(workspace=workspace).count()
+    admin_workspaces = 1 + roles.count("admin")
+    assert page.count('class="stack js-playbook-form"') == admin_workspaces * per_workspace
+    assert page.count('class="playbook"') == (1 + len(roles)) * per_workspace
+    assert page.count('name="2" type="number" min="5" max="10080" value="15"') == len(roles)

@@ -1,5 +1,6 @@
 import pytest
 
+from tests import factories
 from workspaces.models import Workspace
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +88,21 @@ def test_new_workspace_starts_with_the_shipped_playbooks_and_statement_templates
     assert {s for s, _ in playbooks} == scenarios
     assert {lang for _, lang in playbooks} == {"nl", "en"}
     assert templates == {(s, lang) for s in scenarios for lang in ("nl", "en")}
+
+
+def test_workspace_list_gives_each_role_in_fixed_queries(
+    api_client_for, make_member, django_assert_max_num_queries
+):
+    user = make_member(role="communications")
+    roles = ["crisis_team", "admin", "communications", "admin", "crisis_team", "admin"]
+    for role in roles:
+        factories.MembershipFactory(user=user, role=role)
+    client = api_client_for(user)
+    with django_assert_max_num_queries(2):
+        rows = client.get("/api/workspaces/").json()["results"]
+    assert sorted(row["role"] for row in rows) == sorted([*roles, "communications"])
+    op = factories.UserFactory(is_superuser=True)
+    response = api_client_for(op).post(
+        "/api/workspaces/", {"slug": "bank-west", "name": "Bank West"}, format="json"
+    )
+    assert response.json()["role"] == "admin"
