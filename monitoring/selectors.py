@@ -143,7 +143,9 @@ def source_ids_due(*, now: datetime) -> list[int]:
     )
     return [
         s.pk
-        for s in sources.only("pk", "last_polled_at", "poll_interval_seconds", "next_poll_at")
+        for s in sources.only(
+            "pk", "last_polled_at", "poll_interval_seconds", "next_poll_at"
+        ).order_by("pk")
         if s.next_poll_at is not None
         or s.last_polled_at is None
         or s.last_polled_at + timedelta(seconds=s.poll_interval_seconds) <= now

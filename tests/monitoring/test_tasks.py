@@ -12,11 +12,11 @@ from tests.factories import AlertRuleFactory, SourceFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _due_demo_source(**kw) -> Source:
+def _due_demo_source(scenario: str = "en", **kw) -> Source:
     started = timezone.now() - timedelta(seconds=150)
     # The demo platform takes no query, so its cursor lives under the "" key.
     return SourceFactory(
-        settings={"scenario": "en"},
+        settings={"scenario": scenario},
         cursor={"": {"started_at": started.isoformat(), "next": 0}},
         **kw,
     )
@@ -101,3 +101,21 @@ def test_poll_due_sources_enqueues_only_due_enabled_sources():
         finally:
             celery_app.conf.task_default_queue = "celery"
         assert conn.default_channel.basic_get(queue, no_ack=True) is None
+
+
+def test_poll_due_sources_in_eager_mode_polls_the_rest_after_one_raises():
+    # Embedded mode (`make run`) runs each poll inside poll_due_sources: a source whose poll
+    # raises (here a config error) must not keep the later due sources from their poll.
+    broken = _due_demo_source("nope")
+    healthy = _due_demo_source()
+    assert broken.pk < healthy.pk  # due sources are taken in id order: the broken one first
+    original = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        assert poll_due_sources.apply().result >= 2
+    finally:
+        celery_app.conf.task_always_eager = original
+    assert Mention.objects.filter(source=healthy).count() > 10
+    broken.refresh_from_db()
+    assert broken.consecutive_failures == 1
+    assert "nope" in broken.last_error
