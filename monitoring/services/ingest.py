@@ -323,6 +323,7 @@ def _health_updates(*, fetched: int, rate_limit: RateLimit | None) -> dict[str, 
         "last_success_at": timezone.now(),
         "last_item_count": fetched,
         "consecutive_failures": 0,
+        "failing_since": None,
         "health": Source.Health.OK,
         "last_error": "",
     }
@@ -442,9 +443,5 @@ def mention_import_batch(
             items=prepared.rejects,
         )
         if source_id is not None:
-            Source.objects.filter(pk=source_id).update(
-                last_success_at=timezone.now(),
-                last_item_count=len(posts),
-                health=Source.Health.OK,
-            )
+            update_by_pk(Source, source_id, _health_updates(fetched=len(posts), rate_limit=None))
     return StoreResult(new=new, duplicates=len(prepared.rows) - len(new))

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from monitoring.models import Mention, Source, WatchTerm
 from monitoring.services import webhook_signature
@@ -113,3 +114,22 @@ def test_webhook_ingest_unknown_or_non_webhook_source_is_404(client, webhook_sou
     assert _post(client, other, {"mentions": ITEMS}).status_code == 404
     Source.objects.filter(pk=webhook_source.pk).update(is_enabled=False)
     assert _post(client, webhook_source, {"mentions": ITEMS}).status_code == 404
+
+
+def test_webhook_push_after_failures_makes_the_source_healthy_again(client, webhook_source):
+    # A push that failed (e.g. credentials the key could not read) left its error and count;
+    # the next good push clears them, as a good poll does.
+    Source.objects.filter(pk=webhook_source.pk).update(
+        consecutive_failures=2,
+        health=Source.Health.DOWN,
+        last_error="credentials unreadable",
+        failing_since=timezone.now(),
+    )
+    assert _post(client, webhook_source, {"mentions": ITEMS}).status_code == 200
+    source = Source.objects.get(pk=webhook_source.pk)
+    assert (source.consecutive_failures, source.health, source.last_error) == (
+        0,
+        Source.Health.OK,
+        "",
+    )
+    assert (source.failing_since, source.last_item_count) == (None, 2)
