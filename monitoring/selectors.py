@@ -175,8 +175,8 @@ def mention_list(*, user: User, filters: MentionFilters) -> QuerySet[Mention]:
         qs = qs.filter(language=filters.language)
     if filters.ids:
         qs = qs.filter(pk__in=filters.ids)
-    if filters.min_followers is not None:
-        qs = qs.filter(author_followers__gte=filters.min_followers)
+    if filters.min_followers is not None:  # a news outlet counts with its reach (see below)
+        qs = qs.alias(reach=mention_author_reach()).filter(reach__gte=filters.min_followers)
     return qs.order_by("-posted_at", "-id")
 
 

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 
 from monitoring.models import AlertRule, Mention
 from monitoring.risk import DEFAULT_RISK_TERMS, risk_terms_found
+from monitoring.selectors import mention_author_reach
 from monitoring.sentiment import NEGATIVE_THRESHOLD
 from monitoring.services.finding import Finding
 from monitoring.services.spike_checks import check_negativity_surge, check_volume_spike
@@ -72,7 +73,7 @@ def check_high_reach(rule: AlertRule, now: datetime) -> Finding | None:
     hits = list(
         recent.filter(reach)
         .exclude(matched_terms=[])
-        .order_by("-author_followers")
+        .order_by(mention_author_reach().desc(), "-author_followers")
         .values("id", "author_handle", "author_followers", "author_verified", "author_is_outlet")[
             :MENTION_LIMIT
         ]

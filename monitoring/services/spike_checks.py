@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from monitoring.detection import Decision, SpikeConfig, SpikeDetector, StateIncompatible
 from monitoring.models import AlertRule, Mention
+from monitoring.selectors import mention_author_reach
 from monitoring.sentiment import NEGATIVE_THRESHOLD
 from monitoring.services.finding import Finding
 
@@ -85,7 +86,8 @@ def _mentions_in(rule: AlertRule, decision: Decision, negative_only: bool) -> li
     )
     if negative_only:
         qs = qs.filter(sentiment_compound__lte=NEGATIVE_THRESHOLD)
-    return list(qs.order_by("-author_followers").values_list("id", flat=True)[:MENTION_LIMIT])
+    ranked = qs.order_by(mention_author_reach().desc(), "-author_followers")
+    return list(ranked.values_list("id", flat=True)[:MENTION_LIMIT])
 
 
 def check_volume_spike(rule: AlertRule, now: datetime) -> Finding | None:

@@ -108,3 +108,12 @@ def test_mention_api_ids_filter_and_its_errors(member_client):
     assert client.get("/api/mentions/?ids=1,two").status_code == 400
     other = MentionFactory()  # another workspace: never returned, whatever the ids
     assert client.get(f"/api/mentions/?ids={other.pk}").json()["results"] == []
+
+
+def test_mention_api_min_followers_counts_a_news_outlet_with_its_reach(member_client):
+    ws, client = member_client
+    outlet = MentionFactory(workspace=ws, author_followers=0, author_is_outlet=True)
+    big = MentionFactory(workspace=ws, author_followers=60_000)
+    MentionFactory(workspace=ws, author_followers=10)
+    rows = client.get("/api/mentions/?min_followers=50000").json()["results"]
+    assert {row["id"] for row in rows} == {outlet.pk, big.pk}

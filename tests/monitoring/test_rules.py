@@ -65,6 +65,17 @@ def test_high_reach_rule_needs_reach_and_a_watch_term_match(ws):
         assert "news outlet" in alert.explanation
 
 
+def test_high_reach_rule_ranks_a_news_outlet_by_its_reach(ws):
+    # An outlet without a follower count reaches at least OUTLET_MIN_REACH: it leads the alert
+    # over a 60,000-follower account, as it does in the severity and incident reach.
+    AlertRuleFactory(workspace=ws, kind="high_reach", params={"min_followers": 10_000})
+    _mention(ws, author_handle="loud-account", author_followers=60_000)
+    outlet = _mention(ws, author_handle="nos", author_followers=0, author_is_outlet=True)
+    [alert] = alert_rules_evaluate(workspace_id=ws.pk, now=timezone.now())
+    assert alert.mention_ids[0] == outlet.pk
+    assert alert.details["author"] == "nos"
+
+
 def test_virality_rule_measures_spread_per_minute(ws):
     AlertRuleFactory(workspace=ws, kind="virality", params={"min_per_minute": 10})
     _mention(ws, minutes_ago=10, reposts=50, replies=40)  # 9/min

@@ -43,7 +43,21 @@ def test_volume_spike_rule_alerts_once_on_a_storm_and_keeps_state():
     rule.refresh_from_db()
     assert rule.detector_state["last_t"]  # history replayed, state saved on the row
     _fill(ws, start=quiet_end, end=NOW, per_interval=60)  # a storm: 15x the usual volume
+    # The alert lists the storm's widest-reaching authors first; a news outlet counts with its
+    # reach (at least 100,000), above a 40,000-follower account.
+    storm = Mention.objects.filter(workspace=ws, posted_at__gte=quiet_end)
+    outlets = storm.filter(external_id__endswith="-0")  # one of each per storm interval
+    louds = storm.filter(external_id__endswith="-1")
+    outlets.update(author_is_outlet=True, author_followers=0)
+    louds.update(author_followers=40_000)
     [alert] = alert_rules_evaluate(workspace_id=ws.pk, now=NOW + timedelta(minutes=2))
+    outlet_ids, loud_ids = (
+        set(outlets.values_list("pk", flat=True)),
+        set(louds.values_list("pk", flat=True)),
+    )
+    ranks = [0 if i in outlet_ids else 1 if i in loud_ids else 2 for i in alert.mention_ids]
+    assert ranks[0] == 0
+    assert ranks == sorted(ranks)
     assert alert.rule_kind == "volume_spike"
     assert alert.details["observed"] > 3 * alert.details["expected"]
     assert alert.details["score"] >= 4.5
