@@ -68,7 +68,7 @@ class SourceFieldsForm(forms.Form):
         return value
 
     def main_fields(self) -> list:
-        return [self[name] for name in self.fields if not name.startswith(("cred_", "clear_"))]
+        return [self[name] for name in self.fields if not name.startswith("cred_")]
 
     def credential_group(self, platform: str) -> CredentialGroup:
         prefix = f"cred_{platform}_"

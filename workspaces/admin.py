@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from playbooks.services import playbooks_install_defaults
-from statements.services.templates import statement_templates_install_starters
+from statements.services.templates import workspace_content_install
 from workspaces.models import Membership, Workspace
 
 
@@ -21,5 +20,4 @@ class WorkspaceAdmin(admin.ModelAdmin):
         `POST /api/workspaces/` does (an entry point may compose apps)."""
         super().save_model(request, obj, form, change)
         if not change:
-            playbooks_install_defaults(workspace=obj)
-            statement_templates_install_starters(workspace=obj)
+            workspace_content_install(workspace=obj)

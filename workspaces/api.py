@@ -9,8 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 
-from playbooks.services import playbooks_install_defaults
-from statements.services.templates import statement_templates_install_starters
+from statements.services.templates import workspace_content_install
 from workspaces import selectors, services
 from workspaces.models import Workspace
 
@@ -50,8 +49,7 @@ class WorkspaceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         with transaction.atomic():
             workspace = services.workspace_create(**data.validated_data)
-            playbooks_install_defaults(workspace=workspace)
-            statement_templates_install_starters(workspace=workspace)
+            workspace_content_install(workspace=workspace)
         workspace = selectors.workspace_list_with_role(user=request.user).get(pk=workspace.pk)
         out = WorkspaceOutputSerializer(workspace, context={"request": request})
         return Response(out.data, status=201)

@@ -26,8 +26,10 @@ def workspace_list_with_role(*, user: User) -> QuerySet[Workspace]:
     """workspace_list_for_user with `role` annotated on each: the user's role there (as
     membership_role_get gives it), in the same one query."""
     workspaces = workspace_list_for_user(user=user)
-    if not user.is_authenticated or user.is_superuser:  # none at all, or all as admin
+    if user.is_superuser:  # all of them, as admin
         return workspaces.annotate(role=Value(Membership.Role.ADMIN, output_field=CharField()))
+    if not user.is_authenticated:  # none
+        return workspaces.annotate(role=Value(None, output_field=CharField()))
     role = Membership.objects.filter(user=user, workspace=OuterRef("pk")).values("role")[:1]
     return workspaces.annotate(role=Subquery(role))
 

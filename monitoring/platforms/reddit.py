@@ -144,7 +144,7 @@ class RedditClient:
         """The cursor for a new query that goes on where these cursors (of the queries it
         replaces) stopped: per stream, the earliest position any of them had reached."""
         resumed = {}
-        for stream in ("submissions", "comments"):
+        for stream in ("submissions", "comments", "site_comments"):
             states = [
                 c[stream]
                 for c in cursors

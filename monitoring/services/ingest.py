@@ -199,15 +199,13 @@ _recent: OrderedDict[tuple, dict[tuple[str, str], None]] = OrderedDict()
 _recent_lock = threading.Lock()
 
 
-def _recent_keys(source: Source | None) -> dict[tuple[str, str], None]:
+def _recent_keys(source: Source) -> dict[tuple[str, str], None]:
     """Keys (platform, external id) known to be stored for `source`, oldest first.
 
     Filled only after commit, so a key here is a committed row: re-sent posts (overlapping
     windows, RSS feeds re-listing their items) are counted as duplicates without being matched
     or scored. The creation time guards against a reused primary key (SQLite).
     """
-    if source is None or source.pk is None:
-        return {}
     key = (source.pk, source.created_at)
     with _recent_lock:
         keys = _recent.get(key)

@@ -5,6 +5,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from playbooks.services import playbooks_install_defaults
 from statements.exceptions import StatementInvalid
 from statements.models import StatementTemplate
 from statements.placeholders import PLACEHOLDERS, unknown_placeholders
@@ -53,8 +54,8 @@ def statement_template_delete(*, template: StatementTemplate) -> None:
 
 def statement_templates_install_starters(*, workspace: Workspace) -> int:
     """Install the starter templates (four scenarios, NL and EN) that the workspace lacks.
-    Idempotent: an existing title is left as it is. Called when a workspace is created (API,
-    admin, `seed_demo`), never from a page view. Returns how many were created."""
+    Idempotent: an existing title is left as it is. Called when a workspace is created
+    (`workspace_content_install`), never from a page view. Returns how many were created."""
     existing = set(
         StatementTemplate.objects.filter(workspace=workspace).values_list(
             "scenario", "language", "title"
@@ -67,3 +68,10 @@ def statement_templates_install_starters(*, workspace: Workspace) -> int:
     ]
     StatementTemplate.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+def workspace_content_install(*, workspace: Workspace) -> None:
+    """The shipped content a new workspace starts with: the default playbooks and the starter
+    templates (idempotent). Every place that creates a workspace calls this one function."""
+    playbooks_install_defaults(workspace=workspace)
+    statement_templates_install_starters(workspace=workspace)

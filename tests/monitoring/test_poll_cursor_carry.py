@@ -158,3 +158,19 @@ def test_reddit_reads_back_to_where_the_old_query_had_got_and_loses_no_post():
     _poll_edit_poll(source, newer_posts_over_two_pages)
     stored = set(Mention.objects.filter(source=source).values_list("external_id", flat=True))
     assert stored == {"t3_a", "t3_b", "t3_c", "t3_d", "t3_e"}
+
+
+def test_reddit_resume_cursor_carries_every_stream_over_site_wide_comments_included():
+    # A site-wide source's r/all comments (`site_comments`) go on from the earliest position
+    # the replaced queries had reached, like submissions: no comment posted meanwhile is lost.
+    from monitoring.platforms.reddit import RedditClient
+
+    old_a = {
+        "submissions": {"after_utc": 10.0, "seen": ["t3_a"]},
+        "site_comments": {"after_utc": 7.0, "seen": ["t1_x"]},
+    }
+    old_b = {"site_comments": {"after_utc": 9.0, "seen": []}}
+    assert RedditClient.resume_cursor([old_a, old_b]) == {
+        "submissions": {"after_utc": 10.0, "seen": ["t3_a"]},
+        "site_comments": {"after_utc": 7.0, "seen": ["t1_x"]},
+    }

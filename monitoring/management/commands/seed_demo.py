@@ -7,8 +7,7 @@ from django.db import transaction
 from escalation.demo import escalation_seed_demo
 from monitoring.models import AlertRule, Source, WatchTerm
 from monitoring.services import alert_rule_create, source_create, watch_term_create
-from playbooks.services import playbooks_install_defaults
-from statements.services.templates import statement_templates_install_starters
+from statements.services.templates import workspace_content_install
 from workspaces.models import Membership, Workspace
 from workspaces.services import membership_set, workspace_create
 
@@ -71,8 +70,7 @@ class Command(BaseCommand):
                     cooldown_minutes=cooldown,
                 )
         escalation_seed_demo(workspace=workspace)  # contacts and an escalation protocol
-        statement_templates_install_starters(workspace=workspace)
-        playbooks_install_defaults(workspace=workspace)
+        workspace_content_install(workspace=workspace)
         self.stdout.write(f"Demo workspace '{workspace.slug}' ready.")
         for username, role in DEMO_USERS.items():
             self.stdout.write(f"  login {username} / {DEMO_PASSWORD}  ({role})")
