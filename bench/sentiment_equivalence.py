@@ -4,6 +4,7 @@
     .venv/bin/python bench/sentiment_equivalence.py compare FILE   # with the new code
     .venv/bin/python bench/sentiment_equivalence.py live REF.py [--seed N] [--fuzz N]
     .venv/bin/python bench/sentiment_equivalence.py time [REF.py]
+    .venv/bin/python bench/sentiment_equivalence.py english [--seed N] [--fuzz N]
 
 `save` scores the corpus with `DutchAnalyzer().polarity_scores` and `score_text(t, "nl")` and
 pickles the results; `compare` scores it again and reports every text whose dict or
@@ -12,6 +13,9 @@ compares against a reference copy of monitoring/sentiment.py
 (`git show REV:monitoring/sentiment.py > REF.py`) on fresh fuzz with another seed, English
 `score_text` included. `time` prints microseconds per Dutch bench text (bench/ingest.py's
 posts), for the reference copy too when given, interleaved (best of 20; load shifts both).
+`english` compares `EnglishAnalyzer` with vaderSentiment's own analyzer on the corpus's texts
+and English fuzz (lexicon words, every booster, negator and idiom word, caps, punctuation, emoji
+glued to words, odd whitespace), then prints microseconds per English bench text for both.
 
 Corpus: every text in bench/data/*.tsv, the XED Dutch projections and CrisisLex tweets in
 /work/shared/data (when present), the Dutch and English posts of bench/ingest.py's PostFactory,
@@ -192,6 +196,84 @@ def fuzz(analyzer, count: int, seed: int) -> list[str]:
     return texts
 
 
+def english_fuzz(vader, count: int, seed: int) -> list[str]:
+    from vaderSentiment.vaderSentiment import BOOSTER_DICT, NEGATE, SPECIAL_CASES
+
+    rng = random.Random(seed)
+    lexicon = sorted(vader.lexicon)
+    modifiers = [
+        *BOOSTER_DICT,
+        *NEGATE,
+        *(w for key in SPECIAL_CASES for w in key.split()),
+        *"no least at very but so this never without doubt or nor kind of sort just".split(),
+    ]
+    filler = "the a an is was i you we it that on in to for with app bank service".split()
+    single = sorted(k for k in vader.emojis if len(k) == 1)
+    punct = [*",.;:!?", "...", "!!!", "??", "?!", "'", '"', "(", ")", "-", "#", "@", "*"]
+    spaces = [" "] * 12 + ["  ", "\t", "\n", "\u00a0", "\u3000"]
+
+    pools = ((0.35, lexicon), (0.65, modifiers), (0.85, filler), (0.93, single))
+
+    def word() -> str:
+        r = rng.random()
+        pool = next((pool for edge, pool in pools if r < edge), None)
+        w = rng.choice(pool) if pool else "".join(rng.choices("abcdefgn't", k=rng.randint(1, 6)))
+        w = rng.choice((w,) * 7 + (w.upper(), w.upper(), w.capitalize()))
+        w += rng.choice(punct) if rng.random() < 0.12 else ""
+        w = (rng.choice(punct) if rng.random() < 0.04 else "") + w
+        if rng.random() < 0.1:
+            e = rng.choice(single) * rng.choice((1, 1, 2))
+            w = rng.choice((w + e, e + w))
+        return w
+
+    texts = []
+    for _ in range(count):
+        n = rng.choice(
+            (rng.randint(0, 4), rng.randint(5, 40), rng.randint(5, 40), rng.randint(40, 99))
+        )
+        text = "".join(word() + rng.choice(spaces) for _ in range(n))
+        texts.append(text.rstrip() if rng.random() < 0.5 else text)
+    return texts
+
+
+def english(seed: int, count: int) -> int:
+    """EnglishAnalyzer against vaderSentiment itself: every dict equal, reprs included."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from monitoring.sentiment import EnglishAnalyzer
+
+    vader, ours = SentimentIntensityAnalyzer(), EnglishAnalyzer()
+    posts = bench_posts()
+    texts = file_texts() + [text for _, text in posts]
+    texts += sorted(vader.lexicon) + sorted(vader.emojis) + english_fuzz(vader, count, seed)
+    bad = 0
+    for text in texts:
+        a, b = vader.polarity_scores(text), ours.polarity_scores(text)
+        if a != b or repr(a) != repr(b):
+            bad += 1
+            if bad <= 10:
+                print(f"DIFF {text!r}\n  vader {a}\n  ours  {b}")
+    print(f"{len(texts)} texts (fuzz seed {seed}), {bad} differences")
+    en = [text for lang, text in posts if lang == "en"]
+    for name, fn in (
+        ("vaderSentiment", vader.polarity_scores),
+        ("EnglishAnalyzer", ours.polarity_scores),
+    ):
+        print(f"{name}: {best_us(fn, en, 10):.1f} µs per English bench text (best of 10)")
+    return 1 if bad else 0
+
+
+def best_us(fn, texts: list[str], rounds: int) -> float:
+    """Microseconds per text of `fn` over `texts`, best of `rounds` passes."""
+    best = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            fn(text)
+        best.append((time.perf_counter() - start) / len(texts) * 1e6)
+    return min(best)
+
+
 def corpus(analyzer, fuzz_count: int = 80000, seed: int = 1) -> list[str]:
     texts = file_texts()
     texts += [text for _, text in bench_posts()]
@@ -236,6 +318,10 @@ def main() -> int:
     import monitoring.sentiment as current
 
     mode = sys.argv[1]
+    seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 2
+    count = int(sys.argv[sys.argv.index("--fuzz") + 1]) if "--fuzz" in sys.argv else 50000
+    if mode == "english":
+        return english(seed, count)
     if mode == "time":  # [REF.py]: the reference copy too, interleaved
         texts = [text for lang, text in bench_posts(4000) if lang == "nl"]
         modules = [("current", current)]
@@ -247,18 +333,11 @@ def main() -> int:
                 ("polarity_scores", analyzer.polarity_scores),
                 ("score_text(nl)", lambda t, m=module: m.score_text(t, "nl")),
             ):
-                best = []
-                for _ in range(20):
-                    start = time.perf_counter()
-                    for text in texts:
-                        fn(text)
-                    best.append((time.perf_counter() - start) / len(texts) * 1e6)
-                print(f"{name} {label}: {min(best):.1f} µs per Dutch text (best of 20)")
+                us = best_us(fn, texts, 20)
+                print(f"{name} {label}: {us:.1f} µs per Dutch text (best of 20)")
         return 0
     if mode == "live":
         reference = load_reference(sys.argv[2], current)
-        seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 2
-        count = int(sys.argv[sys.argv.index("--fuzz") + 1]) if "--fuzz" in sys.argv else 50000
         texts = fuzz(current.DutchAnalyzer(), count, seed)
         bad = differences(texts, results(reference, texts, True), results(current, texts, True))
         print(f"{len(texts)} fuzz texts (seed {seed}), {bad} differences")

@@ -1,6 +1,7 @@
 """Sentiment scoring and language guessing: pure functions, no Django (easy to bench).
 
-English goes through vaderSentiment unchanged (case, punctuation and emoji kept): scorer `vader`.
+English gets vaderSentiment's exact results (case, punctuation and emoji kept), computed by
+`EnglishAnalyzer` at a fraction of vaderSentiment's cost: scorer `vader`.
 Dutch goes through VADER's rules and constants with a Dutch lexicon (LUPJE + CLiPS Pattern, see
 monitoring/lexicons/README.md) and Dutch negators, boosters and contrastive "maar": scorer
 `vader-nl`. VADER's cost grows with the square of the token count, so texts past a bound are
@@ -17,10 +18,14 @@ from pathlib import Path
 from vaderSentiment.vaderSentiment import (
     B_DECR,
     B_INCR,
+    BOOSTER_DICT,
     C_INCR,
     N_SCALAR,
+    NEGATE,
+    SPECIAL_CASES,
     SentimentIntensityAnalyzer,
     SentiText,
+    scalar_inc_dec,
 )
 
 LEXICON_DIR = Path(__file__).resolve().parent / "lexicons"
@@ -216,6 +221,176 @@ class DutchAnalyzer(SentimentIntensityAnalyzer):
         return (word.isupper(), lower, False, ends, valence, kind)
 
 
+# What can change an English sentiment word's valence in vaderSentiment's `sentiment_valence`
+# when it stands up to three words before it: a booster or dampener (`scalar_inc_dec`), a negator
+# or "n't" (`_negation_check`), "no", "least" (`_least_check`), and "so"/"this" (the "never so"
+# case; "never" and "without" are negators).
+_EN_NEGATORS = frozenset(NEGATE)
+_EN_TRIGGERS = frozenset(
+    {*(w for w in BOOSTER_DICT if " " not in w), *NEGATE, "no", "least", "so", "this"}
+)
+_SO_THIS = ("so", "this")
+# The first two words of every multi-word idiom (`_special_idioms_check`, "kind of"): a text
+# holding one of these pairs goes through vaderSentiment whole.
+_EN_IDIOM_PAIRS = frozenset(
+    tuple(key.split()[:2]) for key in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in key
+)
+_EN_IDIOM_FIRSTS = frozenset(first for first, _ in _EN_IDIOM_PAIRS)
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+# An English token: (word as VADER strips it, lower case, ALL CAPS, lexicon valence or None when
+# the word takes none (not in the lexicon, or a booster), can modify a following word, is in the
+# lexicon).
+_EnToken = tuple[str, str, bool, float | None, bool, bool]
+
+
+def _en_negated(lower: str) -> bool:
+    """vaderSentiment's `negated` for one lower-case word."""
+    return lower in _EN_NEGATORS or "n't" in lower
+
+
+class EnglishAnalyzer(SentimentIntensityAnalyzer):
+    """vaderSentiment's `polarity_scores`, with the same results, at a fraction of its cost.
+
+    vaderSentiment lower-cases the whole text several times for every sentiment word (the
+    square of the length) and scans its negator list for every word before one. Here each
+    whitespace token is stripped, lower-cased and looked up once per process (a capped cache);
+    a sentiment word that nothing before it can change (no booster, negator, "no", "least",
+    "so", "this" in the three words before it; not in caps among lower-case words; not "no"
+    itself) takes its lexicon valence as it is, and the others go through `_valence`, VADER's
+    rules in VADER's order (the same float operations, so the same floats). vaderSentiment's own
+    `scalar_inc_dec`, `_but_check` and `score_valence` do the rest, and a text holding a
+    multi-word idiom ("kind of", "the bomb", "yeah right") goes through vaderSentiment whole.
+    Equivalence: tests/monitoring/test_sentiment.py and `bench/sentiment_equivalence.py english`
+    (identical results on several hundred thousand texts).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._emoji_chars = frozenset(ch for ch in self.emojis if len(ch) == 1)
+        self._cache: dict[str, _EnToken] = {}
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        plain = self._without_emoji(text)
+        cache = self._cache
+        raw = plain.split()
+        found = list(map(cache.get, raw))
+        if None in found:
+            if len(cache) >= _TOKEN_CACHE_SIZE:
+                cache.clear()
+            for k, token in enumerate(raw):
+                if found[k] is None:
+                    found[k] = cache[token] = self._token(token)
+        if not found:
+            return self.score_valence([], plain)
+        words, lowers, uppers, valences, triggers, in_lexicon = zip(*found, strict=True)
+        if not _EN_IDIOM_FIRSTS.isdisjoint(lowers):
+            for i in compress(range(len(lowers) - 1), map(_EN_IDIOM_FIRSTS.__contains__, lowers)):
+                if (lowers[i], lowers[i + 1]) in _EN_IDIOM_PAIRS:
+                    return super().polarity_scores(text)
+        n = len(words)
+        cap_diff = 0 < sum(uppers) < n  # vaderSentiment's allcap_differential
+        sentiments = [0 if v is None else v for v in valences]
+        if cap_diff or True in triggers:
+            for i in compress(range(n), map((None).__ne__, valences)):
+                if (uppers[i] and cap_diff) or True in triggers[max(0, i - 3) : i + 1]:
+                    sentiments[i] = _valence(
+                        i, words, lowers, uppers, in_lexicon, cap_diff, valences
+                    )
+        if "but" in lowers:
+            sentiments = self._but_check(list(words), sentiments)
+        return self.score_valence(sentiments, plain)
+
+    def _without_emoji(self, text: str) -> str:
+        """vaderSentiment's emoji step: each emoji becomes its description, after a space unless
+        a space (or the start of the text) comes before it; then the text is stripped."""
+        if text.isascii() or self._emoji_chars.isdisjoint(text):  # emoji are never ASCII
+            return text.strip()
+        emoji_chars, parts, start = self._emoji_chars, [], 0
+        for match in _NON_ASCII_RE.finditer(text):
+            if match.group() not in emoji_chars:
+                continue
+            at = match.start()
+            if at > start:
+                parts.append(text[start:at])
+                space_before = text[at - 1] == " "
+            else:  # at the start of the text, or right after another emoji
+                space_before = at == 0
+            if not space_before:
+                parts.append(" ")
+            parts.append(self.emojis[match.group()])
+            start = at + 1
+        parts.append(text[start:])
+        return "".join(parts).strip()
+
+    def _token(self, token: str) -> _EnToken:
+        word = SentiText._strip_punc_if_word(token)
+        lower = word.lower()
+        valence = None if lower in BOOSTER_DICT else self.lexicon.get(lower)
+        trigger = lower in _EN_TRIGGERS or "n't" in lower
+        return (word, lower, word.isupper(), valence, trigger, lower in self.lexicon)
+
+
+def _valence(
+    i: int,
+    words: tuple[str, ...],
+    lowers: tuple[str, ...],
+    uppers: tuple[bool, ...],
+    in_lexicon: tuple[bool, ...],
+    cap_diff: bool,
+    valences: tuple[float | None, ...],
+) -> float:
+    """vaderSentiment's `sentiment_valence` for the sentiment word at `i` (no idiom in the
+    text): "no", caps, then per preceding word (up to three, skipping sentiment words) its
+    booster scalar, damped with distance, and negation; then "least"."""
+    own = valences[i]
+    valence = own
+    if lowers[i] == "no" and i != len(words) - 1 and in_lexicon[i + 1]:
+        valence = 0.0  # "no" negates the next word instead of counting itself
+    if (
+        (i > 0 and lowers[i - 1] == "no")
+        or (i > 1 and lowers[i - 2] == "no")
+        or (i > 2 and lowers[i - 3] == "no" and lowers[i - 1] in ("or", "nor"))
+    ):
+        valence = own * N_SCALAR
+    if uppers[i] and cap_diff:
+        valence = valence + C_INCR if valence > 0 else valence - C_INCR
+    for start in range(3):
+        j = i - (start + 1)
+        if j < 0 or in_lexicon[j]:
+            continue
+        scalar = scalar_inc_dec(words[j], valence, cap_diff)
+        if start == 1 and scalar != 0:
+            scalar = scalar * 0.95
+        if start == 2 and scalar != 0:
+            scalar = scalar * 0.9
+        valence = valence + scalar
+        if start == 0:
+            if _en_negated(lowers[i - 1]):
+                valence = valence * N_SCALAR
+        elif start == 1:
+            if lowers[i - 2] == "never" and lowers[i - 1] in _SO_THIS:
+                valence = valence * 1.25
+            elif lowers[i - 2] == "without" and lowers[i - 1] == "doubt":
+                pass
+            elif _en_negated(lowers[i - 2]):
+                valence = valence * N_SCALAR
+        elif (lowers[i - 3] == "never" and lowers[i - 2] in _SO_THIS) or lowers[i - 1] in _SO_THIS:
+            valence = valence * 1.25
+        elif lowers[i - 3] == "without" and "doubt" in (lowers[i - 2], lowers[i - 1]):
+            pass
+        elif _en_negated(lowers[i - 3]):
+            valence = valence * N_SCALAR
+    if (
+        i > 0
+        and lowers[i - 1] == "least"
+        and not in_lexicon[i - 1]
+        and (i == 1 or lowers[i - 2] not in ("at", "very"))
+    ):
+        valence = valence * N_SCALAR
+    return valence
+
+
 def _sentiments(
     own: list[float],
     modifiers: set[int],
@@ -389,7 +564,7 @@ def detect_language(text: str) -> str:
 
 @cache
 def _analyzer(language: str) -> SentimentIntensityAnalyzer:
-    return DutchAnalyzer() if language == "nl" else SentimentIntensityAnalyzer()
+    return DutchAnalyzer() if language == "nl" else EnglishAnalyzer()
 
 
 def _weighted_tokens(text: str, emojis: dict[str, str]) -> list[tuple[str, int]]:

@@ -1,4 +1,5 @@
 import importlib.util
+import random
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from monitoring.sentiment import (
     LEXICON_DIR,
     MAX_CHUNKS,
     DutchAnalyzer,
+    EnglishAnalyzer,
     chunks_for_scoring,
     detect_language,
     score_text,
@@ -63,6 +65,121 @@ def test_score_text_english_matches_vader_exactly(text):
         expected["neu"],
         expected["neg"],
     )
+
+
+# Each of vaderSentiment's rules, at the edges of its reach (three words, the text's ends).
+ENGLISH_RULE_CASES = [
+    "",
+    "   ",
+    "good",
+    "not good",
+    "not very good",
+    "not at all good",
+    "good not",
+    "isn't good",
+    "ISN'T good",
+    "it isn't really that good",
+    "no good",
+    "no",
+    "no no no",
+    "no, this is fine",
+    "there is no way this is good",
+    "no love or hate",
+    "no love nor hate here",
+    "least good",
+    "the least good",
+    "at least good",
+    "very least good",
+    "least",
+    "never so good",
+    "never this bad",
+    "never really so bad",
+    "so good",
+    "this good",
+    "it was this good",
+    "never good",
+    "without doubt good",
+    "without any doubt good",
+    "without good",
+    "GOOD service and bad support",
+    "GOOD BAD",
+    "VERY good but not GREAT",
+    "very GOOD",
+    "VERY good",
+    "extremely bad",
+    "kinda bad",
+    "barely good",
+    "sort of good",
+    "kind of bad",
+    "kind",
+    "the shit",
+    "this is the bomb",
+    "yeah right, great",
+    "bad ass movie",
+    "to die for",
+    "the bus stop was nice",
+    "just enough good",
+    "good but bad",
+    "Good, BUT bad, but good",
+    "but",
+    "good good but good good",
+    "great!!!",
+    "great??",
+    "bad???",
+    "bad!?!?!",
+    ":) :( <3 :-D",
+    "😀",
+    "😀😀 good",
+    "good😀",
+    "good 😀bad",
+    "a\t😀\nb 😀 ",
+    "\u00a0😡 not 💔 happy\u3000",
+    "Not bad at all :)",
+]
+
+
+@pytest.mark.parametrize("text", ENGLISH_RULE_CASES)
+def test_english_analyzer_gives_vader_results_for_each_rule(text):
+    expected = SentimentIntensityAnalyzer().polarity_scores(text)
+    got = EnglishAnalyzer().polarity_scores(text)
+    assert got == expected
+    assert repr(got) == repr(expected)  # bit-identical, -0.0 included
+
+
+def test_english_analyzer_gives_vader_results_on_random_texts():
+    """Seeded fuzz over lexicon words, every modifier and idiom word, caps, punctuation, emoji
+    glued to words and odd spaces; one analyzer for all (its token cache carries over)."""
+    vader, ours = SentimentIntensityAnalyzer(), EnglishAnalyzer()
+    rng = random.Random(20261207)
+    lexicon = sorted(vader.lexicon)
+    modifiers = [
+        *vaderSentiment.BOOSTER_DICT,
+        *vaderSentiment.NEGATE,
+        *(w for key in vaderSentiment.SPECIAL_CASES for w in key.split()),
+        *"no least at very but so this never without doubt or nor kind of sort just".split(),
+    ]
+    filler = "the a is was i you it that on in to for app bank service again".split()
+    emoji = sorted(k for k in vader.emojis if len(k) == 1)
+    marks = [*",.;:!?", "...", "!!!", "??", "'", "(", ")", "#", "@"]
+    spaces = [" "] * 10 + ["  ", "\t", "\n", "\u00a0"]
+
+    def word() -> str:
+        pool = rng.choice((lexicon, modifiers, modifiers, filler, emoji))
+        w = rng.choice(pool)
+        w = rng.choice((w, w, w, w.upper(), w.capitalize()))
+        if rng.random() < 0.15:
+            w += rng.choice(marks)
+        if rng.random() < 0.1:
+            e = rng.choice(emoji)
+            w = rng.choice((w + e, e + w))
+        return w
+
+    differences = []
+    for _ in range(3000):
+        text = "".join(word() + rng.choice(spaces) for _ in range(rng.randint(0, 45)))
+        if vader.polarity_scores(text) != ours.polarity_scores(text):
+            differences.append(text)
+    assert differences == []
 
 
 def test_dutch_analyzer_leaves_vader_module_rules_alone():
