@@ -9,7 +9,6 @@ the push never happens once per mention.
 
 import asyncio
 import atexit
-import json
 import logging
 import os
 import threading
@@ -21,6 +20,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from crisiscenter.json_text import dumps
 from realtime import replay_log
 from realtime.groups import workspace_group
 from realtime.replay_log import message_text
@@ -90,7 +90,7 @@ class _Coalescer:
             if events:
                 # Encoded once here, relayed as is by every consumer: with many viewers,
                 # encoding per connection was most of the web process's work.
-                events_json = json.dumps(events, separators=(",", ":"))
+                events_json = dumps(events)
                 seq = await self._record(workspace_id, events_json)
                 text = message_text(seq, events_json)
                 await get_channel_layer().group_send(
