@@ -45,6 +45,7 @@ def test_source_credentials_are_encrypted_and_never_returned(alpha, make_member,
     client = api_client_for(make_member(alpha, role="admin"))
     created = client.post("/api/sources/", SOURCE, format="json").json()
     assert created["credential_keys"] == ["access_token"]
+    assert created["credentials_readable"] is True
     assert "tok-123-secret" not in str(created)
     source = Source.objects.get(pk=created["id"])
     assert "tok-123-secret" not in source.credentials_encrypted
