@@ -234,8 +234,8 @@ def _copy_direct(
     columns = ", ".join(qn(field.column) for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
+            "SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
+            [_pk_sequence(cursor, meta.db_table, meta.pk.column), len(rows)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
         adapted, fmt = _adapted(plan, rows)
@@ -260,6 +260,19 @@ def _copy_direct(
         tuple(pk if at is None else row[at] for at in positions)
         for pk, row in zip(ids, rows, strict=True)
     ]
+
+
+_sequences: dict[tuple[str, str, str], str] = {}
+
+
+def _pk_sequence(cursor: Any, table: str, column: str) -> str:
+    """The primary key's sequence, looked up once per database: inside the ids query,
+    pg_get_serial_sequence runs once per row (about 2.5 µs of PostgreSQL CPU each)."""
+    key = (connection.settings_dict["NAME"], table, column)
+    if key not in _sequences:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+        _sequences[key] = cursor.fetchone()[0]
+    return _sequences[key]
 
 
 def _adapted(plan: "_CopyPlan", rows: list[list]) -> tuple[list[list], str]:
