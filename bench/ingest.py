@@ -40,6 +40,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
+from crisiscenter.celery import worker_gc_tune  # noqa: E402
 from monitoring.models import DeadLetter, Mention, Source, WatchTerm  # noqa: E402
 from monitoring.platforms.base import NormalizedPost  # noqa: E402
 from monitoring.sentiment import detect_language, score_text  # noqa: E402
@@ -253,6 +254,7 @@ def _backend_cpu(pid: int) -> float:
 
 
 def _ingest(source_id: int, pages: list, profile: str | None, barrier, results) -> None:
+    worker_gc_tune()  # as a Celery worker process does when it starts
     source = Source.objects.get(pk=source_id)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -280,6 +282,7 @@ def _ingest(source_id: int, pages: list, profile: str | None, barrier, results) 
 
 def _vader(items: list[tuple[str, str]], barrier, results) -> None:
     """vaderSentiment's own analyzer on every text, whatever its language: VADER alone."""
+    worker_gc_tune()  # the same collector settings as the pipeline's processes
     analyzer = SentimentIntensityAnalyzer()
     barrier.wait()
     t0, cpu0 = time.perf_counter(), time.process_time()
@@ -291,6 +294,7 @@ def _vader(items: list[tuple[str, str]], barrier, results) -> None:
 def _scorer(items: list[tuple[str, str]], barrier, results) -> None:
     """Our scorer (`score_text`: VADER for English, VADER's rules and a Dutch lexicon for
     Dutch) with the language the pipeline uses."""
+    worker_gc_tune()
     barrier.wait()
     t0, cpu0 = time.perf_counter(), time.process_time()
     for text, language in items:
