@@ -170,6 +170,60 @@ def test_reddit_site_wide_poll_stores_the_comments_matching_a_watch_term():
 
 
 @responses.activate
+def test_reddit_client_reads_the_unfiltered_listings_once_for_several_queries():
+    serve_token(responses.mock)
+    serve_site_wide(responses.mock)
+    client = make_client()
+    first = client.fetch(cursor={}, now=NOW, query="praw oauth search")
+    second = client.fetch(cursor={}, now=NOW, query="another long query")
+    # One poll (one `now`), both queries searched; r/all's newest comments are the same for
+    # both: read once. The next poll reads them again.
+    assert len(api_calls("/r/all/search/")) == 2
+    assert len(api_calls("/r/all/comments/")) == 1
+    assert len(comments(first)) == 100
+    assert comments(second) == []
+    assert set(first.next_cursor) == {"submissions", "site_comments"}
+    assert set(second.next_cursor) == {"submissions"}
+    later = client.fetch(cursor={}, now=NOW + timedelta(minutes=1), query="praw oauth search")
+    assert len(api_calls("/r/all/comments/")) == 2
+    assert len(comments(later)) == 100
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_reddit_poll_with_long_watch_terms_reads_site_comments_once():
+    from monitoring.models import Mention, WatchTerm
+    from monitoring.services import source_create, source_poll
+    from tests.factories import WorkspaceFactory
+
+    serve_token(responses.mock)
+    serve_site_wide(responses.mock)
+    workspace = WorkspaceFactory()
+    # Long enough together to compile into more than one Reddit query (1,000 characters each).
+    for n in range(40):
+        WatchTerm.objects.create(workspace=workspace, query=f'"north bank complaint number {n}"')
+    WatchTerm.objects.create(workspace=workspace, query="facebook")
+    source = source_create(
+        workspace_id=workspace.pk,
+        name="Reddit",
+        platform="reddit",
+        settings={},
+        interval=60,
+        credentials={"client_id": "id", "client_secret": "secret"},
+    )
+    source_poll(source=source, now=NOW)
+    searches = len(api_calls("/r/all/search/"))
+    assert searches >= 2
+    assert len(api_calls("/r/all/comments/")) == 1
+    source.refresh_from_db()
+    assert len(source.cursor) == searches
+    assert sum("site_comments" in cursor for cursor in source.cursor.values()) == 1
+    # The comments matching a watch term are still stored, once each.
+    stored = Mention.objects.filter(source=source).values_list("external_id", flat=True)
+    assert sorted(stored) == ["t1_d4y8ae8", "t1_d4y8aka"]
+
+
+@responses.activate
 def test_reddit_client_reads_new_submissions_and_comments_of_subreddits():
     serve_token(responses.mock)
     serve_subreddit(responses.mock)
@@ -239,8 +293,8 @@ def test_reddit_client_limit_holds_back_newer_items_for_the_next_poll():
     client = make_client(subreddits=["askreddit"])
     cursor = {"comments": {"after_utc": 1467590634.0, "seen": ["t1_d4y8a9e"]}}
     batches = []
-    for _ in range(4):
-        page = client.fetch(cursor=cursor, now=NOW, limit=40, query="")
+    for minute in range(4):  # four polls, each with its own time
+        page = client.fetch(cursor=cursor, now=NOW + timedelta(minutes=minute), limit=40, query="")
         batches.append([p.external_id for p in comments(page)])
         cursor = page.next_cursor
     assert [len(batch) for batch in batches] == [40, 40, 19, 0]
