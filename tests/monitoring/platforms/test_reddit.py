@@ -62,6 +62,22 @@ def serve_site_wide(rsps: responses.RequestsMock) -> None:
     serve_site_comments(rsps)
 
 
+def _site_wide_source_polled(workspace):
+    """A site-wide Reddit source of `workspace`, polled once at NOW."""
+    from monitoring.services import source_create, source_poll
+
+    source = source_create(
+        workspace_id=workspace.pk,
+        name="Reddit",
+        platform="reddit",
+        settings={},
+        interval=60,
+        credentials={"client_id": "id", "client_secret": "secret"},
+    )
+    source_poll(source=source, now=NOW)
+    return source
+
+
 def api_calls(path: str) -> list:
     return [c for c in responses.calls if c.request.url.startswith(f"{API}{path}")]
 
@@ -146,22 +162,13 @@ def test_reddit_client_reads_site_wide_comments_unfiltered_for_a_site_wide_sourc
 @responses.activate
 def test_reddit_site_wide_poll_stores_the_comments_matching_a_watch_term():
     from monitoring.models import Mention, WatchTerm
-    from monitoring.services import source_create, source_poll
     from tests.factories import WorkspaceFactory
 
     serve_token(responses.mock)
     serve_site_wide(responses.mock)
     workspace = WorkspaceFactory()
     WatchTerm.objects.create(workspace=workspace, query="facebook")
-    source = source_create(
-        workspace_id=workspace.pk,
-        name="Reddit",
-        platform="reddit",
-        settings={},
-        interval=60,
-        credentials={"client_id": "id", "client_secret": "secret"},
-    )
-    source_poll(source=source, now=NOW)
+    source = _site_wide_source_polled(workspace)
     stored = Mention.objects.filter(source=source)
     # Two of the 100 comments say "facebook"; no submission of the search does.
     assert sorted(stored.values_list("external_id", flat=True)) == ["t1_d4y8ae8", "t1_d4y8aka"]
@@ -193,7 +200,6 @@ def test_reddit_client_reads_the_unfiltered_listings_once_for_several_queries():
 @responses.activate
 def test_reddit_poll_with_long_watch_terms_reads_site_comments_once():
     from monitoring.models import Mention, WatchTerm
-    from monitoring.services import source_create, source_poll
     from tests.factories import WorkspaceFactory
 
     serve_token(responses.mock)
@@ -203,15 +209,7 @@ def test_reddit_poll_with_long_watch_terms_reads_site_comments_once():
     for n in range(40):
         WatchTerm.objects.create(workspace=workspace, query=f'"north bank complaint number {n}"')
     WatchTerm.objects.create(workspace=workspace, query="facebook")
-    source = source_create(
-        workspace_id=workspace.pk,
-        name="Reddit",
-        platform="reddit",
-        settings={},
-        interval=60,
-        credentials={"client_id": "id", "client_secret": "secret"},
-    )
-    source_poll(source=source, now=NOW)
+    source = _site_wide_source_polled(workspace)
     searches = len(api_calls("/r/all/search/"))
     assert searches >= 2
     assert len(api_calls("/r/all/comments/")) == 1
