@@ -294,8 +294,9 @@ class EnglishAnalyzer(_FastScoring):
     "so", "this" in the three words before it; not in caps among lower-case words; not "no"
     itself) takes its lexicon valence as it is, and the others go through `_valence`, VADER's
     rules in VADER's order (the same float operations, so the same floats). vaderSentiment's own
-    `scalar_inc_dec` and `_but_check`, and `score_valence` (see `_FastScoring`) do the rest, and
-    a text holding a multi-word idiom ("kind of", "the bomb", "yeah right") goes through vaderSentiment whole.
+    `scalar_inc_dec` and `_but_check`, and `score_valence` (see `_FastScoring`) do the rest,
+    and a text holding a multi-word idiom ("kind of", "the bomb", "yeah right") goes through
+    vaderSentiment whole.
     Equivalence: tests/monitoring/test_sentiment.py and `bench/sentiment_equivalence.py english`
     (identical results on several hundred thousand texts).
     """

@@ -51,8 +51,10 @@ def poll_source(self, source_id: int) -> None:
         result = services.source_poll(source=source, owner=self.request.id or "")
     except (PlatformRateLimited, PlatformUnavailable, PlatformMalformedBody):
         # Transient, and recorded on the source: the scheduler retries after the backoff or
-        # the platform's reset. Other errors raise (and are logged).
+        # the platform's reset. Other errors raise (and are logged), with the source's text.
         return
+    except Exception as exc:
+        raise services.poll_failure(source_id=source_id, error=exc) from None
     # Pipeline step two: new alerts join an open incident quietly or enter the triage queue,
     # and open incidents follow their growth (severity rises live).
     refreshed = alerts_route(alert_ids=result.alert_ids)

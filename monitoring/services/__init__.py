@@ -25,7 +25,9 @@ from monitoring.services.imports import (
 )
 from monitoring.services.ingest import StoreResult, mention_import_batch, mention_ingest_batch
 from monitoring.services.polling import (
+    PollFailed,
     PollResult,
+    poll_failure,
     source_lease_acquire,
     source_poll,
     sources_claim_due,
@@ -39,6 +41,7 @@ from monitoring.services.rules import (
 )
 
 __all__ = [
+    "PollFailed",
     "PollResult",
     "StoreResult",
     "alert_rule_create",
@@ -52,6 +55,7 @@ __all__ = [
     "mention_import_batch",
     "mention_ingest_batch",
     "mentions_import_stream",
+    "poll_failure",
     "source_create",
     "source_delete",
     "source_lease_acquire",

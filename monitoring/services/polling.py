@@ -10,6 +10,7 @@ platform client can carry a position over (`resume_cursor`), instead of at the n
 import logging
 import random
 import re
+import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -196,6 +197,23 @@ def poll_error_text(error: Exception) -> str:
         return f"{type(error).__name__}: the poll failed inside CrisisCenter, not at the platform"
     text = _URL_USERINFO.sub(r"\1***@", f"{type(error).__name__}: {error}")
     return _URL_SECRET_PARAM.sub(r"\1***", text)[:2000]
+
+
+class PollFailed(Exception):
+    """A failed poll as Celery logs it: the text its source records (`poll_error_text`), never
+    the original message, which can hold a feed URL's token or, from the database, a post."""
+
+
+def poll_failure(*, source_id: int, error: Exception) -> PollFailed:
+    """What the poll task raises instead of `error` (recorded on the source already); logs
+    where it failed: file, line and code of each frame, no values."""
+    logger.error(
+        "monitoring.poll_source.failed: source %s: %s\n%s",
+        source_id,
+        poll_error_text(error),
+        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+    )
+    return PollFailed(poll_error_text(error))
 
 
 def _record_failure_of_our_own(*, source: Source, error: Exception, now: datetime) -> None:

@@ -6,6 +6,7 @@ the database refuses rows through a real PostgreSQL trigger."""
 
 import logging
 import re
+import traceback
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,8 @@ from django.utils import timezone
 from monitoring.credentials import credentials_encrypt
 from monitoring.models import Alert, Mention, Source, WatchTerm
 from monitoring.platforms.base import PlatformUnavailable
-from monitoring.services import source_poll
+from monitoring.services import PollFailed, source_poll
+from monitoring.tasks import poll_source
 from tests.factories import SourceFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,3 +111,35 @@ def test_credentials_in_a_feed_url_are_masked_in_the_stored_error():
     assert "hunter2" not in source.last_error
     assert "S3CRET" not in source.last_error
     assert "hl=nl" in source.last_error
+
+
+def test_the_poll_task_raises_and_logs_a_database_error_without_post_text(
+    refusing_mentions, caplog
+):
+    # Celery logs what a task raises, message and traceback: the task raises the source's
+    # text instead, and logs where it failed (code lines, no values).
+    source = _demo_source()
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(PollFailed) as raised:
+        poll_source.apply(args=[source.pk])
+    source.refresh_from_db()
+    assert str(raised.value) == source.last_error
+    assert source.last_error.endswith("the poll failed inside CrisisCenter, not at the platform")
+    assert "monitoring.poll_source.failed" in caplog.text
+    assert "source_poll" in caplog.text  # where: the frames' code
+    for shown in (caplog.text, "".join(traceback.format_exception(raised.value))):
+        assert REFUSED not in shown
+
+
+@responses.activate
+def test_the_poll_task_masks_a_feed_token_in_what_it_raises_and_logs(caplog):
+    feed = "https://feeds.example/private?apiKey=S3CRET"
+    source = SourceFactory(platform="news", settings={"feeds": [feed]})
+    responses.add("GET", re.compile(r"https://feeds\.example/private"), status=401)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(PollFailed) as raised:
+        poll_source.apply(args=[source.pk])
+    assert str(raised.value).startswith("PlatformAuthError: feed https://feeds.example/private?")
+    assert "apiKey=***" in str(raised.value)
+    for shown in (caplog.text, "".join(traceback.format_exception(raised.value))):
+        assert "S3CRET" not in shown
