@@ -40,6 +40,7 @@ def worker_gc_tune() -> None:
     reference counting frees anyway, and at 700 the collections cost ~4 µs of every ingested
     mention (bench/README.md). `bench/ingest.py` calls this in its worker processes too.
     """
+    gc.collect()  # garbage left now would otherwise be frozen for good
     gc.freeze()
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
 

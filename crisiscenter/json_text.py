@@ -9,7 +9,8 @@ import orjson
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON text of `value` (UTF-8 characters as they are)."""
+    """Compact JSON text of `value`: non-ASCII characters as they are (orjson), or escaped
+    (the json.dumps fallback)."""
     try:
         return orjson.dumps(value).decode()
     except orjson.JSONEncodeError:

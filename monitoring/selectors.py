@@ -108,7 +108,7 @@ def _parsed_query(text: str) -> Query | None:
 
 _WATCH_TERMS_SQL = (
     f"SELECT id, query FROM {WatchTerm._meta.db_table} "  # noqa: S608 - a constant name
-    "WHERE workspace_id = %s AND is_enabled"
+    "WHERE workspace_id = %s AND is_enabled ORDER BY id"  # a stable order: compiled queries too
 )
 
 

@@ -11,10 +11,11 @@ docs/sentiment.md.
 
 import math
 import re
+from collections.abc import Callable
 from functools import cache
 from itertools import chain, compress
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from vaderSentiment.vaderSentiment import (
     B_DECR,
@@ -64,6 +65,7 @@ _CLAUSE_END = ",.;:!?"
 _INVISIBLE = dict.fromkeys(map(ord, "\ufe0f\u200d"))  # emoji variation selector and joiner: dropped
 _LETTERS_RE = re.compile(r"[^\W\d_]{2}")
 _TOKEN_CACHE_SIZE = 20_000  # whitespace tokens remembered per analyzer (a few MB at most)
+_CACHED_TOKEN_CHARS = 40  # longer tokens (links, base64) are tokenised each time, not remembered
 # Token kinds, bits: what a token can do to its neighbours beyond its own valence.
 _LOVE = 1  # a love verb with a valence: only with "van" close after it
 _MODIFIER = 2  # a Dutch booster or negator (not an emoticon or emoji word)
@@ -106,6 +108,21 @@ def _read_lexicon(name: str) -> dict[str, float]:
             word, value = line.split("\t")[:2]
             out[word.strip().lower()] = float(value)
     return out
+
+
+def _tokens(cache: dict[str, Any], raw: list[str], make: Callable[[str], Any]) -> list[Any]:
+    """`make(token)` for each whitespace token, remembered in `cache` for tokens up to
+    _CACHED_TOKEN_CHARS long (posts repeat words; the cache is emptied when full)."""
+    found = list(map(cache.get, raw))
+    if None in found:
+        for k, token in enumerate(raw):
+            if found[k] is None:
+                found[k] = made = make(token)
+                if len(token) <= _CACHED_TOKEN_CHARS:
+                    if len(cache) >= _TOKEN_CACHE_SIZE:
+                        cache.clear()
+                    cache[token] = made
+    return found
 
 
 class _FastScoring(SentimentIntensityAnalyzer):
@@ -190,14 +207,7 @@ class DutchAnalyzer(_FastScoring):
         self._cache: dict[str, tuple[_Token, ...]] = {}
 
     def polarity_scores(self, text: str) -> dict[str, float]:
-        cache, words = self._cache, text.split()
-        found = list(map(cache.get, words))
-        if None in found:
-            for k, raw in enumerate(words):
-                if found[k] is None:
-                    if len(cache) >= _TOKEN_CACHE_SIZE:
-                        cache.clear()
-                    found[k] = cache[raw] = self._raw_tokens(raw)
+        found = _tokens(self._cache, text.split(), self._raw_tokens)
         tokens = list(chain.from_iterable(found))
         if not tokens:
             return self.score_valence([], text)
@@ -308,15 +318,7 @@ class EnglishAnalyzer(_FastScoring):
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         plain = self._without_emoji(text)
-        cache = self._cache
-        raw = plain.split()
-        found = list(map(cache.get, raw))
-        if None in found:
-            if len(cache) >= _TOKEN_CACHE_SIZE:
-                cache.clear()
-            for k, token in enumerate(raw):
-                if found[k] is None:
-                    found[k] = cache[token] = self._token(token)
+        found = _tokens(self._cache, plain.split(), self._token)
         if not found:
             return self.score_valence([], plain)
         words, lowers, uppers, valences, triggers, in_lexicon = zip(*found, strict=True)

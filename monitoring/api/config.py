@@ -69,6 +69,8 @@ class AdminConfigViewSet(viewsets.ModelViewSet):
 
 class SourceOutputSerializer(serializers.ModelSerializer):
     workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    credential_keys = serializers.SerializerMethodField()
+    credentials_readable = serializers.SerializerMethodField()
 
     class Meta:
         model = Source
@@ -76,17 +78,16 @@ class SourceOutputSerializer(serializers.ModelSerializer):
             "id", "workspace", "name", "platform", "settings", "poll_interval_seconds",
             "is_enabled", "health", "last_polled_at", "last_success_at", "last_error_at",
             "last_error", "last_item_count", "consecutive_failures", "rate_limit", "quota",
-            "created_at",
+            "credential_keys", "credentials_readable", "created_at",
         ]  # fmt: skip
 
-    def to_representation(self, instance: Source) -> dict:
-        # The names of the stored secrets, never their values; after a key change they cannot
-        # be read at all, which the client must be told rather than shown "none stored".
-        data = super().to_representation(instance)
-        keys = selectors.source_credential_keys(source=instance)
-        data["credential_keys"] = keys or []
-        data["credentials_readable"] = keys is not None
-        return data
+    def get_credential_keys(self, obj: Source) -> list[str]:
+        """The names of the stored secrets, never their values ([] when unreadable)."""
+        return selectors.source_credential_keys(source=obj) or []
+
+    def get_credentials_readable(self, obj: Source) -> bool:
+        """False after a key change: the client must say so, not show "none stored"."""
+        return selectors.source_credential_keys(source=obj) is not None
 
 
 class SourceInputSerializer(serializers.Serializer):

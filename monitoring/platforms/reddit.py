@@ -22,8 +22,9 @@ and timestamps are whole seconds, so several items can share a second:
 What `limit` held back is newer than the cursor and comes next time: nothing is skipped. The
 first poll (no cursor) reads one page and starts there: no backfill. The unfiltered streams
 (`comments`, `site_comments`) are the same for every query: when long watch terms compile into
-several queries, a poll (one `now` for all its fetches) reads them with the first query only,
-and the other queries' cursors drop them. A query new to a source
+several queries, a poll (one `now` for all its fetches) reads them with its first query only,
+and every query's cursor takes the position reached, so whichever query comes first next time
+goes on from there. A query new to a source
 that was polled before (watch terms edited) starts each stream at the earliest position its
 other queries had reached (`resume_cursor`), so the edit loses nothing.
 
@@ -64,7 +65,7 @@ TIME_FILTERS = (("hour", 3600), ("day", 86400), ("week", 7 * 86400), ("month", 3
 TIME_FILTER_MARGIN = 600
 # /api/info returns deleted and removed items too, with this text (or a removal category).
 # Listings read whole whatever the query: a poll with several compiled queries (long watch
-# terms) reads each once, with the first query, and keeps its position in that query's cursor.
+# terms) reads each once, with the first query, and every query's cursor takes its position.
 UNFILTERED_STREAMS = frozenset({"comments", "site_comments"})
 GONE_TEXTS = {"[deleted]", "[removed]", "[ Removed by Reddit ]"}
 
@@ -100,8 +101,9 @@ class RedditClient:
         self.subreddits = subreddits
         self.site_wide = site_wide
         self.session = _Session(timeout)
-        # Unfiltered streams read already in the poll at `_read_at` (a poll passes one `now`).
-        self._read: set[str] = set()
+        # Unfiltered streams read already in the poll at `_read_at` (a poll passes one `now`),
+        # with the position they reached.
+        self._read: dict[str, dict[str, Any]] = {}
         self._read_at: datetime | None = None
         self.reddit = praw.Reddit(
             client_id=client_id,
@@ -120,25 +122,25 @@ class RedditClient:
         """
         self.session.rate_headers = None
         if now != self._read_at:  # a new poll
-            self._read, self._read_at = set(), now
+            self._read, self._read_at = {}, now
         posts: list[NormalizedPost] = []
         rejected: list[RejectedItem] = []
         next_cursor = dict(cursor)
         returned: set[str] = set()
         for stream, path, params in self._streams(cursor, now, query):
             if stream in self._read:  # the same listing for this query: read once per poll
-                next_cursor.pop(stream, None)
+                next_cursor[stream] = dict(self._read[stream])
                 continue
             state = cursor.get(stream) or {}
             fresh, bad = self._walk(path, params, state)
-            if stream in UNFILTERED_STREAMS:
-                self._read.add(stream)
             taken = fresh[:limit]
             # A chosen subreddit's comment is in r/all's listing too: return it once.
             posts += [post for _, post in taken if post.external_id not in returned]
             returned.update(post.external_id for _, post in taken)
             rejected += bad
             next_cursor[stream] = _advance(state, taken)
+            if stream in UNFILTERED_STREAMS:
+                self._read[stream] = next_cursor[stream]
         rate_limit = _rate_limit(self.session.rate_headers, now)
         return Page(posts=posts, next_cursor=next_cursor, rejected=rejected, rate_limit=rate_limit)
 

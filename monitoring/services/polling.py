@@ -205,8 +205,8 @@ class PollFailed(Exception):
 
 
 def poll_failure(*, source_id: int, error: Exception) -> PollFailed:
-    """What the poll task raises instead of `error` (recorded on the source already); logs
-    where it failed: file, line and code of each frame, no values."""
+    """What the poll task raises instead of `error` (`source_poll` records a failure on the
+    source when it can); logs where it failed: file, line and code of each frame, no values."""
     logger.error(
         "monitoring.poll_source.failed: source %s: %s\n%s",
         source_id,

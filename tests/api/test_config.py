@@ -181,3 +181,12 @@ def test_alert_rule_update_and_scoping(alpha, make_workspace, make_member, api_c
     assert outsider.get(f"/api/alert-rules/{pk}/").status_code == 404
     assert outsider.delete(f"/api/alert-rules/{pk}/").status_code == 404
     assert admin.delete(f"/api/alert-rules/{pk}/").status_code == 204
+
+
+def test_schema_documents_the_credential_fields_of_a_source(make_member, client):
+    client.force_login(make_member())
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    output = response.json()["components"]["schemas"]["SourceOutput"]["properties"]
+    assert output["credential_keys"]["type"] == "array"
+    assert output["credentials_readable"]["type"] == "boolean"

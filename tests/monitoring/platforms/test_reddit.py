@@ -189,11 +189,21 @@ def test_reddit_client_reads_the_unfiltered_listings_once_for_several_queries():
     assert len(api_calls("/r/all/comments/")) == 1
     assert len(comments(first)) == 100
     assert comments(second) == []
-    assert set(first.next_cursor) == {"submissions", "site_comments"}
-    assert set(second.next_cursor) == {"submissions"}
-    later = client.fetch(cursor={}, now=NOW + timedelta(minutes=1), query="praw oauth search")
+    # Each query's cursor takes the position reached, whichever query reads first next time.
+    assert (
+        second.next_cursor["site_comments"]
+        == first.next_cursor["site_comments"]
+        == {
+            "after_utc": NEWEST_COMMENT_SECOND,
+            "seen": NEWEST_COMMENTS,
+        }
+    )
+    # The next poll has the second query only (the first one's terms were removed): it goes on
+    # from the position reached, so its walk stops at the comments already returned.
+    later_cursor = second.next_cursor
+    later = client.fetch(cursor=later_cursor, now=NOW + timedelta(minutes=1), query="another")
     assert len(api_calls("/r/all/comments/")) == 2
-    assert len(comments(later)) == 100
+    assert comments(later) == []
 
 
 @pytest.mark.django_db
@@ -215,7 +225,8 @@ def test_reddit_poll_with_long_watch_terms_reads_site_comments_once():
     assert len(api_calls("/r/all/comments/")) == 1
     source.refresh_from_db()
     assert len(source.cursor) == searches
-    assert sum("site_comments" in cursor for cursor in source.cursor.values()) == 1
+    positions = [cursor["site_comments"]["after_utc"] for cursor in source.cursor.values()]
+    assert positions == [NEWEST_COMMENT_SECOND] * searches
     # The comments matching a watch term are still stored, once each.
     stored = Mention.objects.filter(source=source).values_list("external_id", flat=True)
     assert sorted(stored) == ["t1_d4y8ae8", "t1_d4y8aka"]
