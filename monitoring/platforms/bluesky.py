@@ -44,6 +44,7 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
 )
+from monitoring.platforms.text import unique_entities
 
 PUBLIC_SERVICE = "https://public.api.bsky.app"
 AUTH_SERVICE = "https://bsky.social"
@@ -288,8 +289,8 @@ def _post(item: dict[str, Any]) -> tuple[NormalizedPost, datetime]:
             reply_to=str((reply.get("parent") or {}).get("uri") or ""),
             quote_of=quoted if "/app.bsky.feed.post/" in quoted else "",
             conversation_id=str((reply.get("root") or {}).get("uri") or uri),
-            urls=tuple(dict.fromkeys(links)),
-            hashtags=tuple(dict.fromkeys([*tags, *(record.get("tags") or [])])),
+            urls=unique_entities(links),
+            hashtags=unique_entities([*tags, *(record.get("tags") or [])], hashtags=True),
             raw=item,
         ),
         sort_at,

@@ -38,7 +38,12 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
 )
-from monitoring.platforms.text import html_links_and_text, language_code, parse_time
+from monitoring.platforms.text import (
+    html_links_and_text,
+    language_code,
+    parse_time,
+    unique_entities,
+)
 
 DEFAULT_TIMEOUT = 10.0
 PAGE_MAX = 40  # Mastodon caps `limit` at 40 statuses per request
@@ -255,8 +260,10 @@ class MastodonClient:
             reply_to=str(status.get("in_reply_to_id") or ""),
             quote_of=str(quoted or ""),
             repost_of=str(status["reblog"]["id"]) if status.get("reblog") else "",
-            urls=tuple(dict.fromkeys([*links, *([card_url] if card_url else [])])),
-            hashtags=tuple(tag["name"] for tag in original.get("tags") or []),
+            urls=unique_entities([*links, *([card_url] if card_url else [])]),
+            hashtags=unique_entities(
+                (tag["name"] for tag in original.get("tags") or []), hashtags=True
+            ),
             raw=status,
         )
 

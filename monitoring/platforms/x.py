@@ -42,6 +42,7 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
 )
+from monitoring.platforms.text import unique_entities
 
 TIMEOUT_SECONDS = 10.0
 # Used when a 429 carries no x-rate-limit-reset header.
@@ -310,7 +311,7 @@ def _post(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> Normalized
 def _entity_values(entities: dict[str, Any], kind: str, keys: tuple[str, ...]) -> tuple[str, ...]:
     # An entity without its value is skipped: it should not cost us the whole post.
     found = (next((e[k] for k in keys if e.get(k)), None) for e in entities.get(kind) or [])
-    return tuple(str(value) for value in found if value)
+    return unique_entities((str(value) for value in found if value), hashtags=kind == "hashtags")
 
 
 def _count(metrics: dict[str, Any], name: str) -> int:

@@ -288,3 +288,27 @@ def test_bluesky_client_rejects_a_malformed_post_and_keeps_the_rest(http):
 def test_bluesky_build_requires_both_credentials():
     with pytest.raises(PlatformAuthError, match="app_password"):
         bluesky.build({}, {"identifier": "someone.bsky.social"})
+
+
+def test_bluesky_client_keeps_each_hashtag_and_http_link_once(http):
+    body = load("search_page1.json")
+    record = body["posts"][0]["record"]
+    record["tags"] = ["BankNoord", "storing"]  # the facet already tags "banknoord"
+    record["facets"].append(
+        {"index": {"byteStart": 0, "byteEnd": 1}, "features": [{"uri": "at://did:plc:x/y"}]}
+    )
+    record["facets"].append(
+        {
+            "index": {"byteStart": 0, "byteEnd": 1},
+            "features": [{"uri": "https://nos.example/l/2611"}],
+        }
+    )
+    http.get(PUBLIC_SEARCH, json=body)
+
+    post = fetch({"newest_seen": "2026-11-25T11:40:00+00:00"}).posts[0]
+
+    assert post.hashtags == ("banknoord", "storing")
+    assert post.urls == (
+        "https://nos.example/l/2611",
+        "https://nos.example/artikel/2611-bank-noord",
+    )

@@ -251,3 +251,13 @@ def test_mastodon_build_requires_a_token_for_search():
         mastodon.build({"instance": INSTANCE, "search": True}, {})
     with pytest.raises(PlatformBadPayload, match="instance"):
         mastodon.build({"instance": "mastodon.social"}, {})
+
+
+def test_mastodon_client_keeps_each_hashtag_once_whatever_its_case(http):
+    body = load("tag_banknoord.json")
+    body[0]["tags"] = [{"name": "BankNoord"}, {"name": "banknoord"}, {"name": "storing"}]
+    http.get(TAG_URL, json=body)
+
+    post = next(p for p in client().fetch(cursor={}, now=NOW).posts if p.external_id == A)
+
+    assert post.hashtags == ("BankNoord", "storing")
