@@ -126,6 +126,14 @@ def _tokens(cache: dict[str, Any], raw: list[str], make: Callable[[str], Any]) -
 
 
 class _FastScoring(SentimentIntensityAnalyzer):
+    """What both analyzers share: the single-character emoji, a per-process token cache (see
+    `_tokens`) and VADER's `score_valence` at less cost."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._emoji_chars = frozenset(ch for ch in self.emojis if len(ch) == 1)
+        self._cache: dict[str, Any] = {}
+
     def score_valence(self, sentiments: list[float], text: str) -> dict[str, float]:
         """vaderSentiment's `score_valence`, the same floats: its positive and negative sums
         are taken over the non-zero sentiments only (most words score 0), in the same order."""
@@ -188,8 +196,6 @@ class DutchAnalyzer(_FastScoring):
         if overrides:
             lexicon.update(_read_lexicon("nl_overrides.tsv"))
         self.lexicon = {word: value for word, value in lexicon.items() if value}
-        singles = sorted(ch for ch in self.emojis if len(ch) == 1)
-        self._emoji_chars = frozenset(singles)
         self._emoji_tokens = {
             ch: tuple(
                 (
@@ -202,9 +208,8 @@ class DutchAnalyzer(_FastScoring):
                 )
                 for w in self.emojis[ch].split()
             )
-            for ch in singles
+            for ch in sorted(self._emoji_chars)
         }
-        self._cache: dict[str, tuple[_Token, ...]] = {}
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         found = _tokens(self._cache, text.split(), self._raw_tokens)
@@ -310,11 +315,6 @@ class EnglishAnalyzer(_FastScoring):
     Equivalence: tests/monitoring/test_sentiment.py and `bench/sentiment_equivalence.py english`
     (identical results on several hundred thousand texts).
     """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._emoji_chars = frozenset(ch for ch in self.emojis if len(ch) == 1)
-        self._cache: dict[str, _EnToken] = {}
 
     def polarity_scores(self, text: str) -> dict[str, float]:
         plain = self._without_emoji(text)

@@ -83,11 +83,18 @@ class SourceOutputSerializer(serializers.ModelSerializer):
 
     def get_credential_keys(self, obj: Source) -> list[str]:
         """The names of the stored secrets, never their values ([] when unreadable)."""
-        return selectors.source_credential_keys(source=obj) or []
+        return self._stored_keys(obj) or []
 
     def get_credentials_readable(self, obj: Source) -> bool:
         """False after a key change: the client must say so, not show "none stored"."""
-        return selectors.source_credential_keys(source=obj) is not None
+        return self._stored_keys(obj) is not None
+
+    def _stored_keys(self, obj: Source) -> list[str] | None:
+        # Decrypted once per source for both fields (one serializer serves one response).
+        decrypted = self.__dict__.setdefault("_decrypted", {})
+        if obj.pk not in decrypted:
+            decrypted[obj.pk] = selectors.source_credential_keys(source=obj)
+        return decrypted[obj.pk]
 
 
 class SourceInputSerializer(serializers.Serializer):

@@ -63,10 +63,10 @@ SUBREDDIT_NAME = re.compile(r"^[A-Za-z0-9_]{2,21}$")
 # Search `t=` windows; the margin covers clock skew between us and Reddit.
 TIME_FILTERS = (("hour", 3600), ("day", 86400), ("week", 7 * 86400), ("month", 31 * 86400))
 TIME_FILTER_MARGIN = 600
-# /api/info returns deleted and removed items too, with this text (or a removal category).
 # Listings read whole whatever the query: a poll with several compiled queries (long watch
 # terms) reads each once, with the first query, and every query's cursor takes its position.
 UNFILTERED_STREAMS = frozenset({"comments", "site_comments"})
+# /api/info returns deleted and removed items too, with this text (or a removal category).
 GONE_TEXTS = {"[deleted]", "[removed]", "[ Removed by Reddit ]"}
 
 

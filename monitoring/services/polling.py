@@ -207,13 +207,10 @@ class PollFailed(Exception):
 def poll_failure(*, source_id: int, error: Exception) -> PollFailed:
     """What the poll task raises instead of `error` (`source_poll` records a failure on the
     source when it can); logs where it failed: file, line and code of each frame, no values."""
-    logger.error(
-        "monitoring.poll_source.failed: source %s: %s\n%s",
-        source_id,
-        poll_error_text(error),
-        "".join(traceback.format_tb(error.__traceback__)).rstrip(),
-    )
-    return PollFailed(poll_error_text(error))
+    text = poll_error_text(error)
+    where = "".join(traceback.format_tb(error.__traceback__)).rstrip()
+    logger.error("monitoring.poll_source.failed: source %s: %s\n%s", source_id, text, where)
+    return PollFailed(text)
 
 
 def _record_failure_of_our_own(*, source: Source, error: Exception, now: datetime) -> None:

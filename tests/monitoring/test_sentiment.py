@@ -1,5 +1,4 @@
 import importlib.util
-import random
 from pathlib import Path
 
 import pytest
@@ -147,38 +146,20 @@ def test_english_analyzer_gives_vader_results_for_each_rule(text):
 
 
 def test_english_analyzer_gives_vader_results_on_random_texts():
-    """Seeded fuzz over lexicon words, every modifier and idiom word, caps, punctuation, emoji
-    glued to words and odd spaces; one analyzer for all (its token cache carries over)."""
+    """Seeded fuzz (bench/sentiment_equivalence.py's English generator) over lexicon words,
+    every modifier and idiom word, caps, punctuation, emoji glued to words and odd spaces; one
+    analyzer for all (its token cache carries over)."""
+    spec = importlib.util.spec_from_file_location(
+        "sentiment_equivalence", BENCH_DATA.parent / "sentiment_equivalence.py"
+    )
+    equivalence = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(equivalence)
     vader, ours = SentimentIntensityAnalyzer(), EnglishAnalyzer()
-    rng = random.Random(20261207)
-    lexicon = sorted(vader.lexicon)
-    modifiers = [
-        *vaderSentiment.BOOSTER_DICT,
-        *vaderSentiment.NEGATE,
-        *(w for key in vaderSentiment.SPECIAL_CASES for w in key.split()),
-        *"no least at very but so this never without doubt or nor kind of sort just".split(),
+    differences = [
+        text
+        for text in equivalence.english_fuzz(vader, 3000, seed=20261207)
+        if vader.polarity_scores(text) != ours.polarity_scores(text)
     ]
-    filler = "the a is was i you it that on in to for app bank service again".split()
-    emoji = sorted(k for k in vader.emojis if len(k) == 1)
-    marks = [*",.;:!?", "...", "!!!", "??", "'", "(", ")", "#", "@"]
-    spaces = [" "] * 10 + ["  ", "\t", "\n", "\u00a0"]
-
-    def word() -> str:
-        pool = rng.choice((lexicon, modifiers, modifiers, filler, emoji))
-        w = rng.choice(pool)
-        w = rng.choice((w, w, w, w.upper(), w.capitalize()))
-        if rng.random() < 0.15:
-            w += rng.choice(marks)
-        if rng.random() < 0.1:
-            e = rng.choice(emoji)
-            w = rng.choice((w + e, e + w))
-        return w
-
-    differences = []
-    for _ in range(3000):
-        text = "".join(word() + rng.choice(spaces) for _ in range(rng.randint(0, 45)))
-        if vader.polarity_scores(text) != ours.polarity_scores(text):
-            differences.append(text)
     assert differences == []
 
 
