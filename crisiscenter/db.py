@@ -461,6 +461,40 @@ def _adapter(field: models.Field, kind: tuple[type, str] | None) -> Callable[[An
     return lambda value: value if type(value) is plain or value is None else slow(value)
 
 
+# Raw psycopg connection -> its server's start time (see `server_incarnation`).
+_incarnations: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+
+
+def commit_without_waiting_for_disk() -> None:
+    """Let the current transaction's COMMIT return before its WAL is flushed to disk
+    (PostgreSQL's `synchronous_commit = off`, for this transaction only; elsewhere nothing).
+
+    The database stays consistent, but a server crash can undo the last such commits (those
+    from the last ~3 x `wal_writer_delay`), each whole. Only for work that is simply done again
+    when its transaction is lost: a polled page, whose cursor is undone with its mentions.
+    A process that remembers what it committed this way must forget it when the server
+    restarts (`server_incarnation`).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def server_incarnation() -> Any:
+    """A value that changes when the database server restarts, as it does after a crash: on
+    PostgreSQL the server's start time, asked once per connection; elsewhere None."""
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    raw = connection.connection
+    started = _incarnations.get(raw)
+    if started is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_postmaster_start_time()")
+            started = _incarnations[raw] = cursor.fetchone()[0]
+    return started
+
+
 def update_by_pk(model: type[models.Model], pk: Any, values: dict[str, Any]) -> int:
     """`model.objects.filter(pk=pk).update(**values)` for concrete fields by name, at about a
     third of its cost: the statement is built once per set of fields (the ingest path updates

@@ -24,7 +24,14 @@ from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from crisiscenter.db import EncodedJson, KeyExists, insert_rows_ignore_conflicts, update_by_pk
+from crisiscenter.db import (
+    EncodedJson,
+    KeyExists,
+    commit_without_waiting_for_disk,
+    insert_rows_ignore_conflicts,
+    server_incarnation,
+    update_by_pk,
+)
 from crisiscenter.json_text import dumps
 from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem
@@ -191,19 +198,23 @@ def _matcher(queries: tuple[tuple[int, Query], ...]) -> Callable[[str], list[int
     return compile_matcher(dict(queries))
 
 
-# (source id, source created) -> external ids this process stored or found stored for it.
+# (source id, source created, server incarnation) -> external ids this process stored or found
+# stored for that source.
 _recent: OrderedDict[tuple, dict[tuple[str, str], None]] = OrderedDict()
 _recent_lock = threading.Lock()
 
 
-def _recent_keys(source: Source) -> dict[tuple[str, str], None]:
+def _recent_keys(source: Source, server: Any) -> dict[tuple[str, str], None]:
     """Keys (platform, external id) known to be stored for `source`, oldest first.
 
     Filled only after commit, so a key here is a committed row: re-sent posts (overlapping
     windows, RSS feeds re-listing their items) are counted as duplicates without being matched
-    or scored. The creation time guards against a reused primary key (SQLite).
+    or scored. The creation time guards against a reused primary key (SQLite). `server` is
+    `server_incarnation()`: pages commit without waiting for the disk, so a database crash can
+    undo the last ones (and their cursors, so they are fetched again); after the restart this
+    memory starts empty instead of skipping posts that are no longer stored.
     """
-    key = (source.pk, source.created_at)
+    key = (source.pk, source.created_at, server)
     with _recent_lock:
         keys = _recent.get(key)
         if keys is None:
@@ -341,8 +352,13 @@ def _store_page(
     known: dict[tuple[str, str], None],
     expect_new: bool,
 ) -> list[Mention]:
-    """One transaction: the new mentions, dead letters, the cursor and the source's health."""
+    """One transaction: the new mentions, dead letters, the cursor and the source's health.
+
+    Its commit does not wait for the disk: if a database crash undoes it, the cursor goes back
+    with the mentions and the next poll fetches the page again (see `_recent_keys`).
+    """
     with transaction.atomic(durable=True):
+        commit_without_waiting_for_disk()
         new = _insert_and_publish(
             workspace_id=source.workspace_id, prepared=prepared, expect_new=expect_new
         )
@@ -372,7 +388,7 @@ def mention_ingest_batch(
     `mention.batch` event with the new mentions after commit.
     """
     queries = watch_term_queries(workspace_id=source.workspace_id)
-    known = _recent_keys(source)
+    known = _recent_keys(source, server_incarnation())
     prepared = _prepare(
         workspace_id=source.workspace_id,
         source_id=source.pk,

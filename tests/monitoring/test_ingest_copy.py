@@ -9,12 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 
-from crisiscenter.db import insert_ignore_conflicts, insert_rows_ignore_conflicts
+from crisiscenter.db import (
+    insert_ignore_conflicts,
+    insert_rows_ignore_conflicts,
+    server_incarnation,
+)
 from monitoring.models import Mention, Source, WatchTerm
 from monitoring.platforms.base import NormalizedPost
 from monitoring.query import matching_terms
 from monitoring.selectors import watch_term_queries
 from monitoring.services import mention_import_batch, mention_ingest_batch
+from monitoring.services.ingest import _recent_keys
 from tests.factories import SourceFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -345,3 +350,70 @@ def test_mention_ingest_batch_stores_values_needing_conversion_in_a_page_of_plai
     )
     assert (stored["big"].views, stored["big"].author_followers) == (2**40, 2**33)
     assert stored["bool"].likes == 1
+
+
+@pytest.fixture
+def commit_settings():
+    """A real trigger records `synchronous_commit` in every transaction that stores a mention;
+    yields a function reading the recorded values in order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE test_commit_setting (id serial, value text)")
+        cursor.execute(
+            "CREATE FUNCTION test_record_commit_setting() RETURNS trigger AS $$ BEGIN "
+            "INSERT INTO test_commit_setting (value) "
+            "VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_record_commit_setting AFTER INSERT ON monitoring_mention "
+            "FOR EACH STATEMENT EXECUTE FUNCTION test_record_commit_setting()"
+        )
+
+    def recorded() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT value FROM test_commit_setting ORDER BY id")
+            return [value for (value,) in cursor.fetchall()]
+
+    yield recorded
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER test_record_commit_setting ON monitoring_mention")
+        cursor.execute("DROP FUNCTION test_record_commit_setting()")
+        cursor.execute("DROP TABLE test_commit_setting")
+
+
+def test_a_polled_page_commits_without_waiting_for_the_disk_and_an_import_waits(commit_settings):
+    # A polled page can be fetched again if a crash undoes it (its cursor goes back with it);
+    # an import or a webhook push cannot: its sender was told it was stored.
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    mention_ingest_batch(source=source, posts=[_post("1")], cursor={"n": 1})
+    mention_import_batch(workspace_id=source.workspace_id, source_id=None, posts=[_post("2")])
+    assert commit_settings() == ["off", "on"]
+    with connection.cursor() as cursor:  # for that transaction only
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_a_page_that_falls_back_to_the_staging_path_commits_without_waiting_too(commit_settings):
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    mention_import_batch(workspace_id=source.workspace_id, source_id=None, posts=[_post("1")])
+    result = mention_ingest_batch(source=source, posts=[_post("1"), _post("2")], cursor={})
+    assert [m.external_id for m in result.new] == ["2"]
+    assert commit_settings() == ["on", "off"]  # the failed straight COPY recorded nothing
+
+
+def test_remembered_keys_belong_to_one_run_of_the_database_server():
+    # After a crash the server restarts, and commits it undid must not stay "known": a new
+    # incarnation starts with an empty memory. Ingest remembers under the server's start time.
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    mention_ingest_batch(source=source, posts=[_post("1")], cursor={})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_postmaster_start_time()")
+            started = cursor.fetchone()[0]
+        assert server_incarnation() == started
+    assert ("x", "1") in _recent_keys(source, server_incarnation())
+    assert _recent_keys(source, "a server started later") == {}
