@@ -446,6 +446,12 @@ def main() -> int:
         f"end to end / VADER({n}) {ratio:>10.2f}  (targets: >= 0.70 {_met(ratio >= 0.7)}, "
         f">= 5,000/s {_met(rate >= 5000)})"
     )
+    # The issue pairs its 5,000/s with VADER's 7,400/s on one core (0.68): the reading in which
+    # the two targets agree. The verdict above holds the stricter one, N processes each side.
+    print(
+        f"end to end / VADER(1) {rate / vader1:>10.2f}  (one VADER process; >= 0.70 "
+        f"{_met(rate / vader1 >= 0.7)} in this reading)"
+    )
     print(f"end to end / scorer({n}) {rate / ours_n:>9.2f}  (against our own scoring alone)")
     print(f"load average           {load:>10.2f} before, {os.getloadavg()[0]:.2f} after")
     if args.profile:

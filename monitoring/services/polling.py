@@ -46,6 +46,15 @@ _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _URL_SECRET_PARAM = re.compile(
     r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)[^&\s]+"
 )
+# Any other value or path segment of a URL that looks like a token (16 or more word characters,
+# dots, tildes or hyphens, letters and digits mixed): "?k=9f8e...", "/feeds/tXyZ12ab...xml".
+_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s\"'<>]+")
+_URL_TOKENISH = re.compile(
+    r"(?<=[/=])(?=[\w.~-]*\d)(?=[\w.~-]*[a-z])[\w.~-]{16,}(?![\w.~-])", re.I | re.A
+)
+# Control characters (line breaks above all) as escapes in a log line: a platform's error text
+# must not start a line of its own there.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
@@ -196,7 +205,8 @@ def poll_error_text(error: Exception) -> str:
     if not isinstance(error, PlatformError):
         return f"{type(error).__name__}: the poll failed inside CrisisCenter, not at the platform"
     text = _URL_USERINFO.sub(r"\1***@", f"{type(error).__name__}: {error}")
-    return _URL_SECRET_PARAM.sub(r"\1***", text)[:2000]
+    text = _URL_SECRET_PARAM.sub(r"\1***", text)
+    return _URL.sub(lambda url: _URL_TOKENISH.sub("***", url.group()), text)[:2000]
 
 
 class PollFailed(Exception):
@@ -209,7 +219,8 @@ def poll_failure(*, source_id: int, error: Exception) -> PollFailed:
     source when it can); logs where it failed: file, line and code of each frame, no values."""
     text = poll_error_text(error)
     where = "".join(traceback.format_tb(error.__traceback__)).rstrip()
-    logger.error("monitoring.poll_source.failed: source %s: %s\n%s", source_id, text, where)
+    logged = _CONTROL.sub(lambda ch: ascii(ch.group())[1:-1], text)
+    logger.error("monitoring.poll_source.failed: source %s: %s\n%s", source_id, logged, where)
     return PollFailed(text)
 
 

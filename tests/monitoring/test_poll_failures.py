@@ -143,3 +143,42 @@ def test_the_poll_task_masks_a_feed_token_in_what_it_raises_and_logs(caplog):
     assert "apiKey=***" in str(raised.value)
     for shown in (caplog.text, "".join(traceback.format_exception(raised.value))):
         assert "S3CRET" not in shown
+
+
+@responses.activate
+def test_token_looking_parts_of_a_feed_url_are_masked_whatever_their_name():
+    token, key = "tXyZ12abCD34efGH56", "9f8e7d6c5b4a39281716"
+    feed = f"https://rss.example/feeds/{token}.xml?k={key}&hl=nl&q=%22Bank+Noord%22"
+    source = SourceFactory(platform="news", settings={"feeds": [feed]})
+    WatchTerm.objects.create(workspace=source.workspace, query="Bank Noord")
+    responses.add("GET", re.compile(r"https://rss\.example/feeds/"), status=503)
+    with pytest.raises(PlatformUnavailable):
+        source_poll(source=source)
+    source.refresh_from_db()
+    assert "HTTP 503" in source.last_error
+    assert "https://rss.example/feeds/***?k=***&hl=nl&q=%22Bank+Noord%22" in source.last_error
+    assert token not in source.last_error
+    assert key not in source.last_error
+
+
+@responses.activate
+def test_the_poll_task_logs_a_platform_error_text_on_one_line(caplog):
+    # Mastodon's 4xx errors carry the start of the response body: a line break in it must not
+    # start a line of its own in the log.
+    instance = "https://mastodon.example"
+    source = SourceFactory(
+        platform="mastodon", settings={"instance": instance, "hashtags": ["banknoord"]}
+    )
+    WatchTerm.objects.create(workspace=source.workspace, query="Bank Noord")
+    forged = "bad\nmonitoring.poll_source.failed: source 1: forged\r\u2028"
+    responses.add("GET", re.compile(rf"{re.escape(instance)}/"), status=400, body=forged)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(PollFailed) as raised:
+        poll_source.apply(args=[source.pk])
+    assert "HTTP 400: bad\nmonitoring.poll_source.failed" in str(raised.value)  # as stored
+    (record,) = [r for r in caplog.records if r.msg.startswith("monitoring.poll_source.failed")]
+    first_line = record.getMessage().split("\n")[0]
+    assert first_line.endswith(
+        "HTTP 400: bad\\nmonitoring.poll_source.failed: source 1: forged\\r\\u2028"
+    )
+    assert "\nmonitoring.poll_source.failed: source 1: forged" not in caplog.text
