@@ -465,21 +465,6 @@ def _adapter(field: models.Field, kind: tuple[type, str] | None) -> Callable[[An
 _incarnations: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
 
 
-def commit_without_waiting_for_disk() -> None:
-    """Let the current transaction's COMMIT return before its WAL is flushed to disk
-    (PostgreSQL's `synchronous_commit = off`, for this transaction only; elsewhere nothing).
-
-    The database stays consistent, but a server crash can undo the last such commits (those
-    from the last ~3 x `wal_writer_delay`), each whole. Only for work that is simply done again
-    when its transaction is lost: a polled page, whose cursor is undone with its mentions.
-    A process that remembers what it committed this way must forget it when the server
-    restarts (`server_incarnation`).
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 def server_incarnation() -> Any:
     """A value that changes when the database server restarts, as it does after a crash: on
     PostgreSQL the server's start time, asked once per connection; elsewhere None."""
@@ -495,11 +480,30 @@ def server_incarnation() -> Any:
     return started
 
 
-def update_by_pk(model: type[models.Model], pk: Any, values: dict[str, Any]) -> int:
+def update_by_pk(
+    model: type[models.Model],
+    pk: Any,
+    values: dict[str, Any],
+    *,
+    commit_without_waiting_for_disk: bool = False,
+) -> int:
     """`model.objects.filter(pk=pk).update(**values)` for concrete fields by name, at about a
     third of its cost: the statement is built once per set of fields (the ingest path updates
-    its source after every page). Returns the number of rows updated."""
+    its source after every page). Returns the number of rows updated.
+
+    `commit_without_waiting_for_disk` (inside a transaction): that transaction's COMMIT then
+    returns before its WAL is flushed (PostgreSQL's `synchronous_commit = off`, for this
+    transaction only, sent in the same round trip; elsewhere nothing). The database stays
+    consistent, but a server crash can undo the last such commits (those of the last
+    ~3 x `wal_writer_delay`), each whole. Only for work that is simply done again when its
+    transaction is lost, such as a polled page whose cursor is undone with its mentions; a
+    process that remembers what it committed so must forget it when the server restarts
+    (`server_incarnation`).
+    """
     sql = _update_sql(model, tuple(values))
+    if commit_without_waiting_for_disk and connection.vendor == "postgresql":
+        # A client-side binding cursor (Django's default) sends both statements at once.
+        sql += "; SET LOCAL synchronous_commit TO OFF"
     get_field = model._meta.get_field
     params = [get_field(name).get_db_prep_save(v, connection) for name, v in values.items()]
     with connection.cursor() as cursor:

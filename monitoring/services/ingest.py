@@ -27,7 +27,6 @@ from django.utils import timezone
 from crisiscenter.db import (
     EncodedJson,
     KeyExists,
-    commit_without_waiting_for_disk,
     insert_rows_ignore_conflicts,
     server_incarnation,
     update_by_pk,
@@ -358,7 +357,9 @@ def _store_page(
     with the mentions and the next poll fetches the page again (see `_recent_keys`).
     """
     with transaction.atomic(durable=True):
-        commit_without_waiting_for_disk()
+        update_by_pk(
+            Source, source.pk, {"cursor": cursor, **updates}, commit_without_waiting_for_disk=True
+        )
         new = _insert_and_publish(
             workspace_id=source.workspace_id, prepared=prepared, expect_new=expect_new
         )
@@ -368,7 +369,6 @@ def _store_page(
             platform=source.platform,
             items=[*rejected, *prepared.rejects],
         )
-        update_by_pk(Source, source.pk, {"cursor": cursor, **updates})
         seen = _page_keys(prepared.rows)
         transaction.on_commit(lambda: _remember(known, seen))
     return new
