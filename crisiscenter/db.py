@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import fields as f
+from django.db.transaction import TransactionManagementError
 
 BATCH_ROWS = 500
 UNIQUE_VIOLATION = "23505"
@@ -461,23 +462,20 @@ def _adapter(field: models.Field, kind: tuple[type, str] | None) -> Callable[[An
     return lambda value: value if type(value) is plain or value is None else slow(value)
 
 
-# Raw psycopg connection -> its server's start time (see `server_incarnation`).
-_incarnations: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+# Raw connection -> a token standing for it (see `database_session`).
+_sessions: "weakref.WeakKeyDictionary[Any, object]" = weakref.WeakKeyDictionary()
 
 
-def server_incarnation() -> Any:
-    """A value that changes when the database server restarts, as it does after a crash: on
-    PostgreSQL the server's start time, asked once per connection; elsewhere None."""
-    if connection.vendor != "postgresql":
-        return None
+def database_session() -> object:
+    """A token for the current database connection, new with every new connection.
+
+    What a process remembers of commits that did not wait for the disk (see `update_by_pk`)
+    holds only as long as this token: a database crash, even one PostgreSQL recovers from
+    without restarting its main process, ends every connection, and a commit it undid was
+    made on one of them.
+    """
     connection.ensure_connection()
-    raw = connection.connection
-    started = _incarnations.get(raw)
-    if started is None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_postmaster_start_time()")
-            started = _incarnations[raw] = cursor.fetchone()[0]
-    return started
+    return _sessions.setdefault(connection.connection, object())
 
 
 def update_by_pk(
@@ -497,11 +495,14 @@ def update_by_pk(
     consistent, but a server crash can undo the last such commits (those of the last
     ~3 x `wal_writer_delay`), each whole. Only for work that is simply done again when its
     transaction is lost, such as a polled page whose cursor is undone with its mentions; a
-    process that remembers what it committed so must forget it when the server restarts
-    (`server_incarnation`).
+    process that remembers what it committed so must forget it with the connection
+    (`database_session`).
     """
     sql = _update_sql(model, tuple(values))
     if commit_without_waiting_for_disk and connection.vendor == "postgresql":
+        # Outside a transaction the UPDATE itself would be that commit.
+        if not connection.in_atomic_block:
+            raise TransactionManagementError("commit_without_waiting_for_disk needs a transaction")
         # A client-side binding cursor (Django's default) sends both statements at once.
         sql += "; SET LOCAL synchronous_commit TO OFF"
     get_field = model._meta.get_field

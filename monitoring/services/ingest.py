@@ -27,8 +27,8 @@ from django.utils import timezone
 from crisiscenter.db import (
     EncodedJson,
     KeyExists,
+    database_session,
     insert_rows_ignore_conflicts,
-    server_incarnation,
     update_by_pk,
 )
 from crisiscenter.json_text import dumps
@@ -197,23 +197,24 @@ def _matcher(queries: tuple[tuple[int, Query], ...]) -> Callable[[str], list[int
     return compile_matcher(dict(queries))
 
 
-# (source id, source created, server incarnation) -> external ids this process stored or found
+# (source id, source created, database session) -> external ids this process stored or found
 # stored for that source.
 _recent: OrderedDict[tuple, dict[tuple[str, str], None]] = OrderedDict()
 _recent_lock = threading.Lock()
 
 
-def _recent_keys(source: Source, server: Any) -> dict[tuple[str, str], None]:
+def _recent_keys(source: Source, session: object) -> dict[tuple[str, str], None]:
     """Keys (platform, external id) known to be stored for `source`, oldest first.
 
     Filled only after commit, so a key here is a committed row: re-sent posts (overlapping
     windows, RSS feeds re-listing their items) are counted as duplicates without being matched
-    or scored. The creation time guards against a reused primary key (SQLite). `server` is
-    `server_incarnation()`: pages commit without waiting for the disk, so a database crash can
-    undo the last ones (and their cursors, so they are fetched again); after the restart this
-    memory starts empty instead of skipping posts that are no longer stored.
+    or scored. The creation time guards against a reused primary key (SQLite). `session` is
+    `database_session()`: pages commit without waiting for the disk, so a database crash can
+    undo the last ones (and their cursors, so they are fetched again). Such a crash ends every
+    connection, and with a new connection this memory starts empty instead of skipping posts
+    that are no longer stored.
     """
-    key = (source.pk, source.created_at, server)
+    key = (source.pk, source.created_at, session)
     with _recent_lock:
         keys = _recent.get(key)
         if keys is None:
@@ -388,7 +389,7 @@ def mention_ingest_batch(
     `mention.batch` event with the new mentions after commit.
     """
     queries = watch_term_queries(workspace_id=source.workspace_id)
-    known = _recent_keys(source, server_incarnation())
+    known = _recent_keys(source, database_session())
     prepared = _prepare(
         workspace_id=source.workspace_id,
         source_id=source.pk,

@@ -48,13 +48,14 @@ _URL_SECRET_PARAM = re.compile(
 )
 # Any other value or path segment of a URL that looks like a token (16 or more word characters,
 # dots, tildes or hyphens, letters and digits mixed): "?k=9f8e...", "/feeds/tXyZ12ab...xml".
-_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s\"'<>]+")
+# The part of a URL after its host.
+_URL_AFTER_HOST = re.compile(r"(?i)(?<=://)[^/\s?#]*([/?#][^\s\"'<>]*)")
 _URL_TOKENISH = re.compile(
-    r"(?<=[/=])(?=[\w.~-]*\d)(?=[\w.~-]*[a-z])[\w.~-]{16,}(?![\w.~-])", re.I | re.A
+    r"(?<=[/=:])(?=[\w.~-]*\d)(?=[\w.~-]*[a-z])[\w.~-]{16,}(?![\w.~-])", re.I | re.A
 )
 # Control characters (line breaks above all) as escapes in a log line: a platform's error text
 # must not start a line of its own there.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
@@ -204,14 +205,20 @@ def poll_error_text(error: Exception) -> str:
     post, an exception's text a secret)."""
     if not isinstance(error, PlatformError):
         return f"{type(error).__name__}: the poll failed inside CrisisCenter, not at the platform"
-    text = _URL_USERINFO.sub(r"\1***@", f"{type(error).__name__}: {error}")
+    text = _URL_USERINFO.sub(r"\1***@", f"{type(error).__name__}: {error}"[:2000])
     text = _URL_SECRET_PARAM.sub(r"\1***", text)
-    return _URL.sub(lambda url: _URL_TOKENISH.sub("***", url.group()), text)[:2000]
+    return _URL_AFTER_HOST.sub(_mask_tokenish, text)
+
+
+def _mask_tokenish(url: re.Match) -> str:
+    host, rest = url.group()[: url.start(1) - url.start()], url.group(1)
+    return host + _URL_TOKENISH.sub("***", rest)
 
 
 class PollFailed(Exception):
-    """A failed poll as Celery logs it: the text its source records (`poll_error_text`), never
-    the original message, which can hold a feed URL's token or, from the database, a post."""
+    """A failed poll as Celery logs it: the text its source records (`poll_error_text`) with
+    line breaks escaped, never the original message, which can hold a feed URL's token or,
+    from the database, a post."""
 
 
 def poll_failure(*, source_id: int, error: Exception) -> PollFailed:
@@ -221,7 +228,7 @@ def poll_failure(*, source_id: int, error: Exception) -> PollFailed:
     where = "".join(traceback.format_tb(error.__traceback__)).rstrip()
     logged = _CONTROL.sub(lambda ch: ascii(ch.group())[1:-1], text)
     logger.error("monitoring.poll_source.failed: source %s: %s\n%s", source_id, logged, where)
-    return PollFailed(text)
+    return PollFailed(logged)
 
 
 def _record_failure_of_our_own(*, source: Source, error: Exception, now: datetime) -> None:
