@@ -358,9 +358,6 @@ def _store_page(
     with the mentions and the next poll fetches the page again (see `_recent_keys`).
     """
     with transaction.atomic(durable=True):
-        update_by_pk(
-            Source, source.pk, {"cursor": cursor, **updates}, commit_without_waiting_for_disk=True
-        )
         new = _insert_and_publish(
             workspace_id=source.workspace_id, prepared=prepared, expect_new=expect_new
         )
@@ -369,6 +366,9 @@ def _store_page(
             source_id=source.pk,
             platform=source.platform,
             items=[*rejected, *prepared.rejects],
+        )
+        update_by_pk(
+            Source, source.pk, {"cursor": cursor, **updates}, commit_without_waiting_for_disk=True
         )
         seen = _page_keys(prepared.rows)
         transaction.on_commit(lambda: _remember(known, seen))

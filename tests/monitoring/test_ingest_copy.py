@@ -352,25 +352,30 @@ def test_mention_ingest_batch_stores_values_needing_conversion_in_a_page_of_plai
 
 @pytest.fixture
 def commit_settings():
-    """A real trigger records `synchronous_commit` in every transaction that stores a mention;
-    yields a function reading the recorded values in order."""
+    """A real deferred trigger records, at COMMIT, the `synchronous_commit` that commit uses in
+    every transaction that stored a mention; yields a function reading one value per
+    transaction, in order."""
     if connection.vendor != "postgresql":
         pytest.skip("synchronous_commit is PostgreSQL's")
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE test_commit_setting (id serial, value text)")
+        cursor.execute("CREATE TABLE test_commit_setting (id serial, tx bigint, value text)")
         cursor.execute(
             "CREATE FUNCTION test_record_commit_setting() RETURNS trigger AS $$ BEGIN "
-            "INSERT INTO test_commit_setting (value) "
-            "VALUES (current_setting('synchronous_commit')); RETURN NEW; END $$ LANGUAGE plpgsql"
+            "INSERT INTO test_commit_setting (tx, value) "
+            "VALUES (txid_current(), current_setting('synchronous_commit')); RETURN NEW; END $$ "
+            "LANGUAGE plpgsql"
         )
         cursor.execute(
-            "CREATE TRIGGER test_record_commit_setting AFTER INSERT ON monitoring_mention "
-            "FOR EACH STATEMENT EXECUTE FUNCTION test_record_commit_setting()"
+            "CREATE CONSTRAINT TRIGGER test_record_commit_setting AFTER INSERT ON "
+            "monitoring_mention DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW EXECUTE FUNCTION test_record_commit_setting()"
         )
 
     def recorded() -> list[str]:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT value FROM test_commit_setting ORDER BY id")
+            cursor.execute(
+                "SELECT value FROM test_commit_setting GROUP BY tx, value ORDER BY min(id)"
+            )
             return [value for (value,) in cursor.fetchall()]
 
     yield recorded
