@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, lru_cache, partial
 from itertools import islice
-from operator import itemgetter
 from typing import Any
 
 import orjson
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -68,9 +68,10 @@ class _Prepared:
     rejects: list[RejectedItem] = field(default_factory=list)
 
 
-def _clean(value: str, limit: int | None = None) -> str:
-    """A platform string PostgreSQL accepts, clamped to its column: one bad or over-long value
-    must not fail a page, and a failing page would be fetched and refused again forever.
+def _clean(value: str) -> str:
+    """A platform string PostgreSQL accepts (`_row` also clamps it to its column): one bad or
+    over-long value must not fail a page, and a failing page would be fetched and refused
+    again forever.
 
     NULs are dropped; a lone surrogate (JSON can carry "\\ud800", UTF-8 cannot) becomes "?".
     """
@@ -81,7 +82,7 @@ def _clean(value: str, limit: int | None = None) -> str:
             value.encode()
         except UnicodeEncodeError:
             value = value.encode(errors="replace").decode()
-    return value if limit is None else value[:limit]
+    return value
 
 
 def _storable(value: Any) -> Any:
@@ -115,68 +116,59 @@ def _encoded_raw(raw: dict[str, Any]) -> tuple[EncodedJson, dict[str, Any]]:
     return EncodedJson(text), raw
 
 
+# Mention's columns in the order `_row` builds them (checked against the model in `_columns`).
+_ROW_COLUMNS = (
+    *("workspace_id", "source_id", "platform", "external_id", "url", "author_handle"),
+    *("author_name", "author_followers", "author_verified", "author_created_at"),
+    *("author_is_outlet", "text", "language", "posted_at", "fetched_at", "sentiment_compound"),
+    *("sentiment_pos", "sentiment_neu", "sentiment_neg", "sentiment_scorer", "likes", "reposts"),
+    *("replies", "quotes", "views", "reply_to", "quote_of", "repost_of", "conversation_id"),
+    *("urls", "hashtags", "matched_terms", "engagement_refreshed_at", "raw"),
+)
+_EMPTY_LIST = EncodedJson("[]")
+
+
 @cache
 def _columns() -> tuple[str, ...]:
     """Mention's columns in insert order (all concrete fields but the primary key)."""
-    return tuple(f.attname for f in Mention._meta.concrete_fields if not f.primary_key)
-
-
-@cache
-def _in_column_order() -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    return itemgetter(*_columns())
+    names = tuple(f.attname for f in Mention._meta.concrete_fields if not f.primary_key)
+    if names != _ROW_COLUMNS:
+        raise ImproperlyConfigured("Mention's columns changed: update _row and _ROW_COLUMNS")
+    return names
 
 
 def _row(
     post: NormalizedPost, *, workspace_id: int, source_id: int | None, now: datetime, terms: list
 ) -> tuple[list[Any], dict[str, Any]]:
-    """The row to insert, and its JSON columns as objects."""
+    """The row to insert (a list in `_ROW_COLUMNS` order: no dict per row), and its JSON
+    columns as objects."""
     raw, decoded_raw = _encoded_raw(post.raw)
-    json_values = {
-        "urls": _json_list(post.urls),
-        "hashtags": _json_list(post.hashtags),
-        "matched_terms": terms,
-    }
     text = _clean(post.text)
     language = post.language or detect_language(text)
     score = score_text(text, language)
-    values = {
-        "workspace_id": workspace_id,
-        "source_id": source_id,
-        "platform": post.platform,
-        "external_id": post.external_id,
-        "url": _clean(post.url, 1000),
-        "author_handle": _clean(post.author_handle, 200),
-        "author_name": _clean(post.author_name, 200),
-        "author_followers": post.author_followers,
-        "author_verified": post.author_verified,
-        "author_created_at": post.author_created_at,
-        "author_is_outlet": post.author_is_outlet,
-        "text": text,
-        "language": language[:10],
-        "posted_at": post.posted_at,
-        "fetched_at": now,
-        "sentiment_compound": score.compound,
-        "sentiment_pos": score.pos,
-        "sentiment_neu": score.neu,
-        "sentiment_neg": score.neg,
-        "sentiment_scorer": score.scorer,
-        "likes": post.likes,
-        "reposts": post.reposts,
-        "replies": post.replies,
-        "quotes": post.quotes,
-        "views": post.views,
-        "reply_to": _clean(post.reply_to, 200),
-        "quote_of": _clean(post.quote_of, 200),
-        "repost_of": _clean(post.repost_of, 200),
-        "conversation_id": _clean(post.conversation_id, 200),
-        "urls": EncodedJson(dumps(json_values["urls"])),
-        "hashtags": EncodedJson(dumps(json_values["hashtags"])),
-        "matched_terms": EncodedJson(dumps(terms)),
-        "engagement_refreshed_at": None,
-        "raw": raw,
-    }
-    json_values["raw"] = decoded_raw
-    return list(_in_column_order()(values)), json_values
+    url, handle, name = post.url, post.author_handle, post.author_name
+    reply_to, quote_of, repost_of = post.reply_to, post.quote_of, post.repost_of
+    thread = post.conversation_id
+    # One check for the short strings: most are plain ASCII, which `_clean` leaves as they are.
+    short = f"{url}{handle}{name}{reply_to}{quote_of}{repost_of}{thread}"
+    if not short.isascii() or "\x00" in short:
+        url, handle, name = _clean(url), _clean(handle), _clean(name)
+        reply_to, quote_of, repost_of = _clean(reply_to), _clean(quote_of), _clean(repost_of)
+        thread = _clean(thread)
+    urls = _json_list(post.urls) if post.urls else []
+    hashtags = _json_list(post.hashtags) if post.hashtags else []
+    row = [
+        *(workspace_id, source_id, post.platform, post.external_id, url[:1000], handle[:200]),
+        *(name[:200], post.author_followers, post.author_verified, post.author_created_at),
+        *(post.author_is_outlet, text, language[:10], post.posted_at, now, score.compound),
+        *(score.pos, score.neu, score.neg, score.scorer, post.likes, post.reposts),
+        *(post.replies, post.quotes, post.views, reply_to[:200], quote_of[:200]),
+        *(repost_of[:200], thread[:200]),
+        EncodedJson(dumps(urls)) if urls else _EMPTY_LIST,
+        EncodedJson(dumps(hashtags)) if hashtags else _EMPTY_LIST,
+        *(EncodedJson(dumps(terms)), None, raw),
+    ]
+    return row, {"urls": urls, "hashtags": hashtags, "matched_terms": terms, "raw": decoded_raw}
 
 
 def _mention(row: list[Any], pk: int, json_values: dict[str, Any], alias: str) -> Mention:
