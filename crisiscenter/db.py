@@ -241,8 +241,8 @@ def _copy_direct(
         ids = [pk for (pk,) in cursor.fetchall()]
         adapted, fmt = _adapted(plan, rows)
         out = [[pk, *row] for pk, row in zip(ids, adapted, strict=True)]
-        if fmt:  # jsonb's binary form is a version byte (1) and the JSON text
-            for i in [i + 1 for i, f in enumerate(fields) if isinstance(f, models.JSONField)]:
+        if fmt:  # jsonb's binary form is a version byte (1) and the JSON text (json's: the text)
+            for i in [i + 1 for i, f in enumerate(fields) if f.db_type(connection) == "jsonb"]:
                 for row in out:
                     if row[i] is not None:
                         row[i] = "\x01" + row[i]
@@ -360,9 +360,9 @@ def _copy_plan(model: type[models.Model], attnames: tuple[str, ...]) -> _CopyPla
     adapters, text_adapters, stage, select = [], [], [], []
     for field, kind in zip(fields, kinds, strict=True):
         column = qn(field.column)
-        is_json = isinstance(field, models.JSONField)
+        is_json = isinstance(field, models.JSONField)  # jsonb, or json (see _BINARY)
         stage.append(f"{column}::text AS {column}" if is_json else column)
-        select.append(f"{column}::jsonb" if is_json else column)
+        select.append(f"{column}::{field.db_type(connection)}" if is_json else column)
         adapters.append(_adapter(field, kind if binary else None))
         text_adapters.append(_adapter(field, None))
     return _CopyPlan(
@@ -389,12 +389,13 @@ _BINARY = {
     "varchar": (str, "text"),
     "timestamp with time zone": (datetime, "timestamptz"),
     "jsonb": (str, "text"),  # encoded here, cast back in SQL
+    "json": (str, "text"),  # the same, for JSON kept as text (no jsonb parsing on the server)
 }
 
 
 def _plain_kind(field: models.Field) -> tuple[type, str] | None:
     """(Python type, COPY type) for fields whose values need no conversion, else None."""
-    kind = type(field)
+    kind = models.JSONField if isinstance(field, models.JSONField) else type(field)
     if kind is models.ForeignKey:
         kind = type(field.target_field)
         if kind in (f.AutoField, f.BigAutoField):

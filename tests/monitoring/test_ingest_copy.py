@@ -421,3 +421,20 @@ def test_remembered_keys_last_as_long_as_the_database_connection():
     after_the_crash = mention_ingest_batch(source=source, posts=[_post("1")], cursor={"n": 1})
     assert [m.external_id for m in after_the_crash.new] == ["1"]
     assert Mention.objects.filter(external_id="1").exists()
+
+
+def test_the_raw_payload_is_kept_as_it_was_sent_through_both_paths():
+    # Kept as JSON text (PostgreSQL's `json`), not parsed into jsonb, which would also reorder
+    # the keys (shortest first). Straight COPY for the polled page, the staging path for the
+    # import.
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    raw = {"zeta": 1, "a": {"yy": [1, 2.5, None], "b": "é 😡"}, "id": "1"}
+    mention_ingest_batch(source=source, posts=[_post("1", raw=raw)], cursor={})
+    mention_import_batch(
+        workspace_id=source.workspace_id, source_id=None, posts=[_post("2", raw=raw)]
+    )
+    for mention in Mention.objects.order_by("external_id"):
+        assert mention.raw == raw
+        assert list(mention.raw) == ["zeta", "a", "id"]
+        assert list(mention.raw["a"]) == ["yy", "b"]
