@@ -242,7 +242,7 @@ def _copy_direct(
         adapted, fmt = _adapted(plan, rows)
         out = [[pk, *row] for pk, row in zip(ids, adapted, strict=True)]
         if fmt:  # jsonb's binary form is a version byte (1) and the JSON text (json's: the text)
-            for i in [i + 1 for i, f in enumerate(fields) if f.db_type(connection) == "jsonb"]:
+            for i in [i + 1 for i in plan.jsonb_at]:
                 for row in out:
                     if row[i] is not None:
                         row[i] = "\x01" + row[i]
@@ -346,6 +346,7 @@ class _CopyPlan:
     options: str  # " (FORMAT BINARY)" or "" for text COPY
     stage_columns: str  # the staging table's SELECT list (JSON as text)
     select: str  # the INSERT's SELECT list (text back to JSON)
+    jsonb_at: list[int]  # positions of jsonb columns (binary jsonb starts with a version byte)
 
 
 @cache
@@ -375,6 +376,7 @@ def _copy_plan(model: type[models.Model], attnames: tuple[str, ...]) -> _CopyPla
         options=" (FORMAT BINARY)" if binary else "",
         stage_columns=", ".join(stage),
         select=", ".join(select),
+        jsonb_at=[i for i, field in enumerate(fields) if field.db_type(connection) == "jsonb"],
     )
 
 
