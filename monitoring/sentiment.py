@@ -626,6 +626,13 @@ _ASCII = re.compile(r"[\x00-\x7f]+")
 def _fits_whole(text: str, emojis: dict[str, str]) -> bool:
     """True when chunks_for_scoring would return one piece, without tokenizing in Python:
     the weight is the token count plus the emoji count, and emoji are never ASCII."""
+    # Most posts are short enough to fit by their length alone: a text of n characters has at
+    # most (n + 1) // 2 tokens, and no more emoji than non-ASCII characters.
+    if text.isascii():
+        if len(text) < 2 * CHUNK_TOKENS:
+            return True
+    elif (len(text) + 1) // 2 + len(text) - len(text.encode("ascii", "ignore")) <= CHUNK_TOKENS:
+        return True
     tokens = len(text.split())
     if tokens > CHUNK_TOKENS:
         return False

@@ -409,6 +409,12 @@ def test_shipped_dutch_lexicon_matches_its_build_script():
         " ".join(["ééé"] * 60),  # many non-ASCII characters, none of them emoji
         " ".join(["ééé😠"] * 50),
         "",
+        # At the edges of the length-only shortcuts: the most tokens n characters can hold.
+        " ".join(["a"] * 100),  # 199 characters, 100 tokens
+        " ".join(["a"] * 101),  # 201, 101
+        " ".join(["a"] * 99) + " 😠",  # 199 + 1 emoji: 101
+        " ".join(["a"] * 98) + " 😠",  # 98 + 1 + 1 emoji: 100
+        " ".join(["é"] * 67) + " 😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠😠",
     ],
 )
 def test_fits_whole_agrees_with_chunks_for_scoring(text):
