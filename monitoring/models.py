@@ -25,19 +25,23 @@ class Platform(models.TextChoices):
 
 
 class KeptJSONField(models.JSONField):
-    """JSON kept as it was sent (key order and all), never queried inside: PostgreSQL's `json`
-    type (the text, checked), not `jsonb`, whose parsing into its binary form costs about 3 µs
-    of server CPU per raw platform payload on ingest (bench/README.md). Key lookups in queries
-    (`raw__id`) do not work on it there. Elsewhere the same as JSONField."""
+    """JSON stored as text, never queried inside: PostgreSQL's `json` type (the text, checked)
+    rather than `jsonb`, whose parsing into its binary form costs about 2 µs of server CPU per
+    raw platform payload on ingest (bench/README.md). Rows ingested by COPY keep the key order
+    they were encoded in. On PostgreSQL `json` has no operators: no key lookups (`raw__id`), no
+    equality, and no DISTINCT, UNION or GROUP BY over a queryset selecting the column (defer it).
+    Elsewhere the same as JSONField."""
 
     def db_type(self, connection):
         return "json" if connection.vendor == "postgresql" else super().db_type(connection)
 
-    def from_db_value(self, value, expression, connection):
-        # psycopg decodes `json` itself (Django asks it for `jsonb` as text only).
-        if value is None or not isinstance(value, str | bytes | bytearray):
-            return value
-        return super().from_db_value(value, expression, connection)
+    def select_format(self, compiler, sql, params):
+        # Read as text, as Django reads jsonb, for `from_db_value` to decode (psycopg would
+        # decode `json` itself).
+        sql, params = super().select_format(compiler, sql, params)
+        if compiler.connection.vendor == "postgresql":
+            return f"({sql})::text", params
+        return sql, params
 
 
 class Source(models.Model):

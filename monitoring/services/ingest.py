@@ -46,7 +46,9 @@ MAX_EXTERNAL_ID = 200
 # Keys remembered per source (re-sent posts come from recent pages), and sources remembered.
 RECENT_KEYS_PER_SOURCE = 5000
 RECENT_SOURCES = 256
-_NUL_ESCAPE = "\\u0000"  # how json.dumps writes a NUL, which jsonb refuses
+# How json.dumps writes a NUL: jsonb refuses it (urls, hashtags), and so do `->>` and ORM
+# writes of the raw payload, so it is cleaned from every JSON column.
+_NUL_ESCAPE = "\\u0000"
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def _json_list(values: Sequence[str]) -> list[str]:
 
 
 def _encoded_raw(raw: dict[str, Any]) -> tuple[EncodedJson, dict[str, Any]]:
-    """The raw payload as jsonb text, and as stored, cleaned as `_clean` cleans strings only
+    """The raw payload as JSON text, and as stored, cleaned as `_clean` cleans strings only
     when needed: orjson refuses lone surrogates, and a NUL shows as an escape (an escaped
     backslash followed by "u0000" is text, not a NUL: the cleaned payload tells them apart)."""
     if not raw:

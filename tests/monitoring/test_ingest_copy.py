@@ -434,7 +434,36 @@ def test_the_raw_payload_is_kept_as_it_was_sent_through_both_paths():
     mention_import_batch(
         workspace_id=source.workspace_id, source_id=None, posts=[_post("2", raw=raw)]
     )
-    for mention in Mention.objects.order_by("external_id"):
+    stored = list(Mention.objects.order_by("external_id"))
+    assert [m.external_id for m in stored] == ["1", "2"]
+    for mention in stored:
         assert mention.raw == raw
         assert list(mention.raw) == ["zeta", "a", "id"]
         assert list(mention.raw["a"]) == ["yy", "b"]
+    assert list(Mention.objects.values_list("raw", flat=True)) == [raw, raw]
+
+
+def test_mention_ingest_batch_clamps_plain_ascii_short_strings_to_their_columns():
+    # Plain ASCII skips the cleaning; the clamps still apply, each to its own column.
+    source = SourceFactory(platform="x")
+    WatchTerm.objects.create(workspace=source.workspace, query='"Bank Noord"')
+    post = _post(
+        "1",
+        url="https://example.com/" + "u" * 1100,
+        author_handle="h" * 250,
+        author_name="n" * 250,
+        reply_to="r" * 250,
+        quote_of="q" * 250,
+        repost_of="p" * 250,
+        conversation_id="c" * 250,
+    )
+    mention_ingest_batch(source=source, posts=[post], cursor={})
+    stored = Mention.objects.get()
+    assert stored.url == post.url[:1000]
+    assert (stored.author_handle, stored.author_name) == ("h" * 200, "n" * 200)
+    assert (stored.reply_to, stored.quote_of, stored.repost_of, stored.conversation_id) == (
+        "r" * 200,
+        "q" * 200,
+        "p" * 200,
+        "c" * 200,
+    )
