@@ -15,15 +15,7 @@ from contacts.exceptions import ContactImportInvalid, ContactInvalid
 from contacts.forms import ContactForm, ContactImportForm
 from contacts.models import Contact
 from workspaces.models import Membership
-from workspaces.page_permissions import workspace_for_page
-from workspaces.selectors import workspace_list_for_user
-
-
-def first_workspace_redirect(request: HttpRequest, name: str) -> HttpResponse:
-    workspace = workspace_list_for_user(user=request.user).first()
-    if workspace is None:
-        return render(request, "monitoring/no_workspace.html")
-    return redirect(name, slug=workspace.slug)
+from workspaces.page_permissions import first_workspace_redirect, workspace_for_page
 
 
 @login_required

@@ -10,14 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.selectors import contact_list
-from contacts.views import first_workspace_redirect
 from crisiscenter.exceptions import CrisisCenterError
 from escalation import selectors, services
 from escalation.exceptions import AckLinkExpired, AckLinkInvalid, EscalationNotActive
 from escalation.forms import ProtocolForm, TierFormSet
 from escalation.models import EscalationRun
 from workspaces.models import Membership
-from workspaces.page_permissions import workspace_for_page
+from workspaces.page_permissions import first_workspace_redirect, workspace_for_page
 
 
 @login_required

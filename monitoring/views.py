@@ -2,12 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from incidents.models import RUN_ROLES
 from monitoring.models import Platform
 from monitoring.selectors import watch_term_list
 from workspaces.exceptions import WorkspaceNotFound
+from workspaces.page_permissions import first_workspace_redirect
 from workspaces.selectors import (
     membership_role_get,
     workspace_get_for_user,
@@ -17,10 +18,7 @@ from workspaces.selectors import (
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    workspace = workspace_list_for_user(user=request.user).first()
-    if workspace is None:
-        return render(request, "monitoring/no_workspace.html")
-    return redirect("workspace-dashboard", slug=workspace.slug)
+    return first_workspace_redirect(request, "workspace-dashboard")
 
 
 @login_required
