@@ -626,20 +626,16 @@ _ASCII = re.compile(r"[\x00-\x7f]+")
 def _fits_whole(text: str, emojis: dict[str, str]) -> bool:
     """True when chunks_for_scoring would return one piece, without tokenizing in Python:
     the weight is the token count plus the emoji count, and emoji are never ASCII."""
-    # Most posts are short enough to fit by their length alone: a text of n characters has at
-    # most (n + 1) // 2 tokens, and no more emoji than non-ASCII characters.
-    if text.isascii():
-        if len(text) < 2 * CHUNK_TOKENS:
-            return True
-    elif (len(text) + 1) // 2 + len(text) - len(text.encode("ascii", "ignore")) <= CHUNK_TOKENS:
+    non_ascii = 0 if text.isascii() else len(text) - len(text.encode("ascii", "ignore"))
+    # Most posts fit by their length alone: n characters hold at most (n + 1) // 2 tokens.
+    if (len(text) + 1) // 2 + non_ascii <= CHUNK_TOKENS:
         return True
     tokens = len(text.split())
     if tokens > CHUNK_TOKENS:
         return False
-    rest = _ASCII.sub("", text) if not text.isascii() else ""
-    if tokens + len(rest) <= CHUNK_TOKENS:  # fits even if every non-ASCII character were emoji
+    if tokens + non_ascii <= CHUNK_TOKENS:  # fits even if every non-ASCII character were emoji
         return True
-    return tokens + sum(1 for ch in rest if ch in emojis) <= CHUNK_TOKENS
+    return tokens + sum(1 for ch in _ASCII.sub("", text) if ch in emojis) <= CHUNK_TOKENS
 
 
 def chunks_for_scoring(text: str, emojis: dict[str, str]) -> list[str]:

@@ -1,19 +1,14 @@
 """HTML pages: thin. The dashboard is rendered once; live data arrives over the websocket."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from incidents.models import RUN_ROLES
 from monitoring.models import Platform
 from monitoring.selectors import watch_term_list
-from workspaces.exceptions import WorkspaceNotFound
-from workspaces.page_permissions import first_workspace_redirect
-from workspaces.selectors import (
-    membership_role_get,
-    workspace_get_for_user,
-    workspace_list_for_user,
-)
+from workspaces.page_permissions import first_workspace_redirect, workspace_for_page
+from workspaces.selectors import workspace_list_for_user
 
 
 @login_required
@@ -23,16 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        workspace = workspace_get_for_user(user=request.user, slug=slug)
-    except WorkspaceNotFound as exc:
-        raise Http404(exc.message) from exc
+    workspace, role = workspace_for_page(request, slug, admin=False)
     workspaces = list(workspace_list_for_user(user=request.user))
     wall = request.GET.get("wall") == "1"
     # Wall mode rotates through the user's workspaces: the next one after this.
     position = next(i for i, ws in enumerate(workspaces) if ws.pk == workspace.pk)
     next_workspace = workspaces[(position + 1) % len(workspaces)]
-    role = membership_role_get(user=request.user, workspace=workspace)
     return render(
         request,
         "monitoring/dashboard.html",

@@ -63,8 +63,7 @@ SUBREDDIT_NAME = re.compile(r"^[A-Za-z0-9_]{2,21}$")
 # Search `t=` windows; the margin covers clock skew between us and Reddit.
 TIME_FILTERS = (("hour", 3600), ("day", 86400), ("week", 7 * 86400), ("month", 31 * 86400))
 TIME_FILTER_MARGIN = 600
-# Listings read whole whatever the query: a poll with several compiled queries (long watch
-# terms) reads each once, with the first query, and every query's cursor takes its position.
+# Listings read whole whatever the query: once per poll (see the module docstring).
 UNFILTERED_STREAMS = frozenset({"comments", "site_comments"})
 # /api/info returns deleted and removed items too, with this text (or a removal category).
 GONE_TEXTS = {"[deleted]", "[removed]", "[ Removed by Reddit ]"}
@@ -101,8 +100,7 @@ class RedditClient:
         self.subreddits = subreddits
         self.site_wide = site_wide
         self.session = _Session(timeout)
-        # Unfiltered streams read already in the poll at `_read_at` (a poll passes one `now`),
-        # with the position they reached.
+        # UNFILTERED_STREAMS read in the poll at `_read_at`, with the position they reached.
         self._read: dict[str, dict[str, Any]] = {}
         self._read_at: datetime | None = None
         self.reddit = praw.Reddit(

@@ -46,10 +46,10 @@ _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _URL_SECRET_PARAM = re.compile(
     r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)[^&\s]+"
 )
-# Any other value or path segment of a URL that looks like a token (16 or more word characters,
-# dots, tildes or hyphens, letters and digits mixed): "?k=9f8e...", "/feeds/tXyZ12ab...xml".
-# The part of a URL after its host.
-_URL_AFTER_HOST = re.compile(r"(?i)(?<=://)[^/\s?#]*([/?#][^\s\"'<>]*)")
+# A URL's host, then the rest, where any other value or path segment that looks like a token
+# (16 or more word characters, dots, tildes or hyphens, letters and digits mixed) is masked:
+# "?k=9f8e...", "/feeds/tXyZ12ab...xml". The host stays readable.
+_URL_AFTER_HOST = re.compile(r"(?i)(?<=://)([^/\s?#]*)([/?#][^\s\"'<>]*)")
 _URL_TOKENISH = re.compile(
     r"(?<=[/=:])(?=[\w.~-]*\d)(?=[\w.~-]*[a-z])[\w.~-]{16,}(?![\w.~-])", re.I | re.A
 )
@@ -211,8 +211,7 @@ def poll_error_text(error: Exception) -> str:
 
 
 def _mask_tokenish(url: re.Match) -> str:
-    host, rest = url.group()[: url.start(1) - url.start()], url.group(1)
-    return host + _URL_TOKENISH.sub("***", rest)
+    return url.group(1) + _URL_TOKENISH.sub("***", url.group(2))
 
 
 class PollFailed(Exception):

@@ -97,15 +97,21 @@ def test_a_database_error_is_a_failed_poll_without_post_text_in_error_or_logs(
         assert REFUSED not in shown
 
 
-@responses.activate
-def test_credentials_in_a_feed_url_are_masked_in_the_stored_error():
-    feed = "https://reader:hunter2@feeds.example/rss?apiKey=S3CRET&hl=nl"
+def _news_source_after_a_503(feed: str, served: str) -> Source:
+    """A news source reading `feed`, polled once while `served` (a URL regex) answers 503."""
     source = SourceFactory(platform="news", settings={"feeds": [feed]})
     WatchTerm.objects.create(workspace=source.workspace, query="Bank Noord")
-    responses.add("GET", re.compile(r"https://.*feeds\.example/rss"), status=503)
+    responses.add("GET", re.compile(served), status=503)
     with pytest.raises(PlatformUnavailable):
         source_poll(source=source)
     source.refresh_from_db()
+    return source
+
+
+@responses.activate
+def test_credentials_in_a_feed_url_are_masked_in_the_stored_error():
+    feed = "https://reader:hunter2@feeds.example/rss?apiKey=S3CRET&hl=nl"
+    source = _news_source_after_a_503(feed, r"https://.*feeds\.example/rss")
     assert "feeds.example/rss" in source.last_error
     assert "HTTP 503" in source.last_error
     assert "hunter2" not in source.last_error
@@ -150,12 +156,7 @@ def test_token_looking_parts_of_a_feed_url_are_masked_whatever_their_name():
     token, key = "tXyZ12abCD34efGH56", "9f8e7d6c5b4a39281716"
     host = "feeds2026.eu-west-1.example.com"  # a host that looks like a token stays readable
     feed = f"https://{host}/feeds/{token}.xml?k={key}&hl=nl&q=%22Bank+Noord%22"
-    source = SourceFactory(platform="news", settings={"feeds": [feed]})
-    WatchTerm.objects.create(workspace=source.workspace, query="Bank Noord")
-    responses.add("GET", re.compile(rf"https://{re.escape(host)}/feeds/"), status=503)
-    with pytest.raises(PlatformUnavailable):
-        source_poll(source=source)
-    source.refresh_from_db()
+    source = _news_source_after_a_503(feed, rf"https://{re.escape(host)}/feeds/")
     assert "HTTP 503" in source.last_error
     assert f"https://{host}/feeds/***?k=***&hl=nl&q=%22Bank+Noord%22" in source.last_error
     assert token not in source.last_error

@@ -20,6 +20,14 @@ from monitoring.sentiment import (
 BENCH_DATA = Path(__file__).resolve().parents[2] / "bench" / "data"
 
 
+def _load_script(path: Path):
+    """A script of the repository that is no package module (a bench or build script)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def nl(text: str) -> float:
     return score_text(text, "nl").compound
 
@@ -149,11 +157,7 @@ def test_english_analyzer_gives_vader_results_on_random_texts():
     """Seeded fuzz (bench/sentiment_equivalence.py's English generator) over lexicon words,
     every modifier and idiom word, caps, punctuation, emoji glued to words and odd spaces; one
     analyzer for all (its token cache carries over)."""
-    spec = importlib.util.spec_from_file_location(
-        "sentiment_equivalence", BENCH_DATA.parent / "sentiment_equivalence.py"
-    )
-    equivalence = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(equivalence)
+    equivalence = _load_script(BENCH_DATA.parent / "sentiment_equivalence.py")
     vader, ours = SentimentIntensityAnalyzer(), EnglishAnalyzer()
     differences = [
         text
@@ -383,9 +387,7 @@ PATTERN_XML = Path("/work/shared/data/dutch-pattern-lexicon/nl-sentiment.xml")
 
 @pytest.mark.skipif(not PATTERN_XML.exists(), reason="source lexicon not on this machine")
 def test_shipped_dutch_lexicon_matches_its_build_script():
-    spec = importlib.util.spec_from_file_location("build", LEXICON_DIR / "build_nl_lexicon.py")
-    build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
+    build = _load_script(LEXICON_DIR / "build_nl_lexicon.py")
     built = build.build(
         build.read_lupje(LEXICON_DIR / "LUPJE.txt"), build.read_pattern(PATTERN_XML)
     )
