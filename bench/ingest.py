@@ -267,7 +267,7 @@ def _ingest(source_id: int, pages: list, profile: str | None, barrier, results) 
         profiler.enable()
     for n, page in enumerate(pages, start=1):
         result = mention_ingest_batch(source=source, posts=page, cursor={"page": n})
-        totals["new"] += len(result.new)
+        totals["new"] += result.new_count
         totals["duplicates"] += result.duplicates
         totals["not_matching"] += result.not_matching
     drain()

@@ -162,24 +162,56 @@ class SourceHealthChanged:
 
 def mention_item(mention: Any) -> MentionItem:
     """Build the event item for a stored Mention row."""
+    return mention_item_of(
+        mention.pk,
+        mention.platform,
+        mention.external_id,
+        mention.url,
+        mention.author_handle,
+        mention.author_followers,
+        mention.text,
+        mention.language,
+        mention.posted_at,
+        mention.sentiment_compound,
+        mention.sentiment_pos,
+        mention.sentiment_neu,
+        mention.sentiment_neg,
+        mention.sentiment_label,
+        mention.matched_terms,
+    )
+
+
+def mention_item_of(  # positional: called for every new mention on ingest
+    pk: int,
+    platform: str,
+    external_id: str,
+    url: str,
+    author: str,
+    author_followers: int,
+    text: str,
+    language: str,
+    posted_at: datetime | None,
+    compound: float,
+    pos: float,
+    neu: float,
+    neg: float,
+    label: str,
+    matched_terms: list[int] | None,
+) -> MentionItem:
+    """The event item from a mention's values (ingest has them as a row, not a Mention)."""
     return {
-        "id": mention.pk,
-        "platform": mention.platform,
-        "external_id": mention.external_id,
-        "url": mention.url,
-        "author": mention.author_handle,
-        "author_followers": mention.author_followers,
-        "text": mention.text,
-        "language": mention.language,
-        "posted_at": _iso(mention.posted_at) or "",
-        "sentiment": {
-            "compound": mention.sentiment_compound,
-            "pos": mention.sentiment_pos,
-            "neu": mention.sentiment_neu,
-            "neg": mention.sentiment_neg,
-        },
-        "sentiment_label": mention.sentiment_label,
-        "matched_terms": list(mention.matched_terms or []),
+        "id": pk,
+        "platform": platform,
+        "external_id": external_id,
+        "url": url,
+        "author": author,
+        "author_followers": author_followers,
+        "text": text,
+        "language": language,
+        "posted_at": _iso(posted_at) or "",
+        "sentiment": {"compound": compound, "pos": pos, "neu": neu, "neg": neg},
+        "sentiment_label": label,
+        "matched_terms": list(matched_terms or []),
     }
 
 

@@ -84,7 +84,7 @@ def webhook_ingest(*, source: Source, body: bytes, signature: str) -> dict[str, 
     result = mention_import_batch(
         workspace_id=source.workspace_id, source_id=source.pk, posts=posts
     )
-    return {"received": len(posts), "new": len(result.new), "duplicates": result.duplicates}
+    return {"received": len(posts), "new": result.new_count, "duplicates": result.duplicates}
 
 
 @dataclass
@@ -143,7 +143,7 @@ def mentions_import_stream(
             result = mention_import_batch(
                 workspace_id=workspace_id, source_id=source.pk, posts=batch
             )
-            progress.new += len(result.new)
+            progress.new += result.new_count
             progress.duplicates += result.duplicates
         if bad:
             _dead_letters(

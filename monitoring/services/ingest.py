@@ -14,8 +14,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache, lru_cache, partial
+from functools import cache, cached_property, lru_cache, partial
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -36,7 +37,7 @@ from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem
 from monitoring.query import Query, compile_matcher
 from monitoring.selectors import watch_term_queries
-from monitoring.sentiment import detect_language, score_text
+from monitoring.sentiment import detect_language, score_text, sentiment_label
 from realtime import events
 from realtime.publisher import publish_on_commit
 
@@ -51,11 +52,27 @@ RECENT_SOURCES = 256
 _NUL_ESCAPE = "\\u0000"
 
 
+# A stored row: its values (`_ROW_COLUMNS` order), its id, and its JSON columns as objects.
+_Stored = tuple[list[Any], int, dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class StoreResult:
-    new: list[Mention] = field(default_factory=list)
+    """What storing a page did. `new` makes the Mention objects when first read: polling and
+    imports only count them (`new_count`), and making them cost more than sending the row."""
+
+    stored: Sequence[_Stored] = ()
+    alias: str = "default"
     duplicates: int = 0
     not_matching: int = 0
+
+    @property
+    def new_count(self) -> int:
+        return len(self.stored)
+
+    @cached_property
+    def new(self) -> list[Mention]:
+        return [_mention(row, pk, values, self.alias) for row, pk, values in self.stored]
 
 
 @dataclass
@@ -284,9 +301,22 @@ def _key_positions() -> tuple[int, int]:
     return names.index("platform"), names.index("external_id")
 
 
+@cache
+def _item_values() -> tuple[Callable[[list[Any]], tuple], int]:
+    """What gets from a row the values `events.mention_item_of` takes after the id, up to the
+    label; and where the compound score (the label's input) is."""
+    names = _columns()
+    return itemgetter(
+        *(names.index(name) for name in ("platform", "external_id", "url", "author_handle")),
+        *(names.index(name) for name in ("author_followers", "text", "language", "posted_at")),
+        *(names.index(name) for name in ("sentiment_compound", "sentiment_pos")),
+        *(names.index(name) for name in ("sentiment_neu", "sentiment_neg")),
+    ), names.index("sentiment_compound")
+
+
 def _insert_and_publish(
     *, workspace_id: int, prepared: _Prepared, expect_new: bool = False
-) -> list[Mention]:
+) -> list[_Stored]:
     """Insert (skipping duplicates) inside the caller's transaction; publish the new ones."""
     inserted = insert_rows_ignore_conflicts(
         Mention,
@@ -298,19 +328,24 @@ def _insert_and_publish(
     )
     ids = {(platform, external_id): pk for pk, platform, external_id in inserted}
     platform_at, external_id_at = _key_positions()
-    new, alias = [], connection.alias
+    stored = []
     for row, json_values in zip(prepared.rows, prepared.json_values, strict=True):
         pk = ids.pop((row[platform_at], row[external_id_at]), None)
         if pk is not None:
-            new.append(_mention(row, pk, json_values, alias))
-    if new:
+            stored.append((row, pk, json_values))
+    if stored:
+        values, compound_at = _item_values()
+        items = [
+            events.mention_item_of(
+                pk, *values(row), sentiment_label(row[compound_at]), json_values["matched_terms"]
+            )
+            for row, pk, json_values in stored
+        ]
         publish_on_commit(
             workspace_id=workspace_id,
-            event=events.MentionBatch(
-                workspace_id=workspace_id, mentions=[events.mention_item(m) for m in new]
-            ),
+            event=events.MentionBatch(workspace_id=workspace_id, mentions=items),
         )
-    return new
+    return stored
 
 
 def _page_keys(rows: list[list[Any]]) -> list[tuple[str, str]]:
@@ -345,14 +380,14 @@ def _store_page(
     updates: dict[str, Any],
     known: dict[tuple[str, str], None],
     expect_new: bool,
-) -> list[Mention]:
+) -> list[_Stored]:
     """One transaction: the new mentions, dead letters, the cursor and the source's health.
 
     Its commit does not wait for the disk: if a database crash undoes it, the cursor goes back
     with the mentions and the next poll fetches the page again (see `_recent_keys`).
     """
     with transaction.atomic(durable=True):
-        new = _insert_and_publish(
+        stored = _insert_and_publish(
             workspace_id=source.workspace_id, prepared=prepared, expect_new=expect_new
         )
         _dead_letters(
@@ -366,7 +401,7 @@ def _store_page(
         )
         seen = _page_keys(prepared.rows)
         transaction.on_commit(lambda: _remember(known, seen))
-    return new
+    return stored
 
 
 def mention_ingest_batch(
@@ -405,13 +440,14 @@ def mention_ingest_batch(
         known=known,
     )
     try:
-        new = store(expect_new=True)
+        stored = store(expect_new=True)
     except KeyExists:
-        new = store(expect_new=False)
+        stored = store(expect_new=False)
     source.cursor = cursor
     result = StoreResult(
-        new=new,
-        duplicates=len(prepared.rows) - len(new) + prepared.known,
+        stored=stored,
+        alias=connection.alias,
+        duplicates=len(prepared.rows) - len(stored) + prepared.known,
         not_matching=prepared.not_matching,
     )
     logger.info(
@@ -419,7 +455,7 @@ def mention_ingest_batch(
         extra={
             "source_id": source.pk,
             "fetched": len(posts),
-            "inserted": len(new),
+            "inserted": len(stored),
             "rejected": len(rejected),
         },
     )
@@ -441,7 +477,7 @@ def mention_import_batch(
         require_match=False,
     )
     with transaction.atomic(durable=True):
-        new = _insert_and_publish(workspace_id=workspace_id, prepared=prepared)
+        stored = _insert_and_publish(workspace_id=workspace_id, prepared=prepared)
         _dead_letters(
             workspace_id=workspace_id,
             source_id=source_id,
@@ -450,4 +486,6 @@ def mention_import_batch(
         )
         if source_id is not None:
             update_by_pk(Source, source_id, _health_updates(fetched=len(posts), rate_limit=None))
-    return StoreResult(new=new, duplicates=len(prepared.rows) - len(new))
+    return StoreResult(
+        stored=stored, alias=connection.alias, duplicates=len(prepared.rows) - len(stored)
+    )

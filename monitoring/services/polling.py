@@ -171,7 +171,7 @@ def source_poll(
                 rate_limit=page.rate_limit,
             )
             fetched += len(page.posts)
-            inserted += len(result.new)
+            inserted += result.new_count
     except PlatformRateLimited as exc:
         source_record_rate_limit(source=source, error=exc, now=now)
         raise

@@ -2,6 +2,7 @@
 and watch-term matching with a word-set pre-check. Both must store exactly what the plain
 paths would."""
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,6 +19,8 @@ from monitoring.platforms.base import NormalizedPost
 from monitoring.query import matching_terms
 from monitoring.selectors import watch_term_queries
 from monitoring.services import mention_import_batch, mention_ingest_batch
+from realtime import events, publisher
+from realtime.replay_log import replay_after
 from tests.factories import SourceFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -467,3 +470,38 @@ def test_mention_ingest_batch_clamps_plain_ascii_short_strings_to_their_columns(
         "p" * 200,
         "c" * 200,
     )
+
+
+def _published_items(workspace_id: int, after: int) -> list[dict]:
+    publisher.drain()
+    replay = replay_after(workspace_id=workspace_id, after=after)
+    batches = [event for _, text in replay.messages for event in json.loads(text)]
+    return [item for batch in batches for item in batch["mentions"]]
+
+
+def test_the_published_items_are_the_stored_mentions_and_only_the_new_ones():
+    source = SourceFactory(platform="x")
+    terms = [
+        WatchTerm.objects.create(workspace=source.workspace, query=q).pk
+        for q in ('"Bank Noord"', "eruit")
+    ]
+    before = replay_after(workspace_id=source.workspace_id, after=None).seq
+    first = mention_ingest_batch(
+        source=source,
+        posts=[
+            _post("1", url="https://x.com/1", author_handle="anne", author_followers=12),
+            _post("2", "Bank Noord is top, dank jullie wel! 👍", language="nl"),
+        ],
+        cursor={"n": 1},
+    )
+    again = mention_ingest_batch(
+        source=source, posts=[_post("2"), _post("3", "Bank Noord doet niks")], cursor={"n": 2}
+    )
+    assert (first.new_count, again.new_count, again.duplicates) == (2, 1, 1)
+    stored = Mention.objects.filter(workspace=source.workspace).order_by("pk")
+    expected = json.loads(json.dumps([events.mention_item(m) for m in stored]))
+    assert _published_items(source.workspace_id, before) == expected
+    assert [item["external_id"] for item in expected] == ["1", "2", "3"]
+    assert expected[0]["matched_terms"] == terms
+    assert {item["sentiment_label"] for item in expected} >= {"positive", "negative"}
+    assert [m.pk for m in [*first.new, *again.new]] == [m.pk for m in stored]
