@@ -2,7 +2,7 @@
 
 Idempotent by the natural key (workspace, platform, external id): INSERT ... ON CONFLICT DO
 NOTHING RETURNING tells which rows are new, and only those are published. The hot path builds
-each row as a plain list in column order (no Model instance until a row is known to be new),
+each row as a plain list in column order (Mention objects only when a caller reads them),
 skips posts this process has already stored for the same source (re-sent pages are common)
 before matching and scoring them, and sends each page with a fixed number of statements.
 Throughput and profile: bench/README.md.
@@ -301,17 +301,20 @@ def _key_positions() -> tuple[int, int]:
     return names.index("platform"), names.index("external_id")
 
 
+# The row's values `events.mention_item_of` takes after the id, in its parameter order.
+_ITEM_COLUMNS = (
+    *("platform", "external_id", "url", "author_handle", "author_followers", "text"),
+    *("language", "posted_at", "sentiment_compound", "sentiment_pos", "sentiment_neu"),
+    "sentiment_neg",
+)
+
+
 @cache
 def _item_values() -> tuple[Callable[[list[Any]], tuple], int]:
-    """What gets from a row the values `events.mention_item_of` takes after the id, up to the
-    label; and where the compound score (the label's input) is."""
+    """A getter of `_ITEM_COLUMNS` from a row, and where the compound score (the sentiment
+    label's input) is."""
     names = _columns()
-    return itemgetter(
-        *(names.index(name) for name in ("platform", "external_id", "url", "author_handle")),
-        *(names.index(name) for name in ("author_followers", "text", "language", "posted_at")),
-        *(names.index(name) for name in ("sentiment_compound", "sentiment_pos")),
-        *(names.index(name) for name in ("sentiment_neu", "sentiment_neg")),
-    ), names.index("sentiment_compound")
+    return itemgetter(*map(names.index, _ITEM_COLUMNS)), names.index("sentiment_compound")
 
 
 def _insert_and_publish(

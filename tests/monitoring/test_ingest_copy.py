@@ -479,7 +479,7 @@ def _published_items(workspace_id: int, after: int) -> list[dict]:
     return [item for batch in batches for item in batch["mentions"]]
 
 
-def test_the_published_items_are_the_stored_mentions_and_only_the_new_ones():
+def test_mention_ingest_and_import_batch_publish_the_new_mentions_as_stored():
     source = SourceFactory(platform="x")
     terms = [
         WatchTerm.objects.create(workspace=source.workspace, query=q).pk
@@ -497,11 +497,19 @@ def test_the_published_items_are_the_stored_mentions_and_only_the_new_ones():
     again = mention_ingest_batch(
         source=source, posts=[_post("2"), _post("3", "Bank Noord doet niks")], cursor={"n": 2}
     )
-    assert (first.new_count, again.new_count, again.duplicates) == (2, 1, 1)
+    # An import does not skip remembered keys: "3" goes to the database and is refused there.
+    imported = mention_import_batch(
+        workspace_id=source.workspace_id,
+        source_id=None,
+        posts=[_post("3"), _post("4", "Geen idee wat dit is", language="en")],
+    )
+    counts = [(r.new_count, r.duplicates) for r in (first, again, imported)]
+    assert counts == [(2, 0), (1, 1), (1, 1)]
     stored = Mention.objects.filter(workspace=source.workspace).order_by("pk")
     expected = json.loads(json.dumps([events.mention_item(m) for m in stored]))
     assert _published_items(source.workspace_id, before) == expected
-    assert [item["external_id"] for item in expected] == ["1", "2", "3"]
-    assert expected[0]["matched_terms"] == terms
+    assert [item["external_id"] for item in expected] == ["1", "2", "3", "4"]
+    assert (expected[0]["matched_terms"], expected[3]["matched_terms"]) == (terms, [])
     assert {item["sentiment_label"] for item in expected} >= {"positive", "negative"}
-    assert [m.pk for m in [*first.new, *again.new]] == [m.pk for m in stored]
+    made = [*first.new, *again.new, *imported.new]
+    assert [(m.pk, m.text) for m in made] == [(m.pk, m.text) for m in stored]

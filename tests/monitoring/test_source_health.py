@@ -46,10 +46,10 @@ def test_source_down_after_failing_for_minutes_raises_one_alert(news_source):
     assert source.name in alerts[0].explanation
 
 
-def _poll(source: Source, now=None) -> None:
+def _poll(source: Source, now=None):
     from monitoring.services import source_poll
 
-    source_poll(source=source, now=now)
+    return source_poll(source=source, now=now)
 
 
 @responses.activate
@@ -93,7 +93,8 @@ def test_poll_stores_only_mentions_matching_watch_terms(news_source):
         ),
         content_type="application/rss+xml",
     )
-    _poll(news_source)
+    result = _poll(news_source)
     texts = list(news_source.mentions.values_list("text", flat=True))
     assert len(texts) == 1
     assert texts[0].startswith("Storing bij Bank Noord")
+    assert (result.fetched, result.inserted) == (2, 1)
