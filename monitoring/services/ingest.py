@@ -62,7 +62,6 @@ class StoreResult:
     imports only count them (`new_count`), and making them cost more than sending the row."""
 
     stored: Sequence[_Stored] = ()
-    alias: str = "default"
     duplicates: int = 0
     not_matching: int = 0
 
@@ -72,7 +71,8 @@ class StoreResult:
 
     @cached_property
     def new(self) -> list[Mention]:
-        return [_mention(row, pk, values, self.alias) for row, pk, values in self.stored]
+        alias = connection.alias
+        return [_mention(row, pk, values, alias) for row, pk, values in self.stored]
 
 
 @dataclass
@@ -295,26 +295,17 @@ def _dead_letters(
     )
 
 
-@cache
-def _key_positions() -> tuple[int, int]:
-    names = _columns()
-    return names.index("platform"), names.index("external_id")
-
-
-# The row's values `events.mention_item_of` takes after the id, in its parameter order.
+# A row's key (platform, external id); the values `events.mention_item_of` takes after the
+# id, in its parameter order; and the compound score, the sentiment label's input. Positions in
+# `_ROW_COLUMNS`, which `_columns()` checks before any row is inserted.
+_KEY = itemgetter(_ROW_COLUMNS.index("platform"), _ROW_COLUMNS.index("external_id"))
 _ITEM_COLUMNS = (
     *("platform", "external_id", "url", "author_handle", "author_followers", "text"),
     *("language", "posted_at", "sentiment_compound", "sentiment_pos", "sentiment_neu"),
     "sentiment_neg",
 )
-
-
-@cache
-def _item_values() -> tuple[Callable[[list[Any]], tuple], int]:
-    """A getter of `_ITEM_COLUMNS` from a row, and where the compound score (the sentiment
-    label's input) is."""
-    names = _columns()
-    return itemgetter(*map(names.index, _ITEM_COLUMNS)), names.index("sentiment_compound")
+_ITEM_VALUES = itemgetter(*map(_ROW_COLUMNS.index, _ITEM_COLUMNS))
+_COMPOUND_AT = _ROW_COLUMNS.index("sentiment_compound")
 
 
 def _insert_and_publish(
@@ -330,17 +321,18 @@ def _insert_and_publish(
         expect_new=expect_new,
     )
     ids = {(platform, external_id): pk for pk, platform, external_id in inserted}
-    platform_at, external_id_at = _key_positions()
     stored = []
     for row, json_values in zip(prepared.rows, prepared.json_values, strict=True):
-        pk = ids.pop((row[platform_at], row[external_id_at]), None)
+        pk = ids.pop(_KEY(row), None)
         if pk is not None:
             stored.append((row, pk, json_values))
     if stored:
-        values, compound_at = _item_values()
         items = [
             events.mention_item_of(
-                pk, *values(row), sentiment_label(row[compound_at]), json_values["matched_terms"]
+                pk,
+                *_ITEM_VALUES(row),
+                sentiment_label(row[_COMPOUND_AT]),
+                json_values["matched_terms"],
             )
             for row, pk, json_values in stored
         ]
@@ -349,11 +341,6 @@ def _insert_and_publish(
             event=events.MentionBatch(workspace_id=workspace_id, mentions=items),
         )
     return stored
-
-
-def _page_keys(rows: list[list[Any]]) -> list[tuple[str, str]]:
-    platform_at, external_id_at = _key_positions()
-    return [(row[platform_at], row[external_id_at]) for row in rows]
 
 
 def _health_updates(*, fetched: int, rate_limit: RateLimit | None) -> dict[str, Any]:
@@ -402,7 +389,7 @@ def _store_page(
         update_by_pk(
             Source, source.pk, {"cursor": cursor, **updates}, commit_without_waiting_for_disk=True
         )
-        seen = _page_keys(prepared.rows)
+        seen = list(map(_KEY, prepared.rows))
         transaction.on_commit(lambda: _remember(known, seen))
     return stored
 
@@ -449,7 +436,6 @@ def mention_ingest_batch(
     source.cursor = cursor
     result = StoreResult(
         stored=stored,
-        alias=connection.alias,
         duplicates=len(prepared.rows) - len(stored) + prepared.known,
         not_matching=prepared.not_matching,
     )
@@ -489,6 +475,4 @@ def mention_import_batch(
         )
         if source_id is not None:
             update_by_pk(Source, source_id, _health_updates(fetched=len(posts), rate_limit=None))
-    return StoreResult(
-        stored=stored, alias=connection.alias, duplicates=len(prepared.rows) - len(stored)
-    )
+    return StoreResult(stored=stored, duplicates=len(prepared.rows) - len(stored))
