@@ -1,10 +1,11 @@
-"""Parsing pushed and imported mentions (webhook JSON, JSONL and CSV files). No Django.
+"""Parsing pushed and imported mentions (webhook JSON, JSONL and CSV files). No database.
 
 One row → one NormalizedPost. Required: id, text, author, created_at. Optional: url,
-platform, author_name, followers (or author_followers), verified (or author_verified: yes/no,
-true/false, ja/nee, 1/0), author_created_at, likes, reposts, replies, quotes, views, lang (or
-language), reply_to, quote_of, repost_of, conversation_id, urls and hashtags (a JSON array, or
-text separated by spaces or commas; without them, those written in the text are taken).
+platform (one of Platform's codes), author_name, followers (or author_followers), verified (or
+author_verified: yes/no, true/false, ja/nee, 1/0), author_created_at, likes, reposts, replies,
+quotes, views (counts: whole numbers from 0 to PostgreSQL's bigint), lang (or language),
+reply_to, quote_of, repost_of, conversation_id, urls and hashtags (a JSON array, or text
+separated by spaces or commas; without them, those written in the text are taken).
 A bad row raises RowInvalid naming the field.
 """
 
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from monitoring.platforms.base import NormalizedPost
+from monitoring.models import Platform
+from monitoring.platforms.base import MAX_COUNT, NormalizedPost
 from monitoring.platforms.text import is_http_url, text_entities, unique_entities
 
 REQUIRED = ("id", "text", "author", "created_at")
@@ -117,6 +119,8 @@ def _int(row: dict[str, Any], key: str) -> int:
         raise RowInvalid(f"{key}: not a number ({value!r})") from exc
     if number < 0:
         raise RowInvalid(f"{key}: must not be negative")
+    if number > MAX_COUNT:
+        raise RowInvalid(f"{key}: larger than {MAX_COUNT}")
     return number
 
 
@@ -125,8 +129,11 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
     if not isinstance(row, dict):
         raise RowInvalid("row: expected an object")
     for key in REQUIRED:
-        if row.get(key) in (None, ""):
+        if row.get(key) is None or not str(row[key]).strip():
             raise RowInvalid(f"{key}: required")
+    platform = str(row.get("platform") or platform)
+    if platform not in Platform.values:
+        raise RowInvalid(f"platform: not one of {', '.join(Platform.values)} ({platform[:40]!r})")
     text = str(row["text"])
     if len(text) > MAX_TEXT:
         raise RowInvalid(f"text: longer than {MAX_TEXT} characters")
@@ -139,7 +146,7 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
     views, author_created = row.get("views"), row.get("author_created_at")
     urls, hashtags = _entities(row, text)
     return NormalizedPost(
-        platform=str(row.get("platform") or platform),
+        platform=platform,
         external_id=external_id,
         text=text,
         posted_at=_date(row["created_at"], "created_at"),

@@ -79,6 +79,14 @@ def source_config_check(*, platform: str, settings: dict[str, Any], keys: set[st
             },
             {"missing": missing},
         )
+    if platform == Platform.WEBHOOK:
+        pushed_as = settings.get("platform", Platform.WEBHOOK)
+        if pushed_as not in Platform.values:
+            raise SourceConfigInvalid(
+                _("Settings not accepted: platform must be one of %(platforms)s.")
+                % {"platforms": ", ".join(Platform.values)},
+                {"field": "settings"},
+            )
     if platform not in MODULES:
         return
     try:  # build the client as a poll would (no request is made), with stand-in secrets

@@ -13,13 +13,14 @@ from statements.models import AUTOMATED_CHANNELS, Channel, Language, Scenario, S
 from statements.placeholders import PLACEHOLDERS
 from statements.services.drafting import statement_values
 from workspaces.exceptions import WorkspaceNotFound
+from workspaces.models import Membership
 from workspaces.selectors import (
     membership_role_get,
     workspace_get_for_user,
     workspace_list_for_user,
 )
 
-WRITE_ROLES = ("communications", "admin")
+WRITE_ROLES = (Membership.Role.COMMUNICATIONS, Membership.Role.ADMIN)
 # Publishing account fields per platform: (settings, secret credentials).
 ACCOUNT_FORMS = [
     ("x", "X", ["username"],
@@ -109,7 +110,7 @@ def template_library(request: HttpRequest) -> HttpResponse:
             "accounts": selectors.publishing_account_list(
                 user=request.user, workspace=workspace.slug
             ),
-            "is_admin": role == "admin",
+            "is_admin": role == Membership.Role.ADMIN,
             "account_forms": ACCOUNT_FORMS,
         },
     )

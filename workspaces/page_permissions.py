@@ -7,13 +7,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from workspaces.exceptions import WorkspaceNotFound
 from workspaces.models import Membership, Workspace
-from workspaces.selectors import (
-    membership_role_get,
-    workspace_get_for_user,
-    workspace_list_for_user,
-)
+from workspaces.selectors import workspace_list_for_user, workspace_list_with_role
 
 
 def first_workspace_redirect(request: HttpRequest, name: str) -> HttpResponse:
@@ -25,12 +20,12 @@ def first_workspace_redirect(request: HttpRequest, name: str) -> HttpResponse:
 
 
 def workspace_for_page(request: HttpRequest, slug: str, *, admin: bool) -> tuple[Workspace, str]:
-    """The workspace (404 for non-members) and the user's role (403 if admin is required)."""
-    try:
-        workspace = workspace_get_for_user(user=request.user, slug=slug)
-    except WorkspaceNotFound as exc:
-        raise Http404(exc.message) from exc
-    role = membership_role_get(user=request.user, workspace=workspace) or ""
+    """The workspace (404 for non-members) and the user's role (403 if admin is required),
+    read in one query."""
+    workspace = workspace_list_with_role(user=request.user).filter(slug=slug).first()
+    if workspace is None:
+        raise Http404(_("Workspace not found."))
+    role = workspace.role or ""
     if admin and role != Membership.Role.ADMIN:
         raise PermissionDenied(_("Only admins can change the configuration."))
     return workspace, role

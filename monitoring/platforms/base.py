@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+MAX_COUNT = 2**63 - 1  # PostgreSQL's bigint, the type of the count columns
+
 
 @dataclass(frozen=True)
 class NormalizedPost:
@@ -95,3 +97,14 @@ class PlatformMalformedBody(PlatformBadPayload):
     def __init__(self, message: str, raw: str) -> None:
         super().__init__(message)
         self.raw = raw
+
+
+def platform_count(value: Any, name: str) -> int:
+    """A count read from a platform's item (missing or null: 0). A negative count (a Reddit
+    score after downvotes) is stored as 0, as the columns hold no negatives; anything but a
+    whole number up to MAX_COUNT raises ValueError, which makes the item a dead letter instead
+    of failing its page at the database."""
+    value = value or 0
+    if isinstance(value, bool) or not isinstance(value, int) or value > MAX_COUNT:
+        raise ValueError(f"{name}: not a count ({str(value)[:40]!r})")
+    return max(value, 0)

@@ -43,6 +43,7 @@ from monitoring.platforms.base import (
     PlatformUnavailable,
     RateLimit,
     RejectedItem,
+    platform_count,
 )
 from monitoring.platforms.text import unique_entities
 
@@ -282,10 +283,10 @@ def _post(item: dict[str, Any]) -> tuple[NormalizedPost, datetime]:
                 _time(author["createdAt"], "author.createdAt") if author.get("createdAt") else None
             ),
             language=str(langs[0]).replace("_", "-").split("-")[0].lower()[:10],
-            likes=int(item.get("likeCount") or 0),
-            reposts=int(item.get("repostCount") or 0),
-            replies=int(item.get("replyCount") or 0),
-            quotes=int(item.get("quoteCount") or 0),
+            likes=platform_count(item.get("likeCount"), "likeCount"),
+            reposts=platform_count(item.get("repostCount"), "repostCount"),
+            replies=platform_count(item.get("replyCount"), "replyCount"),
+            quotes=platform_count(item.get("quoteCount"), "quoteCount"),
             reply_to=str((reply.get("parent") or {}).get("uri") or ""),
             quote_of=quoted if "/app.bsky.feed.post/" in quoted else "",
             conversation_id=str((reply.get("root") or {}).get("uri") or uri),

@@ -37,6 +37,7 @@ from monitoring.platforms.base import (
     PlatformUnavailable,
     RateLimit,
     RejectedItem,
+    platform_count,
 )
 from monitoring.platforms.text import (
     html_links_and_text,
@@ -245,7 +246,9 @@ class MastodonClient:
             url=status.get("url") or status.get("uri") or "",
             author_handle=acct if "@" in acct else f"{acct}@{self.host}",
             author_name=(account.get("display_name") or account.get("username") or "")[:200],
-            author_followers=int(account.get("followers_count") or 0),
+            author_followers=platform_count(
+                account.get("followers_count"), "account.followers_count"
+            ),
             author_verified=False,  # Mastodon has no verification
             author_created_at=(
                 parse_time(account["created_at"], "account.created_at")
@@ -253,10 +256,10 @@ class MastodonClient:
                 else None
             ),
             language=language_code(original.get("language")),
-            likes=int(status.get("favourites_count") or 0),
-            reposts=int(status.get("reblogs_count") or 0),
-            replies=int(status.get("replies_count") or 0),
-            quotes=int(status.get("quotes_count") or 0),
+            likes=platform_count(status.get("favourites_count"), "favourites_count"),
+            reposts=platform_count(status.get("reblogs_count"), "reblogs_count"),
+            replies=platform_count(status.get("replies_count"), "replies_count"),
+            quotes=platform_count(status.get("quotes_count"), "quotes_count"),
             reply_to=str(status.get("in_reply_to_id") or ""),
             quote_of=str(quoted or ""),
             repost_of=str(status["reblog"]["id"]) if status.get("reblog") else "",

@@ -51,6 +51,7 @@ from monitoring.platforms.base import (
     PlatformUnavailable,
     RateLimit,
     RejectedItem,
+    platform_count,
 )
 from monitoring.platforms.text import text_entities
 
@@ -323,10 +324,7 @@ def _gone(data: dict[str, Any]) -> bool:
 
 
 def _count(data: dict[str, Any], name: str) -> int:
-    value = data.get(name) or 0
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name}: not a count")
-    return value
+    return platform_count(data.get(name), name)
 
 
 def _advance(state: dict[str, Any], taken: list[tuple[float, NormalizedPost]]) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from monitoring.platforms.base import (
     PlatformUnavailable,
     RateLimit,
     RejectedItem,
+    platform_count,
 )
 from monitoring.platforms.text import unique_entities
 
@@ -315,10 +316,7 @@ def _entity_values(entities: dict[str, Any], kind: str, keys: tuple[str, ...]) -
 
 
 def _count(metrics: dict[str, Any], name: str) -> int:
-    value = metrics.get(name, 0)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"public_metrics.{name}: not a count")
-    return value
+    return platform_count(metrics.get(name), f"public_metrics.{name}")
 
 
 def _timestamp(value: str, name: str) -> datetime:

@@ -211,6 +211,15 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
         )
+    except Exception:
+        # A batch the database refused, the time limit, a bug: the job must not show "running"
+        # forever (logged with its traceback, not re-raised: the admin reads the job).
+        logger.exception("monitoring.import.failed", extra={"job_id": job.pk})
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            error=_("The import stopped on an internal error; the rows before it were stored."),
+            finished_at=timezone.now(),
+        )
     else:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.DONE, finished_at=timezone.now(), content=""

@@ -21,7 +21,7 @@ from django.utils import timezone
 from monitoring.models import DeadLetter, Source
 from monitoring.platforms import client_for
 from monitoring.platforms.base import PlatformError, PlatformMalformedBody, PlatformRateLimited
-from monitoring.query import compile_terms
+from monitoring.query import QuerySyntaxError, compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
 from monitoring.services.rules import alert_rules_evaluate, source_down_alert_raise
@@ -113,18 +113,41 @@ def _jittered(seconds: float) -> timedelta:
     return timedelta(seconds=seconds + random.uniform(0, spread))  # noqa: S311 - not security
 
 
+def _search_max_length(platform: str, settings: dict[str, Any]) -> int:
+    """The longest search the platform's client may send for the watch terms."""
+    if platform != "x":
+        return 1000
+    # The X client sends "(query) <suffix>": leave room for the suffix.
+    suffix = settings.get("query_suffix", "")
+    return X_MAX_QUERY - (len(suffix) + 3 if suffix else 0)
+
+
 def _queries_for(source: Source) -> list[str]:
     if source.platform not in SEARCHING_PLATFORMS:
         return [""]
-    queries = list(watch_term_queries(workspace_id=source.workspace_id).values())
+    queries = watch_term_queries(workspace_id=source.workspace_id)
     if not queries:
         return [""]
-    max_length = 1000
-    if source.platform == "x":
-        # The X client sends "(query) <suffix>": leave room for the suffix.
-        suffix = source.settings.get("query_suffix", "")
-        max_length = X_MAX_QUERY - (len(suffix) + 3 if suffix else 0)
-    return compile_terms(queries, source.platform, max_length=max_length)
+    max_length = _search_max_length(source.platform, source.settings)
+    try:
+        return compile_terms(list(queries.values()), source.platform, max_length=max_length)
+    except QuerySyntaxError:
+        pass
+    # A term too long for this source's searches (its settings shortened them after the term
+    # was saved): search for the others rather than for none. Local matching still applies it
+    # to what the others bring in.
+    fitting = {}
+    for term_id, query in queries.items():
+        try:
+            compile_terms([query], source.platform, max_length=max_length)
+        except QuerySyntaxError as exc:
+            logger.warning(
+                "monitoring.source_poll.term_not_searched",
+                extra={"source_id": source.pk, "watch_term_id": term_id, "error": str(exc)},
+            )
+        else:
+            fitting[term_id] = query
+    return compile_terms(list(fitting.values()), source.platform, max_length=max_length) or [""]
 
 
 def _cursors_for(client: object, stored: dict[str, Any], queries: list[str]) -> dict[str, Any]:

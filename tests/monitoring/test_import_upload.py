@@ -132,3 +132,20 @@ def test_import_upload_over_50_mb_is_refused_like_the_api(client, make_workspace
     page = client.post("/w/bank/imports/", {"file": big, "platform": "x"}, follow=True)
     assert "File larger than 50 MB." in page.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_an_import_the_database_refuses_ends_failed_with_a_plain_message(
+    client, make_workspace, make_member, refusing_mentions, caplog
+):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    _upload(client, "bank")
+    job = ImportJob.objects.get(workspace=ws)
+    run_import.apply(args=[job.pk])  # the task itself does not fail: the job says what happened
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.finished_at is not None
+    assert "internal error" in job.error or "interne fout" in job.error
+    assert "Bank Noord" not in job.error  # the database's message quoted the post text
+    assert not Mention.objects.exists()
+    assert [r.job_id for r in caplog.records if r.msg == "monitoring.import.failed"] == [job.pk]

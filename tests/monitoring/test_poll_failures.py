@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 import responses
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.utils import timezone
 
 from monitoring.credentials import credentials_encrypt
@@ -21,29 +21,11 @@ from monitoring.platforms.base import PlatformUnavailable
 from monitoring.services import PollFailed, source_poll
 from monitoring.tasks import poll_source
 from tests.factories import SourceFactory, WorkspaceFactory
+from tests.monitoring.conftest import REFUSED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SEARCH_URL = "https://api.twitter.com/2/tweets/search/recent"
-REFUSED = "refused by the test trigger"
-
-
-@pytest.fixture
-def refusing_mentions():
-    """PostgreSQL refuses every new mention, quoting its text in the error."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE FUNCTION test_refuse_mention() RETURNS trigger AS $$ BEGIN "
-            f"RAISE EXCEPTION '{REFUSED}: %', NEW.text; END $$ LANGUAGE plpgsql"
-        )
-        cursor.execute(
-            "CREATE TRIGGER test_refuse_mention BEFORE INSERT ON monitoring_mention "
-            "FOR EACH ROW EXECUTE FUNCTION test_refuse_mention()"
-        )
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TRIGGER test_refuse_mention ON monitoring_mention")
-        cursor.execute("DROP FUNCTION test_refuse_mention()")
 
 
 def _demo_source() -> Source:

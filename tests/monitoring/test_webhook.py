@@ -91,6 +91,10 @@ def test_webhook_ingest_bad_signature_is_401(client, webhook_source):
         ({"mentions": [{"id": "1", "author": "a", "created_at": "2026-11-25"}]}, "text: required"),
         ({"mentions": [{**ITEMS[0], "created_at": "yesterday"}]}, "created_at"),
         ({"mentions": [{**ITEMS[0], "likes": -1}]}, "likes"),
+        ({"mentions": [{**ITEMS[0], "likes": 2**63}]}, "likes: larger than"),
+        ({"mentions": [{**ITEMS[0], "id": "  "}]}, "id: required"),
+        ({"mentions": [{**ITEMS[0], "platform": "x" * 30}]}, "platform: not one of"),
+        ({"mentions": [ITEMS[1], {**ITEMS[0], "platform": "myspace"}]}, "mentions[1].platform"),
         ({"mentions": [{**ITEMS[0], "url": "javascript:alert(1)"}]}, "url"),
         ({"mentions": []}, "Expected a list"),
         ({"mentions": "nope"}, "Expected a list"),
@@ -133,3 +137,27 @@ def test_webhook_push_after_failures_makes_the_source_healthy_again(client, webh
         "",
     )
     assert (source.failing_since, source.last_item_count) == (None, 2)
+
+
+def test_webhook_items_naming_a_known_platform_are_stored_as_it(client, webhook_source):
+    item = {**ITEMS[0], "platform": "reddit"}
+    assert _post(client, webhook_source, {"mentions": [item, ITEMS[1]]}).status_code == 200
+    stored = dict(Mention.objects.values_list("external_id", "platform"))
+    assert stored == {"1": "reddit", "2": "x"}  # the second takes the source's platform
+
+
+@pytest.mark.parametrize("pushed_as", ["myspace", "x" * 30, 7])
+def test_a_webhook_source_must_push_as_a_known_platform(api_client_for, pushed_as):
+    from tests.factories import MembershipFactory
+
+    admin = MembershipFactory(role="admin")
+    response = api_client_for(admin.user).post(
+        "/api/sources/",
+        {"workspace": admin.workspace.slug, "name": "Push", "platform": "webhook",
+         "settings": {"platform": pushed_as}, "credentials": {"webhook_secret": SECRET}},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "platform must be one of" in json.dumps(response.json())
+    assert not Source.objects.filter(workspace=admin.workspace).exists()

@@ -186,7 +186,7 @@ def test_x_lookup_rejects_a_malformed_tweet_and_keeps_the_rest():
     responses.add("GET", LOOKUP_URL, json=body)
     page = make_client().lookup([LAUNCH, EARLY_ACCESS])
     assert [p.external_id for p in page.posts] == [EARLY_ACCESS]
-    assert [r.reason for r in page.rejected] == ["public_metrics.like_count: not a count"]
+    assert [r.reason for r in page.rejected] == ["public_metrics.like_count: not a count ('9.7K')"]
     assert json.loads(page.rejected[0].raw)["id"] == LAUNCH
 
 

@@ -261,3 +261,18 @@ def test_mastodon_client_keeps_each_hashtag_once_whatever_its_case(http):
     post = next(p for p in client().fetch(cursor={}, now=NOW).posts if p.external_id == A)
 
     assert post.hashtags == ("BankNoord", "storing")
+
+
+def test_mastodon_client_rejects_a_count_past_bigint_and_keeps_the_rest(http):
+    a, b, c = load("tag_banknoord.json")
+    b["favourites_count"] = 2**63  # PostgreSQL would refuse it, and with it the whole page
+    c["reblogs_count"] = -2  # not a count Mastodon sends: stored as 0 (the columns hold no less)
+    http.get(TAG_URL, json=[a, b, c])
+
+    page = client().fetch(cursor={}, now=NOW)
+
+    assert [p.external_id for p in page.posts] == [A, C]
+    assert page.posts[1].reposts == 0
+    assert [r.reason for r in page.rejected] == [
+        f"status {B}: favourites_count: not a count ('9223372036854775808')"
+    ]

@@ -495,6 +495,26 @@ def test_reddit_client_rejects_item_without_created_utc_and_keeps_the_rest():
 
 
 @responses.activate
+def test_reddit_client_stores_a_downvoted_score_as_no_likes_and_rejects_a_count_past_bigint():
+    serve_token(responses.mock)
+    search = recorded(SEARCH, 1)
+    body = search.json()
+    downvoted, huge = (child["data"] for child in body["data"]["children"][:2])
+    downvoted["score"] = -12  # a Reddit score goes below zero; the likes column does not
+    huge["num_comments"] = 2**64
+    search.register(responses.mock, "GET", f"{API}/r/all/search/", body=json.dumps(body))
+    serve_site_comments(responses.mock)
+    page = make_client().fetch(cursor={}, now=NOW, query="praw")
+    by_id = {p.external_id: p for p in page.posts}
+    assert by_id[downvoted["name"]].likes == 0
+    assert by_id[downvoted["name"]].raw["data"]["score"] == -12  # the platform's figure is kept
+    assert huge["name"] not in by_id
+    assert [r.reason for r in page.rejected] == [
+        "num_comments: not a count ('18446744073709551616')"
+    ]
+
+
+@responses.activate
 def test_reddit_client_puts_a_link_submission_url_then_those_of_its_title_in_urls():
     serve_token(responses.mock)
     search = recorded(SEARCH, 1)
