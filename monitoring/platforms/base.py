@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 MAX_COUNT = 2**63 - 1  # PostgreSQL's bigint, the type of the count columns
+DEAD_LETTER_BODY_MAX = 100_000  # characters of a refused response body kept as a dead letter
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ configured feed (entries of feeds no longer configured are dropped):
   next call, and that feed's etag/modified are not stored, so the next request is
   unconditional and `seen` tells which entries were already returned. Nothing is skipped.
 - A malformed (bozo) feed keeps whatever entries feedparser recovered, without storing its
-  etag; with no entries it is a PlatformBadPayload naming the feed.
+  etag; with no entries it is a PlatformMalformedBody naming the feed and carrying the body.
 One failing feed of several: the posts of the others are returned and the failed feed's cursor
-entry stays unchanged (a bad payload also becomes a RejectedItem, transient errors are logged).
+entry stays unchanged (an unreadable body also becomes a RejectedItem holding that body, so it
+reaches the dead letters; transient errors are logged).
 Only when every feed failed does fetch raise: that error, or PlatformUnavailable if they differ.
 """
 
@@ -35,11 +36,13 @@ import feedparser
 import requests
 
 from monitoring.platforms.base import (
+    DEAD_LETTER_BODY_MAX,
     NormalizedPost,
     Page,
     PlatformAuthError,
     PlatformBadPayload,
     PlatformError,
+    PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
     RejectedItem,
@@ -95,7 +98,12 @@ class NewsClient:
         if failures and len(failures) == len(urls):
             raise _all_failed(failures)
         rejected = [
-            RejectedItem(reason=str(exc), raw=url)
+            RejectedItem(
+                reason=str(exc),
+                raw=exc.raw[:DEAD_LETTER_BODY_MAX]
+                if isinstance(exc, PlatformMalformedBody)
+                else url,
+            )
             for url, exc in failures.items()
             if isinstance(exc, PlatformBadPayload)
         ]
@@ -138,7 +146,10 @@ class NewsClient:
         parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
         if not parsed.entries and (parsed.bozo or not parsed.version):
             problem = parsed.get("bozo_exception") or "no RSS or Atom document"
-            raise PlatformBadPayload(f"feed {url}: not a readable feed ({problem})")
+            raise PlatformMalformedBody(
+                f"feed {url}: not a readable feed ({problem})",
+                raw=body.decode("utf-8", errors="replace"),
+            )
         seen = list(state.get("seen") or [])
         items = []
         for entry in parsed.entries:
@@ -262,6 +273,9 @@ def _all_failed(failures: dict[str, PlatformError]) -> PlatformError:
     if kinds == {PlatformRateLimited}:
         waits = [e.retry_after for e in errors if isinstance(e, PlatformRateLimited)]
         return PlatformRateLimited(summary, retry_after=max(waits))
+    if kinds == {PlatformMalformedBody}:  # every body kept for the dead letter
+        bodies = (f"{e}\n{e.raw}" for e in errors if isinstance(e, PlatformMalformedBody))
+        return PlatformMalformedBody(summary, raw="\n\n".join(bodies))
     return kinds.pop()(summary) if len(kinds) == 1 else PlatformUnavailable(summary)
 
 

@@ -20,7 +20,12 @@ from django.utils import timezone
 
 from monitoring.models import DeadLetter, Source
 from monitoring.platforms import client_for
-from monitoring.platforms.base import PlatformError, PlatformMalformedBody, PlatformRateLimited
+from monitoring.platforms.base import (
+    DEAD_LETTER_BODY_MAX,
+    PlatformError,
+    PlatformMalformedBody,
+    PlatformRateLimited,
+)
 from monitoring.query import QuerySyntaxError, compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
@@ -40,7 +45,6 @@ DOWN_AFTER = timedelta(minutes=3)
 RETRY_BACKOFF_FIRST = 30.0
 RETRY_BACKOFF_MAX = 300.0
 # A body that is not JSON is kept in the dead letters up to this many characters.
-DEAD_LETTER_BODY_MAX = 100_000
 # Credentials that can sit in a URL of an error message: user:password@, secret-looking params.
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 _URL_SECRET_PARAM = re.compile(

@@ -39,8 +39,7 @@ def test_import_mentions_jsonl_reports_new_and_is_idempotent(jsonl_file):
     assert Mention.objects.filter(workspace=ws, platform="x").count() == 25
     assert DeadLetter.objects.filter(workspace=ws).count() == 2
     second = _run(str(jsonl_file), "--workspace", "bank", "--platform", "x")
-    assert "0 new" in second
-    assert "25 already present" in second
+    assert ": 0 new, 25 already present, 2 failed" in second
     assert Mention.objects.filter(workspace=ws).count() == 25
 
 
@@ -193,3 +192,25 @@ def test_import_mentions_csv_missing_columns_is_a_clear_error(tmp_path):
 def test_import_mentions_unknown_workspace(jsonl_file):
     with pytest.raises(CommandError, match="No workspace"):
         _run(str(jsonl_file), "--workspace", "nope")
+
+
+def test_import_mentions_draws_a_progress_bar_that_ends_full(jsonl_file):
+    WorkspaceFactory(slug="bank")
+    err = StringIO()
+    # -v 2 shows the bar where stderr is not a terminal (as here)
+    call_command(
+        "import_mentions", str(jsonl_file), "--workspace", "bank", "-v", "2",
+        stdout=StringIO(), stderr=err,
+    )  # fmt: skip
+    frames = err.getvalue().split("\r")[1:]
+    assert frames, "no progress drawn"
+    assert frames[-1].strip() == (f"[{'#' * 30}] 100.0% 27/27  new 25  duplicates 0  failed 2")
+
+
+def test_import_mentions_draws_no_bar_for_a_pipe_by_default(jsonl_file):
+    WorkspaceFactory(slug="bank")
+    err = StringIO()
+    call_command(
+        "import_mentions", str(jsonl_file), "--workspace", "bank", stdout=StringIO(), stderr=err
+    )
+    assert "[" not in err.getvalue()

@@ -149,3 +149,16 @@ def test_an_import_the_database_refuses_ends_failed_with_a_plain_message(
     assert "Bank Noord" not in job.error  # the database's message quoted the post text
     assert not Mention.objects.exists()
     assert [r.job_id for r in caplog.records if r.msg == "monitoring.import.failed"] == [job.pk]
+
+
+def test_uploading_the_same_file_again_says_nothing_was_new(client, make_workspace, make_member):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    _upload(client, "bank")
+    _upload(client, "bank")
+    first, second = ImportJob.objects.filter(workspace=ws).order_by("pk")
+    run_import.apply(args=[first.pk])
+    run_import.apply(args=[second.pk])
+    second.refresh_from_db()
+    assert (second.status, second.new, second.duplicates, second.failed) == ("done", 0, 2, 1)
+    assert Mention.objects.filter(workspace=ws).count() == 2

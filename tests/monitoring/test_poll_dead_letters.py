@@ -86,3 +86,22 @@ def test_a_huge_body_that_is_not_json_is_cut_and_stored_without_nuls():
     assert raw.startswith("<html>xxx")
     assert KEPT < len(raw) < KEPT + 100
     assert raw.endswith(f"[… cut: {len(body) - 1:,} characters in all]")
+
+
+@responses.activate
+def test_a_news_feed_that_is_no_feed_is_dead_lettered_with_its_body():
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query="Bank Noord")
+    feeds = ["https://news.example/rss", "https://news.example/atom"]
+    source = SourceFactory(workspace=workspace, platform="news", settings={"feeds": feeds})
+    responses.add("GET", feeds[0], body=GATEWAY_PAGE, status=200, content_type="text/html")
+    responses.add("GET", feeds[1], body="<html>maintenance</html>", content_type="text/html")
+    with pytest.raises(PlatformBadPayload, match="all 2 feeds failed"):
+        source_poll(source=source)
+    letter = DeadLetter.objects.get(source=source)
+    assert f"feed {feeds[0]}: not a readable feed" in letter.raw
+    assert GATEWAY_PAGE in letter.raw
+    assert "<html>maintenance</html>" in letter.raw
+    assert letter.reason.startswith("all 2 feeds failed")
+    source.refresh_from_db()
+    assert (source.health, source.consecutive_failures) == (Source.Health.LAGGING, 1)

@@ -98,3 +98,19 @@ def test_poll_stores_only_mentions_matching_watch_terms(news_source):
     assert len(texts) == 1
     assert texts[0].startswith("Storing bij Bank Noord")
     assert (result.fetched, result.inserted) == (2, 1)
+
+
+@responses.activate
+def test_sources_page_shows_admins_the_last_error_and_when_it_happened(
+    news_source, client, make_member
+):
+    responses.add(responses.GET, FEED, status=503)
+    failed_at = timezone.now()
+    with pytest.raises(PlatformUnavailable):
+        _poll(news_source, now=failed_at)
+    client.force_login(make_member(news_source.workspace, role="admin"))
+    page = client.get(f"/w/{news_source.workspace.slug}/sources/").content.decode()
+    source = Source.objects.get(pk=news_source.pk)
+    assert source.last_error_at == failed_at
+    assert f'<time datetime="{timezone.localtime(failed_at).isoformat()[:19]}' in page
+    assert "503" in page

@@ -283,8 +283,8 @@ def test_news_client_turns_a_broken_feed_among_good_ones_into_a_rejected_item(ht
     page = client(FEED, ATOM).fetch(cursor={}, now=NOW)
 
     assert len(page.posts) == 1
-    assert page.rejected[0].raw == FEED
-    assert "not a readable feed" in page.rejected[0].reason
+    assert page.rejected[0].raw == body("not_a_feed.html").decode()  # for the dead letters
+    assert page.rejected[0].reason.startswith(f"feed {FEED}: not a readable feed")
 
 
 def test_news_client_raises_unavailable_when_every_feed_fails_differently(http):

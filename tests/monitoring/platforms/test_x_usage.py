@@ -69,3 +69,23 @@ def test_x_source_poll_stores_the_quota_at_most_hourly():
     source_poll(source=source, now=NOW + timedelta(minutes=10))
     assert len([c for c in responses.calls if c.request.url.startswith(USAGE)]) == 1
     assert json.loads(json.dumps(source.quota))  # plain JSON for the API
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_sources_page_shows_the_monthly_read_quota(client, make_member):
+    from monitoring.services import source_create, source_poll
+
+    member = make_member(role="admin")
+    ws = member.memberships.get().workspace
+    source = source_create(
+        workspace_id=ws.pk, name="X", platform="x", settings={}, interval=60,
+        credentials={"bearer_token": "test-bearer"},
+    )  # fmt: skip
+    responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
+    responses.add(responses.GET, USAGE, body=(FIXTURE / "usage_tweets.json").read_text())
+    source_poll(source=source, now=NOW)
+    client.force_login(member)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/w/{ws.slug}/sources/").content.decode()
+    assert "Monthly reads: 4321 of 10000 (resets on day 19)" in page
