@@ -12,12 +12,15 @@ from rest_framework.response import Response
 
 from monitoring import selectors, services
 from monitoring.models import AlertRule, Platform, Source, WatchTerm
+from monitoring.platforms.text import url_secrets_masked
 from monitoring.rule_params import rule_params_validate
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
     workspace_for_write,
     workspace_param,
 )
+from workspaces.models import Membership
+from workspaces.selectors import membership_role_get
 
 
 class AdminConfigViewSet(viewsets.ModelViewSet):
@@ -67,8 +70,20 @@ class AdminConfigViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _masked(value: Any) -> Any:
+    """Settings with every text passed through url_secrets_masked."""
+    if isinstance(value, str):
+        return url_secrets_masked(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
+
+
 class SourceOutputSerializer(serializers.ModelSerializer):
     workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    settings = serializers.SerializerMethodField()
     credential_keys = serializers.SerializerMethodField()
     credentials_readable = serializers.SerializerMethodField()
 
@@ -80,6 +95,19 @@ class SourceOutputSerializer(serializers.ModelSerializer):
             "last_error", "last_item_count", "consecutive_failures", "rate_limit", "quota",
             "credential_keys", "credentials_readable", "created_at",
         ]  # fmt: skip
+
+    def get_settings(self, obj: Source) -> dict[str, Any]:
+        """As stored for the workspace's admins, who edit them; for other members with what
+        looks like a secret in a URL masked (a private feed's token)."""
+        roles = self.__dict__.setdefault("_roles", {})
+        if obj.workspace_id not in roles:
+            user = self.context["request"].user
+            roles[obj.workspace_id] = membership_role_get(user=user, workspace=obj.workspace)
+        return (
+            obj.settings
+            if roles[obj.workspace_id] == Membership.Role.ADMIN
+            else _masked(obj.settings)
+        )
 
     def get_credential_keys(self, obj: Source) -> list[str]:
         """The names of the stored secrets, never their values ([] when unreadable)."""

@@ -2,7 +2,9 @@
 
 Settings `{"feeds": ["https://…/rss"], "search_feeds": ["https://news.google.com/rss/search?
 q={query}&hl=nl&gl=NL&ceid=NL:nl"], "timeout": 10}`; `{query}` becomes the url-encoded `query`
-(search feeds are skipped when it is empty). No credentials.
+(search feeds are skipped when it is empty). No credentials, but a private feed's URL can hold
+a token: errors, dead letters, log lines and each mention's `raw["feed"]` show feed URLs through
+`url_secrets_masked`.
 
 Cursor `{"feeds": {url: {"etag": str, "modified": str, "seen": [hash, …]}}}`, one entry per
 configured feed (entries of feeds no longer configured are dropped):
@@ -52,6 +54,7 @@ from monitoring.platforms.text import (
     html_to_text,
     language_code,
     text_entities,
+    url_secrets_masked,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,11 @@ class NewsClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
+        # Fixed feeds read whatever the query: once per poll (the poll at `_read_at`), each
+        # with the cursor entry it reached (None: it failed), which the poll's other queries
+        # take as theirs.
+        self._read: dict[str, dict[str, Any] | None] = {}
+        self._read_at: datetime | None = None
 
     def fetch(
         self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""
@@ -85,31 +93,40 @@ class NewsClient:
                 template.replace("{query}", quote_plus(query)) for template in self.search_feeds
             ]
         urls = list(dict.fromkeys(urls))
+        if now != self._read_at:  # a new poll
+            self._read, self._read_at = {}, now
         old = cursor.get("feeds") or {}
         states: dict[str, dict[str, Any]] = {}
         queues: dict[str, list[tuple[str, NormalizedPost | RejectedItem]]] = {}
         failures: dict[str, PlatformError] = {}
+        fetched = [url for url in urls if url not in self._read]
         for url in urls:
             state = dict(old.get(url) or {})
+            if url not in fetched:  # a fixed feed this poll has read (or tried) already
+                read = self._read[url]
+                states[url] = {**read, "seen": list(read["seen"])} if read else state
+                queues[url] = []
+                continue
             try:
                 states[url], queues[url] = self._fetch_feed(url, state, now)
             except PlatformError as exc:
                 failures[url], states[url], queues[url] = exc, state, []
-        if failures and len(failures) == len(urls):
+        if failures and len(failures) == len(fetched):
             raise _all_failed(failures)
         rejected = [
             RejectedItem(
                 reason=str(exc),
                 raw=exc.raw[:DEAD_LETTER_BODY_MAX]
                 if isinstance(exc, PlatformMalformedBody)
-                else url,
+                else url_secrets_masked(url),
             )
             for url, exc in failures.items()
             if isinstance(exc, PlatformBadPayload)
         ]
         for url, exc in failures.items():
             logger.warning(
-                "monitoring.news.feed_failed", extra={"feed": url, "error": f"{exc!r}"[:500]}
+                "monitoring.news.feed_failed",
+                extra={"feed": url_secrets_masked(url), "error": f"{exc!r}"[:500]},
             )
         posts, taken = [], {url: 0 for url in urls}
         # Round-robin so one busy feed cannot starve the others of the shared limit.
@@ -127,6 +144,9 @@ class NewsClient:
                 states[url].pop("etag", None)
                 states[url].pop("modified", None)
             states[url]["seen"] = states[url]["seen"][-SEEN_MAX:]
+        for url in set(fetched) & set(self.feeds):
+            read = states[url]
+            self._read[url] = None if url in failures else {**read, "seen": list(read["seen"])}
         return Page(posts=posts, next_cursor={"feeds": states}, rejected=rejected)
 
     def _fetch_feed(
@@ -147,7 +167,7 @@ class NewsClient:
         if not parsed.entries and (parsed.bozo or not parsed.version):
             problem = parsed.get("bozo_exception") or "no RSS or Atom document"
             raise PlatformMalformedBody(
-                f"feed {url}: not a readable feed ({problem})",
+                f"feed {url_secrets_masked(url)}: not a readable feed ({problem})",
                 raw=body.decode("utf-8", errors="replace"),
             )
         seen = list(state.get("seen") or [])
@@ -157,7 +177,7 @@ class NewsClient:
                 items.append(_entry(entry, parsed.feed, url, now))
             except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
                 raw = json.dumps(entry, default=str)
-                reason = f"feed {url}: unreadable entry ({exc})"
+                reason = f"feed {url_secrets_masked(url)}: unreadable entry ({exc})"
                 items.append((_hash(raw), RejectedItem(reason=reason, raw=raw)))
         if not parsed.bozo:  # forget what left the feed; a truncated body tells us nothing
             present = {key for key, _ in items}
@@ -181,19 +201,23 @@ class NewsClient:
         try:
             response = self.session.get(url, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise PlatformUnavailable(f"feed {url}: {type(exc).__name__}: {exc}") from exc
+            raise PlatformUnavailable(
+                f"feed {url_secrets_masked(url)}: {type(exc).__name__}: {exc}"
+            ) from exc
         status = response.status_code
         if status == 304:
             return None, {}
         if status == 429:
             retry_after = _retry_after(response.headers.get("Retry-After", ""), now)
-            raise PlatformRateLimited(f"feed {url}: rate limited (429)", retry_after=retry_after)
+            raise PlatformRateLimited(
+                f"feed {url_secrets_masked(url)}: rate limited (429)", retry_after=retry_after
+            )
         if status in (401, 403):
-            raise PlatformAuthError(f"feed {url}: HTTP {status}")
+            raise PlatformAuthError(f"feed {url_secrets_masked(url)}: HTTP {status}")
         if status >= 500:
-            raise PlatformUnavailable(f"feed {url}: HTTP {status}")
+            raise PlatformUnavailable(f"feed {url_secrets_masked(url)}: HTTP {status}")
         if status >= 400:
-            raise PlatformBadPayload(f"feed {url}: HTTP {status}")
+            raise PlatformBadPayload(f"feed {url_secrets_masked(url)}: HTTP {status}")
         headers_out = {key.lower(): value for key, value in response.headers.items()}
         headers_out.setdefault("content-location", url)
         return response.content, headers_out
@@ -205,14 +229,16 @@ def _entry(
     """(seen key, post) for one feed entry, or (seen key, RejectedItem) when it is unusable."""
     fields = {k: v for k, v in entry.items() if not k.endswith("_parsed")}
     raw = json.loads(json.dumps(fields, default=str))  # FeedParserDict → plain JSON
-    raw["feed"] = url
+    raw["feed"] = url_secrets_masked(url)  # shown with the mention's raw payload
     entry_id = str(entry.get("id") or entry.get("link") or "")
     title = html_to_text(entry.get("title") or "")
     summary, summary_links = html_links_and_text(entry.get("summary") or "")
     if not entry_id or not (title or summary):
         key = _hash(json.dumps(raw, sort_keys=True))
         missing = "id and link" if not entry_id else "title and summary"
-        return key, RejectedItem(reason=f"feed {url}: entry without {missing}", raw=json.dumps(raw))
+        return key, RejectedItem(
+            reason=f"feed {url_secrets_masked(url)}: entry without {missing}", raw=json.dumps(raw)
+        )
     external_id = entry_id if len(entry_id) <= 200 else "sha256:" + _hash(entry_id)
     outlet = (
         (entry.get("source") or {}).get("title")

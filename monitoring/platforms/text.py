@@ -1,5 +1,5 @@
 """Helpers shared by platform clients: HTML to plain text, links and hashtags of a text, times,
-language codes."""
+language codes, and URLs with their secrets masked."""
 
 import re
 from collections.abc import Iterable
@@ -22,6 +22,20 @@ _HTTP_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?*'\""
 # Not after a word character (C#, a URL fragment), "&" (an entity such as &#39;) or another "#".
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
+
+# Credentials that can sit in a URL (a private feed's, in an error message): user:password@,
+# secret-looking params.
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+_URL_SECRET_PARAM = re.compile(
+    r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)[^&\s]+"
+)
+# A URL's host, then the rest, where any other value or path segment that looks like a token
+# (16 or more word characters, dots, tildes or hyphens, letters and digits mixed) is masked:
+# "?k=9f8e...", "/feeds/tXyZ12ab...xml". The host stays readable.
+_URL_AFTER_HOST = re.compile(r"(?i)(?<=://)([^/\s?#]*)([/?#][^\s\"'<>]*)")
+_URL_TOKENISH = re.compile(
+    r"(?<=[/=:])(?=[\w.~-]*\d)(?=[\w.~-]*[a-z])[\w.~-]{16,}(?![\w.~-])", re.I | re.A
+)
 
 
 class _TextExtractor(HTMLParser):
@@ -136,3 +150,15 @@ def text_entities(
         unique_entities([*urls, *found_urls]),
         unique_entities([*hashtags, *found_tags], hashtags=True),
     )
+
+
+def url_secrets_masked(text: str) -> str:
+    """`text` with what looks like a credential in its URLs replaced by ***: a user and password,
+    a key/token/secret/... parameter's value, a token-like path segment or value."""
+    text = _URL_USERINFO.sub(r"\1***@", text)
+    text = _URL_SECRET_PARAM.sub(r"\1***", text)
+    return _URL_AFTER_HOST.sub(_tokenish_masked, text)
+
+
+def _tokenish_masked(url: re.Match) -> str:
+    return url.group(1) + _URL_TOKENISH.sub("***", url.group(2))

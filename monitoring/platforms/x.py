@@ -45,6 +45,11 @@ from monitoring.platforms.base import (
 )
 from monitoring.platforms.text import unique_entities
 
+# X's `lang` codes that name no language (undetermined; only media, hashtags, mentions or
+# cashtags; text too short; no linguistic content; "art", ISO 639's artificial languages):
+# left empty, so that ours detects the language rather than the English path taking it.
+X_NO_LANGUAGE = frozenset({"und", "qme", "qht", "qam", "qct", "qst", "zxx", "art"})
+
 TIMEOUT_SECONDS = 10.0
 # Used when a 429 carries no x-rate-limit-reset header.
 DEFAULT_RETRY_AFTER = 60.0
@@ -295,7 +300,7 @@ def _post(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> Normalized
         author_followers=_count(author_metrics, "followers_count"),
         author_verified=bool(author.get("verified", False)),
         author_created_at=_optional_timestamp(author.get("created_at")),
-        language="" if lang == "und" else lang,
+        language="" if lang in X_NO_LANGUAGE else lang,
         likes=_count(metrics, "like_count"),
         reposts=_count(metrics, "retweet_count"),
         replies=_count(metrics, "reply_count"),

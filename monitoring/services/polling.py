@@ -26,6 +26,7 @@ from monitoring.platforms.base import (
     PlatformMalformedBody,
     PlatformRateLimited,
 )
+from monitoring.platforms.text import url_secrets_masked
 from monitoring.query import QuerySyntaxError, compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
@@ -44,19 +45,6 @@ DOWN_AFTER_FAILURES = 3
 DOWN_AFTER = timedelta(minutes=3)
 RETRY_BACKOFF_FIRST = 30.0
 RETRY_BACKOFF_MAX = 300.0
-# A body that is not JSON is kept in the dead letters up to this many characters.
-# Credentials that can sit in a URL of an error message: user:password@, secret-looking params.
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
-_URL_SECRET_PARAM = re.compile(
-    r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)[^&\s]+"
-)
-# A URL's host, then the rest, where any other value or path segment that looks like a token
-# (16 or more word characters, dots, tildes or hyphens, letters and digits mixed) is masked:
-# "?k=9f8e...", "/feeds/tXyZ12ab...xml". The host stays readable.
-_URL_AFTER_HOST = re.compile(r"(?i)(?<=://)([^/\s?#]*)([/?#][^\s\"'<>]*)")
-_URL_TOKENISH = re.compile(
-    r"(?<=[/=:])(?=[\w.~-]*\d)(?=[\w.~-]*[a-z])[\w.~-]{16,}(?![\w.~-])", re.I | re.A
-)
 # Control characters (line breaks above all) as escapes in a log line: a platform's error text
 # must not start a line of its own there.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -232,13 +220,7 @@ def poll_error_text(error: Exception) -> str:
     post, an exception's text a secret)."""
     if not isinstance(error, PlatformError):
         return f"{type(error).__name__}: the poll failed inside CrisisCenter, not at the platform"
-    text = _URL_USERINFO.sub(r"\1***@", f"{type(error).__name__}: {error}"[:2000])
-    text = _URL_SECRET_PARAM.sub(r"\1***", text)
-    return _URL_AFTER_HOST.sub(_mask_tokenish, text)
-
-
-def _mask_tokenish(url: re.Match) -> str:
-    return url.group(1) + _URL_TOKENISH.sub("***", url.group(2))
+    return url_secrets_masked(f"{type(error).__name__}: {error}"[:2000])
 
 
 class PollFailed(Exception):

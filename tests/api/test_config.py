@@ -4,6 +4,7 @@ import pytest
 
 from monitoring.models import Source, WatchTerm
 from monitoring.selectors import source_credentials
+from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,32 @@ def test_source_credentials_are_encrypted_and_never_returned(alpha, make_member,
     client.patch(f"/api/sources/{source.pk}/", {"credentials": {"access_token": ""}}, format="json")
     source.refresh_from_db()
     assert source_credentials(source=source) == {}
+
+
+def test_a_private_feed_token_is_shown_to_admins_only(
+    alpha, make_workspace, make_member, api_client_for
+):
+    private = "https://alerts.example.org/feeds/9f8e7d6c5b4a39281716ab/rss?key=s3cr3t"
+    admin = make_member(alpha, role="admin")
+    beta = make_workspace(slug="beta")
+    admin_client = api_client_for(admin)
+    feeds = {"settings": {"feeds": [private], "timeout": 5}}
+    created = admin_client.post("/api/sources/", {**SOURCE, **feeds}, format="json").json()
+    assert created["settings"]["feeds"] == [private]  # the admin edits them as they are
+    # A crisis-team member of alpha who is admin of beta: masked in alpha, as stored in beta.
+    member = make_member(alpha, role="crisis_team")
+    MembershipFactory(workspace=beta, user=member, role="admin")
+    beta_source = Source.objects.create(
+        workspace=beta, name="B", platform="news", settings={"feeds": [private]}
+    )
+    listed = api_client_for(member).get("/api/sources/").json()
+    listed = listed.get("results", listed)
+    by_id = {item["id"]: item["settings"] for item in listed}
+    assert by_id[created["id"]] == {
+        "feeds": ["https://alerts.example.org/feeds/***/rss?key=***"],
+        "timeout": 5,
+    }
+    assert by_id[beta_source.pk] == {"feeds": [private]}
 
 
 def test_source_update_and_delete_need_admin(alpha, make_member, api_client_for):

@@ -263,3 +263,14 @@ def test_x_lookup_bad_request_names_the_rejected_parameter():
     responses.add("GET", LOOKUP_URL, status=400, json=error)
     with pytest.raises(PlatformBadPayload, match=r"request\.ids"):
         make_client().lookup(["not-an-id"])
+
+
+@pytest.mark.parametrize("code", ["und", "qme", "qht", "zxx"])
+@responses.activate
+def test_x_language_codes_naming_no_language_are_left_for_our_detection(code):
+    body = load("lookup_tweets.json")
+    body["data"][0]["lang"] = code
+    body["data"][1]["lang"] = "nl"
+    responses.add("GET", LOOKUP_URL, json=body)
+    page = make_client().lookup([LAUNCH, EARLY_ACCESS])
+    assert [p.language for p in page.posts] == ["", "nl"]

@@ -1,7 +1,7 @@
 """Mastodon client against API-shaped JSON in tests/fixtures/platforms/mastodon (responses)."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from monitoring.platforms.base import (
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "platforms" / "mastodon"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=5)  # a later poll (one poll's queries share its `now`)
 INSTANCE = "https://mastodon.social"
 TAG_URL = f"{INSTANCE}/api/v1/timelines/tag/banknoord"
 SEARCH_URL = f"{INSTANCE}/api/v2/search"
@@ -98,7 +99,7 @@ def test_mastodon_client_advances_min_id_and_sends_it_next_time(http):
     feed = client(timeout=3)
 
     first = feed.fetch(cursor={}, now=NOW)
-    second = feed.fetch(cursor=first.next_cursor, now=NOW)
+    second = feed.fetch(cursor=first.next_cursor, now=LATER)  # the next poll
 
     assert first.next_cursor["since_id"] == {"tag:banknoord": A}
     assert [p.external_id for p in second.posts] == [D, E]
@@ -115,7 +116,7 @@ def test_mastodon_client_pages_forward_when_more_statuses_than_limit(http):
     feed = client()
 
     first = feed.fetch(cursor={"since_id": {"tag:banknoord": older}}, now=NOW, limit=2)
-    second = feed.fetch(cursor=first.next_cursor, now=NOW, limit=2)
+    second = feed.fetch(cursor=first.next_cursor, now=LATER, limit=2)
 
     assert [p.external_id for p in first.posts + second.posts] == [B, C, A]
     assert second.next_cursor["since_id"] == {"tag:banknoord": A}
@@ -276,3 +277,19 @@ def test_mastodon_client_rejects_a_count_past_bigint_and_keeps_the_rest(http):
     assert [r.reason for r in page.rejected] == [
         f"status {B}: favourites_count: not a count ('9223372036854775808')"
     ]
+
+
+def test_mastodon_client_reads_a_hashtag_once_per_poll_whatever_the_queries(http):
+    http.get(TAG_URL, json=load("tag_banknoord.json"), match=params(limit=40))
+    for query, found in (("bank noord", load("search_page1.json")), ("storing", {"statuses": []})):
+        only_q = matchers.query_param_matcher({"q": query}, strict_match=False)
+        http.get(SEARCH_URL, json=found, match=[only_q])
+    feed = client(search=True, token="t0k")
+
+    first = feed.fetch(cursor={}, now=NOW, query="bank noord")
+    second = feed.fetch(cursor={}, now=NOW, query="storing")  # the same poll
+
+    assert len([c for c in http.calls if c.request.url.startswith(TAG_URL)]) == 1
+    assert second.next_cursor["since_id"]["tag:banknoord"] == A  # where the first read it to
+    assert first.next_cursor["since_id"]["tag:banknoord"] == A
+    assert [p.external_id for p in second.posts] == []

@@ -1,7 +1,8 @@
 """News client against feeds in tests/fixtures/platforms/news, replayed with responses."""
 
 import json
-from datetime import UTC, datetime
+import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from monitoring.platforms.base import (
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "platforms" / "news"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=5)  # a later poll (one poll's queries share its `now`)
 FEED = "https://www.dagbladnoord.example/economie/rss"
 ATOM = "https://www.omroepnoord.example/regio.atom"
 SEARCH = "https://news.google.com/rss/search?q={query}&hl=nl&gl=NL&ceid=NL:nl"
@@ -146,7 +148,7 @@ def test_news_client_sends_validators_and_treats_304_as_no_news(http):
 
     first = feed.fetch(cursor={}, now=NOW)
     state = first.next_cursor["feeds"][FEED]
-    second = feed.fetch(cursor=first.next_cursor, now=NOW)
+    second = feed.fetch(cursor=first.next_cursor, now=LATER)  # the next poll
 
     assert (state["etag"], state["modified"]) == ('"v1-8812"', "Wed, 25 Nov 2026 11:50:03 GMT")
     assert len(state["seen"]) == 3
@@ -164,10 +166,28 @@ def test_news_client_does_not_return_an_entry_twice(http):
     feed = client(FEED)
 
     first = feed.fetch(cursor={}, now=NOW)
-    second = feed.fetch(cursor=first.next_cursor, now=NOW)
+    second = feed.fetch(cursor=first.next_cursor, now=LATER)
 
     assert len(first.posts) == 3
     assert second.posts == []
+
+
+def test_news_client_reads_a_fixed_feed_once_per_poll_whatever_the_queries(http):
+    search = "https://news.example.org/rss/search?q={query}"
+    http.get(FEED, body=body("dagblad_noord.rss"), headers={**RSS, "ETag": '"v1"'})
+    for query in ("bank+noord", "storing"):
+        http.get(search.format(query=query), body=body("omroep_noord.atom"))
+    feed = client(FEED, search_feeds=(search,))
+
+    first = feed.fetch(cursor={}, now=NOW, query="bank noord")
+    second = feed.fetch(cursor={}, now=NOW, query="storing")  # the same poll
+
+    assert [c.request.url for c in http.calls].count(FEED) == 1
+    assert len(http.calls) == 3
+    assert [p.platform for p in first.posts].count("news") == 4  # 3 from the feed, 1 searched
+    assert {p.url for p in second.posts} <= {p.url for p in first.posts}
+    assert len(second.posts) == 1  # the search feed's entry only
+    assert second.next_cursor["feeds"][FEED] == first.next_cursor["feeds"][FEED]
 
 
 def test_news_client_pages_entries_beyond_limit_into_the_next_call(http):
@@ -177,8 +197,8 @@ def test_news_client_pages_entries_beyond_limit_into_the_next_call(http):
     feed = client(FEED)
 
     first = feed.fetch(cursor={}, now=NOW, limit=2)
-    second = feed.fetch(cursor=first.next_cursor, now=NOW, limit=2)
-    feed.fetch(cursor=second.next_cursor, now=NOW, limit=2)
+    second = feed.fetch(cursor=first.next_cursor, now=LATER, limit=2)
+    feed.fetch(cursor=second.next_cursor, now=LATER + timedelta(minutes=1), limit=2)
 
     assert [p.external_id for p in first.posts] == [
         "dagbladnoord-2611-8812",
@@ -310,3 +330,28 @@ def test_news_client_shares_the_limit_between_feeds(http):
 def test_news_build_rejects_feeds_that_are_not_urls():
     with pytest.raises(PlatformBadPayload, match=r"settings\.feeds"):
         news.build({"feeds": ["file:///etc/passwd"]}, {})
+
+
+PRIVATE = "https://alerts.example.org/feeds/9f8e7d6c5b4a39281716ab/rss?key=s3cr3t-v4lue"
+
+
+def test_news_client_never_shows_a_private_feed_token(http, caplog):
+    http.get(PRIVATE, body=body("dagblad_noord.rss"), headers=RSS)
+    http.get(ATOM, status=404)
+    broken = "https://user:pa55word@feeds.example.org/rss"
+    http.get(broken, body=body("not_a_feed.html"))
+
+    with caplog.at_level(logging.WARNING, logger="monitoring.platforms.news"):
+        page = client(PRIVATE, ATOM, broken).fetch(cursor={}, now=NOW)
+
+    shown = [p.raw["feed"] for p in page.posts] + [r.reason for r in page.rejected]
+    shown += [getattr(r, "feed", "") for r in caplog.records]
+    assert page.posts
+    assert len(page.rejected) == 2
+    assert page.posts[0].raw["feed"] == "https://alerts.example.org/feeds/***/rss?key=***"
+    for text in shown:
+        assert "9f8e7d6c5b4a39281716ab" not in text
+        assert "s3cr3t" not in text
+        assert "pa55word" not in text
+    assert "https://user:pa55word@" not in "".join(r.raw for r in page.rejected)
+    assert set(page.next_cursor["feeds"]) == {PRIVATE, ATOM, broken}  # the cursor keeps them
