@@ -135,6 +135,12 @@ def _encoded_raw(raw: dict[str, Any]) -> tuple[EncodedJson, dict[str, Any]]:
     return EncodedJson(text), raw
 
 
+# Platforms whose language is the one the author's app declared (often its interface language,
+# not the post's), not the platform's own detection as on X: checked against ours.
+_AUTHOR_DECLARED = frozenset({"mastodon", "bluesky"})
+_SCORED_LANGUAGES = frozenset({"nl", "en"})  # each has its own sentiment path
+
+
 # Mention's columns in the order `_row` builds them (checked against the model in `_columns`).
 _ROW_COLUMNS = (
     *("workspace_id", "source_id", "platform", "external_id", "url", "author_handle"),
@@ -163,7 +169,12 @@ def _row(
     columns as objects."""
     raw, decoded_raw = _encoded_raw(post.raw)
     text = _clean(post.text)
-    language = post.language or detect_language(text)
+    language = post.language
+    if not language or post.platform in _AUTHOR_DECLARED:
+        detected = detect_language(text)
+        # The declared language goes unless ours is sure of one we score (Dutch or English).
+        if not language or detected in _SCORED_LANGUAGES:
+            language = detected
     score = score_text(text, language)
     url, handle, name = post.url, post.author_handle, post.author_name
     reply_to, quote_of, repost_of = post.reply_to, post.quote_of, post.repost_of

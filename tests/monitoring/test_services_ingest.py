@@ -1,3 +1,4 @@
+import dataclasses
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from monitoring.models import DeadLetter, Mention, Source, WatchTerm
 from monitoring.platforms.base import NormalizedPost, RejectedItem
 from monitoring.sentiment import CHUNK_TOKENS, MAX_CHUNKS
-from monitoring.services import mention_ingest_batch
+from monitoring.services import mention_import_batch, mention_ingest_batch
 from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -77,6 +78,42 @@ def test_mention_ingest_batch_dead_letters_bad_items_and_stores_the_rest():
     assert [d.reason for d in letters] == ["created_at: missing", "external_id: empty or too long"]
     source.refresh_from_db()
     assert source.cursor == {"n": 9}
+
+
+@pytest.mark.parametrize(
+    ("platform", "declared", "text", "stored", "scorer"),
+    [
+        # An author's app declaring English for a Dutch post: ours is sure, Dutch it is.
+        (
+            "mastodon",
+            "en",
+            "Ik ben echt heel boos, de app van de bank werkt weer niet",
+            "nl",
+            "vader-nl",
+        ),
+        (
+            "bluesky",
+            "en",
+            "Ik ben echt heel boos, de app van de bank werkt weer niet",
+            "nl",
+            "vader-nl",
+        ),
+        # Nothing evident to ours (a hashtag and a link): the declared language stays.
+        ("mastodon", "de", "#BankNoord https://example.org/x", "de", "vader"),
+        # X detects the language itself: its word is taken.
+        ("x", "en", "Ik ben echt heel boos, de app van de bank werkt weer niet", "en", "vader"),
+        # None declared: ours.
+        ("reddit", "", "The app is down again and support is not answering", "en", "vader"),
+    ],
+)
+def test_author_declared_languages_are_checked_against_ours(
+    platform, declared, text, stored, scorer
+):
+    source = SourceFactory()
+    post = dataclasses.replace(_post("1", text, language=declared), platform=platform)
+    mention_import_batch(workspace_id=source.workspace_id, source_id=source.pk, posts=[post])
+    mention = Mention.objects.get(external_id="1")
+    assert (mention.language, mention.sentiment_scorer) == (stored, scorer)
 
 
 def test_mention_ingest_batch_survives_nul_characters():
