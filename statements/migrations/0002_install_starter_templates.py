@@ -13,9 +13,16 @@ def install_starters(apps, schema_editor) -> None:
     empty = Workspace.objects.exclude(
         pk__in=StatementTemplate.objects.values("workspace_id")
     ).values_list("pk", flat=True)
+    # STARTERS is today's list: pass only the fields this migration's model has, so a field
+    # added to the starters later cannot break it (the newer migration fills that field).
+    fields = {field.name for field in StatementTemplate._meta.get_fields()}
     StatementTemplate.objects.bulk_create(
         [
-            StatementTemplate(workspace_id=workspace_id, is_starter=True, **starter)
+            StatementTemplate(
+                workspace_id=workspace_id,
+                is_starter=True,
+                **{key: value for key, value in starter.items() if key in fields},
+            )
             for workspace_id in empty
             for starter in STARTERS
         ],
