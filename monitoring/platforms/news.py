@@ -111,7 +111,8 @@ class NewsClient:
                 states[url], queues[url] = self._fetch_feed(url, state, now)
             except PlatformError as exc:
                 failures[url], states[url], queues[url] = exc, state, []
-        if failures and len(failures) == len(fetched):
+        read_earlier = any(self._read[url] for url in urls if url not in fetched)
+        if failures and len(failures) == len(fetched) and not read_earlier:
             raise _all_failed(failures)
         rejected = [
             RejectedItem(

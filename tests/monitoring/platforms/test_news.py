@@ -355,3 +355,22 @@ def test_news_client_never_shows_a_private_feed_token(http, caplog):
         assert "pa55word" not in text
     assert "https://user:pa55word@" not in "".join(r.raw for r in page.rejected)
     assert set(page.next_cursor["feeds"]) == {PRIVATE, ATOM, broken}  # the cursor keeps them
+
+
+def test_news_client_counts_a_fixed_feed_read_earlier_in_the_poll_as_working(http):
+    search = "https://news.example.org/rss/search?q={query}"
+    http.get(FEED, body=body("dagblad_noord.rss"), headers=RSS)
+    http.get(search.format(query="bank+noord"), status=503)
+    http.get(search.format(query="storing"), status=503)
+    feed = client(FEED, search_feeds=(search,))
+
+    first = feed.fetch(cursor={}, now=NOW, query="bank noord")
+    # Only the search feed is fetched now, and it fails; the fixed feed worked in this poll,
+    # so not every feed failed: no error, the search feed's cursor entry stays as it was.
+    second = feed.fetch(cursor={}, now=NOW, query="storing")
+
+    assert second.posts == []
+    assert second.next_cursor["feeds"] == {
+        FEED: first.next_cursor["feeds"][FEED],
+        search.format(query="storing"): {},
+    }
