@@ -109,3 +109,29 @@ def platform_count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value > MAX_COUNT:
         raise ValueError(f"{name}: not a count ({str(value)[:40]!r})")
     return max(value, 0)
+
+
+def dead_letter_raw(text: str) -> str:
+    """A raw body or item as a dead letter keeps it: NULs dropped (PostgreSQL's text refuses
+    them), cut at DEAD_LETTER_BODY_MAX characters with a note of its whole length."""
+    raw = text.replace("\x00", "")
+    if len(raw) > DEAD_LETTER_BODY_MAX:
+        raw = f"{raw[:DEAD_LETTER_BODY_MAX]}\n[… cut: {len(raw):,} characters in all]"
+    return raw
+
+
+class PollReads:
+    """What a client has read in the current poll that does not depend on the query (a feed,
+    a hashtag timeline, a listing), so that the poll's other queries take it over instead of
+    reading it again. A poll is known by its `now`: `source_poll` makes a client per poll and
+    hands every query of it the same `now`."""
+
+    def __init__(self) -> None:
+        self._at: datetime | None = None
+        self._read: dict[str, Any] = {}
+
+    def of(self, now: datetime) -> dict[str, Any]:
+        """The reads of the poll at `now` (empty for a new poll), to look up and fill."""
+        if now != self._at:
+            self._at, self._read = now, {}
+        return self._read

@@ -35,6 +35,7 @@ from monitoring.platforms.base import (
     PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
+    PollReads,
     RateLimit,
     RejectedItem,
     platform_count,
@@ -85,10 +86,9 @@ class MastodonClient:
         self.session.headers["User-Agent"] = USER_AGENT
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
-        # Hashtag timelines read whatever the query: once per poll (the poll at `_read_at`),
-        # each with the id it reached, which the poll's other queries take as theirs.
-        self._read: dict[str, str | None] = {}
-        self._read_at: datetime | None = None
+        # Hashtag timelines read whatever the query: once per poll, each with the id it
+        # reached, which the poll's other queries take as theirs.
+        self._poll_reads = PollReads()
 
     def fetch(
         self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""
@@ -101,12 +101,11 @@ class MastodonClient:
             now=now,
             query=query,
         )
-        if now != self._read_at:  # a new poll
-            self._read, self._read_at = {}, now
-        tags = [f"tag:{tag}" for tag in self.hashtags if f"tag:{tag}" not in self._read]
-        for stream in self._read.keys() & {f"tag:{tag}" for tag in self.hashtags}:
-            if self._read[stream]:
-                state.marks[stream] = self._read[stream]
+        read_before = self._poll_reads.of(now)
+        tags = [f"tag:{tag}" for tag in self.hashtags if f"tag:{tag}" not in read_before]
+        for stream in read_before.keys() & {f"tag:{tag}" for tag in self.hashtags}:
+            if read_before[stream]:
+                state.marks[stream] = read_before[stream]
         active = [*tags, "search"] if self.search and query else list(tags)
         while active and state.taken < limit:
             for stream in list(active):
@@ -116,7 +115,7 @@ class MastodonClient:
                 step = self._search_step if stream == "search" else self._tag_step
                 if step(stream, state, budget):
                     active.remove(stream)
-        self._read.update((stream, state.marks.get(stream)) for stream in tags)
+        read_before.update((stream, state.marks.get(stream)) for stream in tags)
         return Page(
             posts=state.posts,
             next_cursor={"since_id": state.marks, "paging": state.paging},

@@ -32,13 +32,12 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from itertools import zip_longest
 from typing import Any
-from urllib.parse import quote_plus, urlparse
+from urllib.parse import quote_plus, urlparse, urlsplit
 
 import feedparser
 import requests
 
 from monitoring.platforms.base import (
-    DEAD_LETTER_BODY_MAX,
     NormalizedPost,
     Page,
     PlatformAuthError,
@@ -47,6 +46,7 @@ from monitoring.platforms.base import (
     PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
+    PollReads,
     RejectedItem,
 )
 from monitoring.platforms.text import (
@@ -76,11 +76,9 @@ class NewsClient:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
-        # Fixed feeds read whatever the query: once per poll (the poll at `_read_at`), each
-        # with the cursor entry it reached (None: it failed), which the poll's other queries
-        # take as theirs.
-        self._read: dict[str, dict[str, Any] | None] = {}
-        self._read_at: datetime | None = None
+        # Fixed feeds read whatever the query: once per poll, each with the cursor entry it
+        # reached (None: it failed), which the poll's other queries take as theirs.
+        self._poll_reads = PollReads()
 
     def fetch(
         self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""
@@ -93,17 +91,16 @@ class NewsClient:
                 template.replace("{query}", quote_plus(query)) for template in self.search_feeds
             ]
         urls = list(dict.fromkeys(urls))
-        if now != self._read_at:  # a new poll
-            self._read, self._read_at = {}, now
+        read_before = self._poll_reads.of(now)
         old = cursor.get("feeds") or {}
         states: dict[str, dict[str, Any]] = {}
         queues: dict[str, list[tuple[str, NormalizedPost | RejectedItem]]] = {}
         failures: dict[str, PlatformError] = {}
-        fetched = [url for url in urls if url not in self._read]
+        fetched = [url for url in urls if url not in read_before]
         for url in urls:
             state = dict(old.get(url) or {})
             if url not in fetched:  # a fixed feed this poll has read (or tried) already
-                read = self._read[url]
+                read = read_before[url]
                 states[url] = {**read, "seen": list(read["seen"])} if read else state
                 queues[url] = []
                 continue
@@ -111,15 +108,13 @@ class NewsClient:
                 states[url], queues[url] = self._fetch_feed(url, state, now)
             except PlatformError as exc:
                 failures[url], states[url], queues[url] = exc, state, []
-        read_earlier = any(self._read[url] for url in urls if url not in fetched)
+        read_earlier = any(read_before[url] for url in urls if url not in fetched)
         if failures and len(failures) == len(fetched) and not read_earlier:
             raise _all_failed(failures)
         rejected = [
             RejectedItem(
                 reason=str(exc),
-                raw=exc.raw[:DEAD_LETTER_BODY_MAX]
-                if isinstance(exc, PlatformMalformedBody)
-                else url_secrets_masked(url),
+                raw=exc.raw if isinstance(exc, PlatformMalformedBody) else url_secrets_masked(url),
             )
             for url, exc in failures.items()
             if isinstance(exc, PlatformBadPayload)
@@ -147,7 +142,7 @@ class NewsClient:
             states[url]["seen"] = states[url]["seen"][-SEEN_MAX:]
         for url in set(fetched) & set(self.feeds):
             read = states[url]
-            self._read[url] = None if url in failures else {**read, "seen": list(read["seen"])}
+            read_before[url] = None if url in failures else {**read, "seen": list(read["seen"])}
         return Page(posts=posts, next_cursor={"feeds": states}, rejected=rejected)
 
     def _fetch_feed(
@@ -169,7 +164,8 @@ class NewsClient:
             problem = parsed.get("bozo_exception") or "no RSS or Atom document"
             raise PlatformMalformedBody(
                 f"feed {url_secrets_masked(url)}: not a readable feed ({problem})",
-                raw=body.decode("utf-8", errors="replace"),
+                # A login or consent page can echo the URL it was asked for.
+                raw=url_secrets_masked(body.decode("utf-8", errors="replace")),
             )
         seen = list(state.get("seen") or [])
         items = []
@@ -203,7 +199,7 @@ class NewsClient:
             response = self.session.get(url, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise PlatformUnavailable(
-                f"feed {url_secrets_masked(url)}: {type(exc).__name__}: {exc}"
+                f"feed {url_secrets_masked(url)}: {type(exc).__name__}: {_masked_error(exc, url)}"
             ) from exc
         status = response.status_code
         if status == 304:
@@ -222,6 +218,18 @@ class NewsClient:
         headers_out = {key.lower(): value for key, value in response.headers.items()}
         headers_out.setdefault("content-location", url)
         return response.content, headers_out
+
+
+def _masked_error(exc: Exception, url: str) -> str:
+    """The error's text with the feed's URL masked, and its path and query, which urllib3 names
+    without the host ("Max retries exceeded with url: /feeds/<token>?k=<token>")."""
+    text = str(exc).replace(url, url_secrets_masked(url))
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if len(path) > 1:
+        masked = urlsplit(url_secrets_masked(url))
+        text = text.replace(path, masked.path + (f"?{masked.query}" if masked.query else ""))
+    return text
 
 
 def _entry(

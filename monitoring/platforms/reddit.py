@@ -49,6 +49,7 @@ from monitoring.platforms.base import (
     PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
+    PollReads,
     RateLimit,
     RejectedItem,
     platform_count,
@@ -101,9 +102,8 @@ class RedditClient:
         self.subreddits = subreddits
         self.site_wide = site_wide
         self.session = _Session(timeout)
-        # UNFILTERED_STREAMS read in the poll at `_read_at`, with the position they reached.
-        self._read: dict[str, dict[str, Any]] = {}
-        self._read_at: datetime | None = None
+        # UNFILTERED_STREAMS read in this poll, with the position they reached.
+        self._poll_reads = PollReads()
         self.reddit = praw.Reddit(
             client_id=client_id,
             client_secret=client_secret,
@@ -120,15 +120,14 @@ class RedditClient:
         Raises PlatformUnavailable, PlatformRateLimited, PlatformAuthError, PlatformBadPayload.
         """
         self.session.rate_headers = None
-        if now != self._read_at:  # a new poll
-            self._read, self._read_at = {}, now
+        read_before = self._poll_reads.of(now)
         posts: list[NormalizedPost] = []
         rejected: list[RejectedItem] = []
         next_cursor = dict(cursor)
         returned: set[str] = set()
         for stream, path, params in self._streams(cursor, now, query):
-            if stream in self._read:  # the same listing for this query: read once per poll
-                next_cursor[stream] = dict(self._read[stream])
+            if stream in read_before:  # the same listing for this query: read once per poll
+                next_cursor[stream] = dict(read_before[stream])
                 continue
             state = cursor.get(stream) or {}
             fresh, bad = self._walk(path, params, state)
@@ -139,7 +138,7 @@ class RedditClient:
             rejected += bad
             next_cursor[stream] = _advance(state, taken)
             if stream in UNFILTERED_STREAMS:
-                self._read[stream] = next_cursor[stream]
+                read_before[stream] = next_cursor[stream]
         rate_limit = _rate_limit(self.session.rate_headers, now)
         return Page(posts=posts, next_cursor=next_cursor, rejected=rejected, rate_limit=rate_limit)
 

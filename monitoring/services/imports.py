@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from monitoring.credentials import CredentialsUnreadable
 from monitoring.exceptions import IngestPayloadInvalid, WebhookSignatureInvalid
 from monitoring.importing import RowInvalid, count_rows, iter_rows, post_from_row
-from monitoring.models import DeadLetter, ImportJob, Source
+from monitoring.models import ImportJob, Source
+from monitoring.platforms.base import RejectedItem
 from monitoring.selectors import source_credentials
-from monitoring.services.ingest import mention_import_batch
+from monitoring.services.ingest import dead_letters_create, mention_import_batch
 from monitoring.services.polling import source_record_failure
 
 logger = logging.getLogger(__name__)
@@ -96,19 +97,6 @@ class ImportProgress:
     failed: int = 0
 
 
-def _dead_letters(*, workspace_id: int, source_id: int, platform: str, rows: list) -> None:
-    DeadLetter.objects.bulk_create(
-        DeadLetter(
-            workspace_id=workspace_id,
-            source_id=source_id,
-            platform=platform,
-            reason=row.error[:2000],
-            raw=row.raw[:100_000],
-        )
-        for row in rows
-    )
-
-
 def import_source_get(*, workspace_id: int) -> Source:
     """The workspace's (not polled) 'Import' source that imported mentions are attributed to."""
     with transaction.atomic():
@@ -146,8 +134,11 @@ def mentions_import_stream(
             progress.new += result.new_count
             progress.duplicates += result.duplicates
         if bad:
-            _dead_letters(
-                workspace_id=workspace_id, source_id=source.pk, platform="import", rows=bad
+            dead_letters_create(
+                workspace_id=workspace_id,
+                source_id=source.pk,
+                platform="import",
+                items=[RejectedItem(reason=row.error, raw=row.raw) for row in bad],
             )
         progress.processed += len(batch) + len(bad)
         progress.failed += len(bad)

@@ -34,7 +34,7 @@ from crisiscenter.db import (
 )
 from crisiscenter.json_text import dumps
 from monitoring.models import DeadLetter, Mention, Source
-from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem
+from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem, dead_letter_raw
 from monitoring.query import Query, compile_matcher
 from monitoring.selectors import watch_term_queries
 from monitoring.sentiment import detect_language, score_text, sentiment_label
@@ -271,7 +271,7 @@ def _prepare(
     for post in posts:
         if not post.external_id or len(post.external_id) > MAX_EXTERNAL_ID:
             out.rejects.append(
-                RejectedItem(reason="external_id: empty or too long", raw=repr(post.raw)[:100_000])
+                RejectedItem(reason="external_id: empty or too long", raw=repr(post.raw))
             )
             continue
         if (post.platform, post.external_id) in known:
@@ -289,9 +289,10 @@ def _prepare(
     return out
 
 
-def _dead_letters(
+def dead_letters_create(
     *, workspace_id: int, source_id: int | None, platform: str, items: Sequence[RejectedItem]
 ) -> None:
+    """Keep items that could not be stored, each with its reason and raw text."""
     if not items:
         return
     DeadLetter.objects.bulk_create(
@@ -300,7 +301,7 @@ def _dead_letters(
             source_id=source_id,
             platform=platform,
             reason=item.reason[:2000],
-            raw=item.raw,
+            raw=dead_letter_raw(item.raw),
         )
         for item in items
     )
@@ -391,7 +392,7 @@ def _store_page(
         stored = _insert_and_publish(
             workspace_id=source.workspace_id, prepared=prepared, expect_new=expect_new
         )
-        _dead_letters(
+        dead_letters_create(
             workspace_id=source.workspace_id,
             source_id=source.pk,
             platform=source.platform,
@@ -478,7 +479,7 @@ def mention_import_batch(
     )
     with transaction.atomic(durable=True):
         stored = _insert_and_publish(workspace_id=workspace_id, prepared=prepared)
-        _dead_letters(
+        dead_letters_create(
             workspace_id=workspace_id,
             source_id=source_id,
             platform="import",

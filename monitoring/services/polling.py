@@ -21,10 +21,10 @@ from django.utils import timezone
 from monitoring.models import DeadLetter, Source
 from monitoring.platforms import client_for
 from monitoring.platforms.base import (
-    DEAD_LETTER_BODY_MAX,
     PlatformError,
     PlatformMalformedBody,
     PlatformRateLimited,
+    dead_letter_raw,
 )
 from monitoring.platforms.text import url_secrets_masked
 from monitoring.query import QuerySyntaxError, compile_terms
@@ -290,15 +290,12 @@ def source_record_failure(*, source: Source, error: Exception, now: datetime) ->
 def source_dead_letter_body(*, source: Source, error: PlatformMalformedBody) -> DeadLetter:
     """Keep a response body that was not JSON as a dead letter: the reason, and the body cut at
     DEAD_LETTER_BODY_MAX characters (NULs dropped: PostgreSQL text refuses them)."""
-    raw = error.raw.replace("\x00", "")
-    if len(raw) > DEAD_LETTER_BODY_MAX:
-        raw = f"{raw[:DEAD_LETTER_BODY_MAX]}\n[… cut: {len(raw):,} characters in all]"
     return DeadLetter.objects.create(
         workspace_id=source.workspace_id,
         source=source,
         platform=source.platform,
         reason=str(error)[:2000],
-        raw=raw,
+        raw=dead_letter_raw(error.raw),
     )
 
 

@@ -3,13 +3,14 @@ and the poll is retried after the backoff like an outage. Platforms answer throu
 at the HTTP boundary (Reddit's token from praw's recording)."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import responses
 from django.utils import timezone
 
 from monitoring.credentials import credentials_encrypt
-from monitoring.models import DeadLetter, Source, WatchTerm
+from monitoring.models import DeadLetter, Mention, Source, WatchTerm
 from monitoring.platforms.base import PlatformBadPayload
 from monitoring.services import source_poll
 from tests.factories import SourceFactory, WorkspaceFactory
@@ -18,6 +19,7 @@ from tests.monitoring.platforms import recorded
 pytestmark = pytest.mark.django_db(transaction=True)
 
 KEPT = 100_000  # characters of a body kept in a dead letter
+FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "platforms" / "news"
 
 GATEWAY_PAGE = "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>"
 X_SEARCH = "https://api.twitter.com/2/tweets/search/recent"
@@ -105,3 +107,23 @@ def test_a_news_feed_that_is_no_feed_is_dead_lettered_with_its_body():
     assert letter.reason.startswith("all 2 feeds failed")
     source.refresh_from_db()
     assert (source.health, source.consecutive_failures) == (Source.Health.LAGGING, 1)
+
+
+@responses.activate
+def test_a_binary_feed_beside_a_good_one_is_dead_lettered_without_nuls_and_the_rest_stored():
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query="Bank Noord")
+    feeds = ["https://news.example/logo.png", "https://news.example/rss"]
+    source = SourceFactory(workspace=workspace, platform="news", settings={"feeds": feeds})
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"
+    responses.add("GET", feeds[0], body=png, content_type="image/png")
+    rss = (FEEDS / "dagblad_noord.rss").read_bytes()
+    responses.add("GET", feeds[1], body=rss, content_type="application/rss+xml")
+    source_poll(source=source)
+    letter = DeadLetter.objects.get(source=source)
+    assert letter.reason.startswith(f"feed {feeds[0]}: not a readable feed")
+    assert letter.raw.startswith("\ufffdPNG")
+    assert "\x00" not in letter.raw
+    source.refresh_from_db()
+    assert source.health == Source.Health.OK
+    assert Mention.objects.filter(source=source).exists()

@@ -353,7 +353,6 @@ def test_news_client_never_shows_a_private_feed_token(http, caplog):
         assert "9f8e7d6c5b4a39281716ab" not in text
         assert "s3cr3t" not in text
         assert "pa55word" not in text
-    assert "https://user:pa55word@" not in "".join(r.raw for r in page.rejected)
     assert set(page.next_cursor["feeds"]) == {PRIVATE, ATOM, broken}  # the cursor keeps them
 
 
@@ -374,3 +373,20 @@ def test_news_client_counts_a_fixed_feed_read_earlier_in_the_poll_as_working(htt
         FEED: first.next_cursor["feeds"][FEED],
         search.format(query="storing"): {},
     }
+
+
+def test_news_client_masks_a_private_feed_token_in_a_connection_error(http):
+    echoed = requests.ConnectionError(
+        "HTTPSConnectionPool(host='alerts.example.org', port=443): Max retries exceeded with "
+        "url: /feeds/9f8e7d6c5b4a39281716ab/rss?key=s3cr3t-v4lue (Caused by timeout)"
+    )
+    http.get(PRIVATE, body=echoed)
+
+    with pytest.raises(PlatformUnavailable) as raised:
+        client(PRIVATE).fetch(cursor={}, now=NOW)
+
+    assert str(raised.value) == (
+        "feed https://alerts.example.org/feeds/***/rss?key=***: ConnectionError: "
+        "HTTPSConnectionPool(host='alerts.example.org', port=443): Max retries exceeded with "
+        "url: /feeds/***/rss?key=*** (Caused by timeout)"
+    )
