@@ -43,8 +43,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E4
 from crisiscenter.celery import worker_gc_tune  # noqa: E402
 from monitoring.models import DeadLetter, Mention, Source, WatchTerm  # noqa: E402
 from monitoring.platforms.base import NormalizedPost  # noqa: E402
-from monitoring.sentiment import detect_language, score_text  # noqa: E402
+from monitoring.sentiment import score_text  # noqa: E402
 from monitoring.services import mention_ingest_batch  # noqa: E402
+from monitoring.services.ingest import post_language  # noqa: E402
 from realtime.publisher import drain  # noqa: E402
 from workspaces.models import Workspace  # noqa: E402
 
@@ -397,7 +398,7 @@ def main() -> int:
     )
 
     # Same texts, same language the pipeline uses; warm the lexicons before forking.
-    items = [(p.text, p.language or detect_language(p.text)) for p in posts]
+    items = [(p.text, post_language(p, p.text)) for p in posts]
     score_text("warm up", "nl")
     load = os.getloadavg()[0]
     wall1, one = run_parallel(_vader, [(items,)])

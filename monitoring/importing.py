@@ -1,7 +1,7 @@
 """Parsing pushed and imported mentions (webhook JSON, JSONL and CSV files). No database.
 
 One row → one NormalizedPost. Required: id, text, author, created_at. Optional: url,
-platform (one of Platform's codes), author_name, followers (or author_followers), verified (or
+platform (one of PUSHED_PLATFORMS), author_name, followers (or author_followers), verified (or
 author_verified: yes/no, true/false, ja/nee, 1/0), author_created_at, likes, reposts, replies,
 quotes, views (counts: whole numbers from 0 to PostgreSQL's bigint), lang (or language),
 reply_to, quote_of, repost_of, conversation_id, urls and hashtags (a JSON array, or text
@@ -23,6 +23,8 @@ from monitoring.platforms.base import MAX_COUNT, NormalizedPost
 from monitoring.platforms.text import is_http_url, text_entities, unique_entities
 
 REQUIRED = ("id", "text", "author", "created_at")
+# What a pushed or imported post may name as its platform (not the demo feed's).
+PUSHED_PLATFORMS = tuple(code for code in Platform.values if code != Platform.DEMO)
 MAX_TEXT = 100_000
 _YES = frozenset({"1", "true", "yes", "y", "ja", "j"})
 _NO = frozenset({"0", "false", "no", "n", "nee", ""})
@@ -132,8 +134,8 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         if row.get(key) is None or not str(row[key]).strip():
             raise RowInvalid(f"{key}: required")
     platform = str(row.get("platform") or platform)
-    if platform not in Platform.values:
-        raise RowInvalid(f"platform: not one of {', '.join(Platform.values)} ({platform[:40]!r})")
+    if platform not in PUSHED_PLATFORMS:
+        raise RowInvalid(f"platform: not one of {', '.join(PUSHED_PLATFORMS)} ({platform[:40]!r})")
     text = str(row["text"])
     if len(text) > MAX_TEXT:
         raise RowInvalid(f"text: longer than {MAX_TEXT} characters")

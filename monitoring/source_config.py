@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from monitoring.exceptions import SourceConfigInvalid
+from monitoring.importing import PUSHED_PLATFORMS
 from monitoring.models import Platform
 from monitoring.platforms import MODULES, client_for
 from monitoring.platforms.base import PlatformError
@@ -81,10 +82,10 @@ def source_config_check(*, platform: str, settings: dict[str, Any], keys: set[st
         )
     if platform == Platform.WEBHOOK:
         pushed_as = settings.get("platform", Platform.WEBHOOK)
-        if pushed_as not in Platform.values:
+        if pushed_as not in PUSHED_PLATFORMS:
             raise SourceConfigInvalid(
                 _("Settings not accepted: platform must be one of %(platforms)s.")
-                % {"platforms": ", ".join(Platform.values)},
+                % {"platforms": ", ".join(PUSHED_PLATFORMS)},
                 {"field": "settings"},
             )
     if platform not in MODULES:

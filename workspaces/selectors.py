@@ -34,6 +34,11 @@ def workspace_list_with_role(*, user: User) -> QuerySet[Workspace]:
     return workspaces.annotate(role=Subquery(role))
 
 
+def workspace_ids_with_role(*, user: User, role: str) -> set[int]:
+    """Ids of the workspaces where the user has `role` (every one as admin for a superuser)."""
+    return set(workspace_list_with_role(user=user).filter(role=role).values_list("pk", flat=True))
+
+
 def workspace_get_for_user(*, user: User, slug: str) -> Workspace:
     """The workspace with this slug if the user may see it; raises WorkspaceNotFound otherwise."""
     workspace = workspace_list_for_user(user=user).filter(slug=slug).first()

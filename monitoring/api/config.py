@@ -20,7 +20,7 @@ from workspaces.api_permissions import (
     workspace_param,
 )
 from workspaces.models import Membership
-from workspaces.selectors import membership_role_get
+from workspaces.selectors import workspace_ids_with_role
 
 
 class AdminConfigViewSet(viewsets.ModelViewSet):
@@ -97,17 +97,12 @@ class SourceOutputSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_settings(self, obj: Source) -> dict[str, Any]:
-        """As stored for the workspace's admins, who edit them; for other members with what
-        looks like a secret in a URL masked (a private feed's token)."""
-        roles = self.__dict__.setdefault("_roles", {})
-        if obj.workspace_id not in roles:
-            user = self.context["request"].user
-            roles[obj.workspace_id] = membership_role_get(user=user, workspace=obj.workspace)
-        return (
-            obj.settings
-            if roles[obj.workspace_id] == Membership.Role.ADMIN
-            else _masked(obj.settings)
-        )
+        """As stored for the workspace's admins, who edit them (the view names their
+        workspaces); for other members with what looks like a secret in a URL masked (a
+        private feed's token)."""
+        if obj.workspace_id in self.context.get("admin_workspace_ids", ()):
+            return obj.settings
+        return _masked(obj.settings)
 
     def get_credential_keys(self, obj: Source) -> list[str]:
         """The names of the stored secrets, never their values ([] when unreadable)."""
@@ -160,6 +155,10 @@ class SourceViewSet(AdminConfigViewSet):
     selector = selectors.source_list
     input_serializer = SourceInputSerializer
     update_serializer = SourceUpdateSerializer
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        admin_of = workspace_ids_with_role(user=self.request.user, role=Membership.Role.ADMIN)
+        return {**super().get_serializer_context(), "admin_workspace_ids": admin_of}
 
     def create_object(self, workspace_id: int, values: dict[str, Any]) -> Source:
         return services.source_create(

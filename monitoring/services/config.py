@@ -6,10 +6,11 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from monitoring.credentials import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
-from monitoring.exceptions import WatchTermDuplicate, WatchTermInvalid
+from monitoring.exceptions import SourceConfigInvalid, WatchTermDuplicate, WatchTermInvalid
 from monitoring.models import Source, WatchTerm
 from monitoring.query import QuerySyntaxError, parse_query
-from monitoring.selectors import source_credential_keys
+from monitoring.selectors import source_credential_keys, watch_term_queries
+from monitoring.services.polling import search_terms_unfit
 from monitoring.source_config import source_config_check
 
 
@@ -29,6 +30,7 @@ def source_create(
     """
     credentials = {k: v for k, v in (credentials or {}).items() if v}
     source_config_check(platform=platform, settings=settings, keys=set(credentials))
+    _terms_fit_check(workspace_id=workspace_id, platform=platform, settings=settings)
     return Source.objects.create(
         workspace_id=workspace_id,
         name=name,
@@ -66,6 +68,9 @@ def source_update(
         keys = set(merged if merged is not None else source_credential_keys(source=source) or [])
         settings = fields.get("settings", source.settings)
         source_config_check(platform=source.platform, settings=settings, keys=keys)
+        _terms_fit_check(
+            workspace_id=source.workspace_id, platform=source.platform, settings=settings
+        )
     for key, value in fields.items():
         setattr(source, key, value)
     if merged is not None:
@@ -80,19 +85,45 @@ def source_delete(*, source: Source) -> None:
     source.delete()
 
 
-def _validated_query(query: str) -> str:
+def _terms_fit_check(*, workspace_id: int, platform: str, settings: dict[str, Any]) -> None:
+    """Raise SourceConfigInvalid if a watch term of the workspace would not fit in the searches
+    of a source with these settings (an X `query_suffix` takes room from every search)."""
+    queries = list(watch_term_queries(workspace_id=workspace_id).values())
+    unfit = search_terms_unfit(platform=platform, settings=settings, queries=queries)
+    if unfit:
+        raise SourceConfigInvalid(
+            _("Settings not accepted: a watch term would no longer fit in the searches: %(error)s")
+            % {"error": unfit[0]},
+            {"field": "settings"},
+        )
+
+
+def _validated_query(query: str, *, workspace_id: int) -> str:
+    """The query, stripped, if it parses and fits in the searches of each of the workspace's
+    sources (raises WatchTermInvalid)."""
     query = query.strip()
     try:
-        parse_query(query)
+        parsed = parse_query(query)
     except QuerySyntaxError as exc:
         raise WatchTermInvalid(_("Invalid watch term: %(error)s") % {"error": exc}) from exc
+    for source in Source.objects.filter(workspace_id=workspace_id).only(
+        "name", "platform", "settings"
+    ):
+        unfit = search_terms_unfit(
+            platform=source.platform, settings=source.settings, queries=[parsed]
+        )
+        if unfit:
+            raise WatchTermInvalid(
+                _("Too long for the searches of source %(source)s: %(error)s")
+                % {"source": source.name, "error": unfit[0]}
+            )
     return query
 
 
 @transaction.atomic
 def watch_term_create(*, workspace_id: int, query: str) -> WatchTerm:
     """Create a watch term after checking its syntax; raises WatchTermInvalid (400) or 409."""
-    query = _validated_query(query)
+    query = _validated_query(query, workspace_id=workspace_id)
     try:
         with transaction.atomic():
             return WatchTerm.objects.create(workspace_id=workspace_id, query=query)
@@ -106,7 +137,7 @@ def watch_term_update(
 ) -> WatchTerm:
     """Change a term's query (syntax-checked) or enabled flag."""
     if query is not None:
-        term.query = _validated_query(query)
+        term.query = _validated_query(query, workspace_id=term.workspace_id)
     if is_enabled is not None:
         term.is_enabled = is_enabled
     term.save(update_fields=["query", "is_enabled"])

@@ -27,6 +27,7 @@ from monitoring.services.ingest import dead_letters_create, mention_import_batch
 from monitoring.services.polling import source_record_failure
 
 logger = logging.getLogger(__name__)
+IMPORT_STOPPED = "The import stopped on an internal error; the rows before it were stored."
 
 SIGNATURE_HEADER = "X-CrisisCenter-Signature"
 MAX_WEBHOOK_ITEMS = 1000
@@ -203,12 +204,13 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
             status=ImportJob.Status.FAILED, error=str(exc), finished_at=timezone.now()
         )
     except Exception:
-        # A batch the database refused, the time limit, a bug: the job must not show "running"
-        # forever (logged with its traceback, not re-raised: the admin reads the job).
+        # A batch the database refused, the soft time limit, a bug: the job must not show
+        # "running" forever (logged with its traceback, not re-raised: the admin reads the job;
+        # its error, like a row's, is stored in English).
         logger.exception("monitoring.import.failed", extra={"job_id": job.pk})
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED,
-            error=_("The import stopped on an internal error; the rows before it were stored."),
+            error=IMPORT_STOPPED,
             finished_at=timezone.now(),
         )
     else:

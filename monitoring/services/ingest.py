@@ -169,12 +169,7 @@ def _row(
     columns as objects."""
     raw, decoded_raw = _encoded_raw(post.raw)
     text = _clean(post.text)
-    language = post.language
-    if not language or post.platform in _AUTHOR_DECLARED:
-        detected = detect_language(text)
-        # The declared language goes unless ours is sure of one we score (Dutch or English).
-        if not language or detected in _SCORED_LANGUAGES:
-            language = detected
+    language = post_language(post, text)
     score = score_text(text, language)
     url, handle, name = post.url, post.author_handle, post.author_name
     reply_to, quote_of, repost_of = post.reply_to, post.quote_of, post.repost_of
@@ -199,6 +194,18 @@ def _row(
         *(EncodedJson(dumps(terms)), None, raw),
     ]
     return row, {"urls": urls, "hashtags": hashtags, "matched_terms": terms, "raw": decoded_raw}
+
+
+def post_language(post: NormalizedPost, text: str) -> str:
+    """The language a post is stored and scored in: the platform's, but where the author's app
+    declared it, ours when it finds Dutch or English (each has its own sentiment path); ours
+    where none is given. `text` is the post's text as stored."""
+    language = post.language
+    if not language or post.platform in _AUTHOR_DECLARED:
+        detected = detect_language(text)
+        if not language or detected in _SCORED_LANGUAGES:
+            language = detected
+    return language
 
 
 def _mention(row: list[Any], pk: int, json_values: dict[str, Any], alias: str) -> Mention:

@@ -27,7 +27,7 @@ from monitoring.platforms.base import (
     dead_letter_raw,
 )
 from monitoring.platforms.text import url_secrets_masked
-from monitoring.query import QuerySyntaxError, compile_terms
+from monitoring.query import Query, QuerySyntaxError, compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
 from monitoring.services.rules import alert_rules_evaluate, source_down_alert_raise
@@ -114,6 +114,22 @@ def _search_max_length(platform: str, settings: dict[str, Any]) -> int:
     return X_MAX_QUERY - (len(suffix) + 3 if suffix else 0)
 
 
+def search_terms_unfit(
+    *, platform: str, settings: dict[str, Any], queries: list[Query]
+) -> list[QuerySyntaxError]:
+    """Why each of `queries` that cannot fit in the searches of a source with these settings
+    does not (the config services refuse such a term or such settings)."""
+    if platform not in SEARCHING_PLATFORMS:
+        return []
+    unfit = []
+    for query in queries:
+        try:
+            compile_terms([query], platform, max_length=_search_max_length(platform, settings))
+        except QuerySyntaxError as exc:
+            unfit.append(exc)
+    return unfit
+
+
 def _queries_for(source: Source) -> list[str]:
     if source.platform not in SEARCHING_PLATFORMS:
         return [""]
@@ -125,21 +141,25 @@ def _queries_for(source: Source) -> list[str]:
         return compile_terms(list(queries.values()), source.platform, max_length=max_length)
     except QuerySyntaxError:
         pass
-    # A term too long for this source's searches (its settings shortened them after the term
-    # was saved): search for the others rather than for none. Local matching still applies it
-    # to what the others bring in.
-    fitting = {}
+    # A term too long for this source's searches (saved before the config services refused
+    # such terms and settings): search for the others rather than for none. Local matching
+    # still applies it to what the others bring in. With none left, the poll fails (visibly).
+    fitting, errors = [], []
     for term_id, query in queries.items():
-        try:
-            compile_terms([query], source.platform, max_length=max_length)
-        except QuerySyntaxError as exc:
+        unfit = search_terms_unfit(
+            platform=source.platform, settings=source.settings, queries=[query]
+        )
+        errors += unfit
+        if unfit:
             logger.warning(
                 "monitoring.source_poll.term_not_searched",
-                extra={"source_id": source.pk, "watch_term_id": term_id, "error": str(exc)},
+                extra={"source_id": source.pk, "watch_term_id": term_id, "error": str(unfit[0])},
             )
         else:
-            fitting[term_id] = query
-    return compile_terms(list(fitting.values()), source.platform, max_length=max_length) or [""]
+            fitting.append(query)
+    if not fitting:
+        raise errors[0]
+    return compile_terms(fitting, source.platform, max_length=max_length)
 
 
 def _cursors_for(client: object, stored: dict[str, Any], queries: list[str]) -> dict[str, Any]:

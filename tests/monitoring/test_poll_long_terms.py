@@ -1,16 +1,20 @@
-"""A watch term that no longer fits a source's searches (an X source whose query suffix takes
-room the term needs) is left out of that source's searches; the source goes on polling the
-other terms instead of failing every poll. `responses` stands in for X at the HTTP boundary."""
+"""Watch terms and an X source's query suffix share the 512 characters of a search: the config
+services refuse a term or a suffix that would not fit. A term saved before that check is left
+out of the source's searches (the source goes on with the others); with none left, the poll
+fails. `responses` stands in for X at the HTTP boundary."""
 
 import logging
 from datetime import UTC, datetime
 
 import pytest
 import responses
+from django.utils import translation
 
 from monitoring.credentials import credentials_encrypt
+from monitoring.exceptions import SourceConfigInvalid, WatchTermInvalid
 from monitoring.models import Source, WatchTerm
-from monitoring.services import source_poll
+from monitoring.query import QuerySyntaxError
+from monitoring.services import source_create, source_poll, source_update, watch_term_create
 from tests.factories import SourceFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,3 +64,47 @@ def test_without_the_suffix_the_long_term_is_searched_with_the_others():
         source_poll(source=source, now=NOW)
         queries = [c.request.params["query"] for c in mock.calls if SEARCH in c.request.url]
     assert queries == [f'{LONG_PHRASE} OR "Bank Noord"']
+
+
+def test_a_source_whose_every_term_is_too_long_fails_its_poll_visibly():
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query=LONG_PHRASE)
+    source = SourceFactory(
+        workspace=workspace,
+        platform="x",
+        settings={"query_suffix": "lang:nl -is:retweet"},
+        credentials_encrypted=credentials_encrypt({"bearer_token": "test-token"}),
+    )
+    with (
+        responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
+        pytest.raises(QuerySyntaxError, match="longer than the 490 characters"),
+    ):
+        source_poll(source=source, now=NOW)
+    assert not [c for c in mock.calls if SEARCH in c.request.url]  # it searched nothing
+    source.refresh_from_db()
+    assert (source.health, source.consecutive_failures) == (Source.Health.LAGGING, 1)
+
+
+@translation.override("en")
+def test_the_config_services_refuse_a_term_or_a_suffix_that_would_not_fit():
+    workspace = WorkspaceFactory()
+    source = source_create(
+        workspace_id=workspace.pk, name="X NL", platform="x", interval=60,
+        settings={"query_suffix": "lang:nl -is:retweet"}, credentials={"bearer_token": "t"},
+    )  # fmt: skip
+    with pytest.raises(WatchTermInvalid, match="X NL"):
+        watch_term_create(workspace_id=workspace.pk, query=LONG_PHRASE)
+    assert not WatchTerm.objects.exists()
+    source_update(source=source, settings={})  # no suffix: room enough
+    term = watch_term_create(workspace_id=workspace.pk, query=LONG_PHRASE)
+    with pytest.raises(SourceConfigInvalid, match="would no longer fit"):
+        source_update(source=source, settings={"query_suffix": "lang:nl -is:retweet"})
+    source.refresh_from_db()
+    assert source.settings == {}
+    with pytest.raises(SourceConfigInvalid, match="would no longer fit"):
+        source_create(
+            workspace_id=workspace.pk, name="X 2", platform="x", interval=60,
+            settings={"query_suffix": "lang:nl -is:retweet"}, credentials={"bearer_token": "t"},
+        )  # fmt: skip
+    term.refresh_from_db()
+    assert term.query == LONG_PHRASE

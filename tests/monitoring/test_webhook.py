@@ -1,3 +1,4 @@
+import importlib
 import json
 
 import pytest
@@ -146,7 +147,7 @@ def test_webhook_items_naming_a_known_platform_are_stored_as_it(client, webhook_
     assert stored == {"1": "reddit", "2": "x"}  # the second takes the source's platform
 
 
-@pytest.mark.parametrize("pushed_as", ["myspace", "x" * 30, 7])
+@pytest.mark.parametrize("pushed_as", ["myspace", "x" * 30, 7, "demo"])
 def test_a_webhook_source_must_push_as_a_known_platform(api_client_for, pushed_as):
     from tests.factories import MembershipFactory
 
@@ -161,3 +162,21 @@ def test_a_webhook_source_must_push_as_a_known_platform(api_client_for, pushed_a
     assert response.status_code == 400
     assert "platform must be one of" in json.dumps(response.json())
     assert not Source.objects.filter(workspace=admin.workspace).exists()
+
+
+def test_migration_0012_makes_older_webhook_sources_push_as_a_known_platform():
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "monitoring.migrations.0012_webhook_sources_push_as_a_known_platform"
+    )
+    unknown = SourceFactory(platform="webhook", settings={"platform": "myspace", "note": 1})
+    known = SourceFactory(platform="webhook", settings={"platform": "reddit"})
+    demo = SourceFactory(platform="webhook", settings={"platform": "demo"})
+    not_webhook = SourceFactory(platform="news", settings={"platform": "myspace"})
+    migration.reset_unknown(apps, None)
+    settings = dict(Source.objects.values_list("pk", "settings"))
+    assert settings[unknown.pk] == {"platform": "webhook", "note": 1}
+    assert settings[known.pk] == {"platform": "reddit"}
+    assert settings[demo.pk] == {"platform": "webhook"}
+    assert settings[not_webhook.pk] == {"platform": "myspace"}
