@@ -23,18 +23,24 @@ SEARCH = "https://api.twitter.com/2/tweets/search/recent"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 # 493 characters (a term may have 500): fits X's 512, not beside the 19-character suffix below.
 LONG_PHRASE = '"' + " ".join(f"woord{i}" for i in range(62)) + ' extra"'
+SUFFIX = "lang:nl -is:retweet"
+
+
+def _x_source(workspace, settings: dict) -> Source:
+    """An X source saved as before the config services checked terms against its settings."""
+    return SourceFactory(
+        workspace=workspace,
+        platform="x",
+        settings=settings,
+        credentials_encrypted=credentials_encrypt({"bearer_token": "test-token"}),
+    )
 
 
 def test_an_x_term_too_long_beside_the_suffix_is_not_searched_and_the_others_are(caplog):
     workspace = WorkspaceFactory()
     long_term = WatchTerm.objects.create(workspace=workspace, query=LONG_PHRASE)
     WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-    source = SourceFactory(
-        workspace=workspace,
-        platform="x",
-        settings={"query_suffix": "lang:nl -is:retweet"},
-        credentials_encrypted=credentials_encrypt({"bearer_token": "test-token"}),
-    )
+    source = _x_source(workspace, {"query_suffix": SUFFIX})
     with (
         caplog.at_level(logging.WARNING, logger="monitoring.services.polling"),
         responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
@@ -53,12 +59,7 @@ def test_without_the_suffix_the_long_term_is_searched_with_the_others():
     workspace = WorkspaceFactory()
     WatchTerm.objects.create(workspace=workspace, query=LONG_PHRASE)
     WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-    source = SourceFactory(
-        workspace=workspace,
-        platform="x",
-        settings={},
-        credentials_encrypted=credentials_encrypt({"bearer_token": "test-token"}),
-    )
+    source = _x_source(workspace, {})
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add("GET", SEARCH, json={"meta": {"result_count": 0}})
         source_poll(source=source, now=NOW)
@@ -69,12 +70,7 @@ def test_without_the_suffix_the_long_term_is_searched_with_the_others():
 def test_a_source_whose_every_term_is_too_long_fails_its_poll_visibly():
     workspace = WorkspaceFactory()
     WatchTerm.objects.create(workspace=workspace, query=LONG_PHRASE)
-    source = SourceFactory(
-        workspace=workspace,
-        platform="x",
-        settings={"query_suffix": "lang:nl -is:retweet"},
-        credentials_encrypted=credentials_encrypt({"bearer_token": "test-token"}),
-    )
+    source = _x_source(workspace, {"query_suffix": SUFFIX})
     with (
         responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
         pytest.raises(QuerySyntaxError, match="longer than the 490 characters"),
@@ -90,7 +86,7 @@ def test_the_config_services_refuse_a_term_or_a_suffix_that_would_not_fit():
     workspace = WorkspaceFactory()
     source = source_create(
         workspace_id=workspace.pk, name="X NL", platform="x", interval=60,
-        settings={"query_suffix": "lang:nl -is:retweet"}, credentials={"bearer_token": "t"},
+        settings={"query_suffix": SUFFIX}, credentials={"bearer_token": "t"},
     )  # fmt: skip
     with pytest.raises(WatchTermInvalid, match="X NL"):
         watch_term_create(workspace_id=workspace.pk, query=LONG_PHRASE)
@@ -98,13 +94,13 @@ def test_the_config_services_refuse_a_term_or_a_suffix_that_would_not_fit():
     source_update(source=source, settings={})  # no suffix: room enough
     term = watch_term_create(workspace_id=workspace.pk, query=LONG_PHRASE)
     with pytest.raises(SourceConfigInvalid, match="would no longer fit"):
-        source_update(source=source, settings={"query_suffix": "lang:nl -is:retweet"})
+        source_update(source=source, settings={"query_suffix": SUFFIX})
     source.refresh_from_db()
     assert source.settings == {}
     with pytest.raises(SourceConfigInvalid, match="would no longer fit"):
         source_create(
             workspace_id=workspace.pk, name="X 2", platform="x", interval=60,
-            settings={"query_suffix": "lang:nl -is:retweet"}, credentials={"bearer_token": "t"},
+            settings={"query_suffix": SUFFIX}, credentials={"bearer_token": "t"},
         )  # fmt: skip
     term.refresh_from_db()
     assert term.query == LONG_PHRASE
