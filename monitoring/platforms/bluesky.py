@@ -22,12 +22,16 @@ poll sweeps back `initial_lookback_seconds`; a query new to a source that was po
 
 `lookup` re-reads known posts (fresh counts) with `app.bsky.feed.getPosts`, LOOKUP_MAX a request.
 
-Post text is plain text on Bluesky and is kept exactly. PostView carries no follower count,
-so `author_followers` stays 0 (one profile request per author would cost too much).
+Post text is plain text on Bluesky and is kept exactly. PostView carries no follower count:
+the authors' counts are read with `app.bsky.actor.getProfiles` (PROFILES_MAX authors a
+request, remembered per process for FOLLOWERS_TTL), for `fetch` and `lookup` alike. A failed
+read leaves them at 0 and is logged: reach is worth a request, not the page.
 """
 
 import base64
 import json
+import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +42,7 @@ from monitoring.platforms.base import (
     Page,
     PlatformAuthError,
     PlatformBadPayload,
+    PlatformError,
     PlatformMalformedBody,
     PlatformRateLimited,
     PlatformUnavailable,
@@ -52,9 +57,16 @@ AUTH_SERVICE = "https://bsky.social"
 DEFAULT_TIMEOUT = 10.0
 PAGE_MAX = 100  # searchPosts caps `limit` at 100
 LOOKUP_MAX = 25  # getPosts takes at most 25 `uris`
+PROFILES_MAX = 25  # getProfiles takes at most 25 `actors`
+FOLLOWERS_TTL = timedelta(hours=6)
+FOLLOWERS_MAX = 50_000  # authors remembered (emptied when full)
 USER_AGENT = "CrisisCenter/0.1 (+monitoring)"
 # (auth service, identifier) -> (accessJwt, expires at); per process, shared by polls.
 SESSIONS: dict[tuple[str, str], tuple[str, datetime]] = {}
+# Author DID -> (followers, read at); per process, shared by polls.
+FOLLOWERS: dict[str, tuple[int, datetime]] = {}
+
+logger = logging.getLogger(__name__)
 
 
 def _time(value: Any, field: str) -> datetime:
@@ -125,10 +137,10 @@ class BlueskyClient:
             if reached_floor or not body["posts"] or not page_cursor:
                 newest = max(mark, top) if top else mark
                 next_cursor = {"newest_seen": newest.isoformat(), "paging": {}}
-                return Page(posts, next_cursor, rejected, rate_limit)
+                return Page(self._with_followers(posts, now), next_cursor, rejected, rate_limit)
         paging = {"cursor": page_cursor, "top": top.isoformat() if top else None}
         next_cursor = {"newest_seen": mark.isoformat(), "paging": paging}
-        return Page(posts, next_cursor, rejected, rate_limit)
+        return Page(self._with_followers(posts, now), next_cursor, rejected, rate_limit)
 
     @staticmethod
     def resume_cursor(cursors: list[dict[str, Any]]) -> dict[str, Any]:
@@ -151,7 +163,7 @@ class BlueskyClient:
             params["cursor"] = page_cursor
         if self.lang:
             params["lang"] = self.lang
-        response = self._query("searchPosts", params, now, hint="searching")
+        response = self._query("feed.searchPosts", params, now, hint="searching")
         body = _json(response, "searchPosts")
         if not isinstance(body.get("posts"), list):
             raise PlatformBadPayload("searchPosts: missing `posts` array")
@@ -168,7 +180,7 @@ class BlueskyClient:
         rate_limit = None
         for start in range(0, len(uris), LOOKUP_MAX):
             params = {"uris": uris[start : start + LOOKUP_MAX]}
-            response = self._query("getPosts", params, now, hint="reading posts")
+            response = self._query("feed.getPosts", params, now, hint="reading posts")
             body = _json(response, "getPosts")
             if not isinstance(body.get("posts"), list):
                 raise PlatformBadPayload("getPosts: missing `posts` array")
@@ -178,13 +190,49 @@ class BlueskyClient:
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     rejected.append(_rejected(item, exc))
             rate_limit = _rate_limit(response)
-        return Page(posts, {}, rejected, rate_limit)
+        return Page(self._with_followers(posts, now), {}, rejected, rate_limit)
+
+    def _with_followers(self, posts: list[NormalizedPost], now: datetime) -> list[NormalizedPost]:
+        """The posts with their authors' follower counts (see the module docstring)."""
+        if len(FOLLOWERS) > FOLLOWERS_MAX:
+            FOLLOWERS.clear()
+        dids = dict.fromkeys(str(p.raw["author"].get("did") or "") for p in posts)
+        wanted = [
+            did
+            for did in dids
+            if did and (did not in FOLLOWERS or now - FOLLOWERS[did][1] > FOLLOWERS_TTL)
+        ]
+        for start in range(0, len(wanted), PROFILES_MAX):
+            params = {"actors": wanted[start : start + PROFILES_MAX]}
+            try:
+                response = self._query("actor.getProfiles", params, now, hint="reading profiles")
+                profiles = _json(response, "getProfiles").get("profiles")
+            except PlatformError as exc:
+                logger.warning(
+                    "monitoring.bluesky.profiles_failed", extra={"error": f"{exc}"[:300]}
+                )
+                break
+            for profile in profiles if isinstance(profiles, list) else []:
+                try:
+                    count = platform_count(profile.get("followersCount"), "followersCount")
+                    FOLLOWERS[str(profile["did"])] = (count, now)
+                except (AttributeError, KeyError, ValueError):
+                    continue  # one odd profile leaves its author's count at 0
+        known = {did: FOLLOWERS[did][0] for did in dids if did in FOLLOWERS}
+        return [
+            replace(post, author_followers=known[did])
+            if (did := post.raw["author"].get("did")) in known
+            else post
+            for post in posts
+        ]
 
     def _query(
         self, method: str, params: dict[str, Any], now: datetime, *, hint: str
     ) -> requests.Response:
-        """GET app.bsky.feed.<method> with our session, if any; `hint` names the refused action."""
-        url = f"{self.service}/xrpc/app.bsky.feed.{method}"
+        """GET app.bsky.<method> ("feed.searchPosts") with our session, if any; `hint` names
+        the refused action."""
+        url = f"{self.service}/xrpc/app.bsky.{method}"
+        method = method.rsplit(".", 1)[1]  # as errors name it
         cached = (self.auth_service, self.identifier) in SESSIONS
         try:
             return self._request(

@@ -8,6 +8,8 @@ Two ways, both at the HTTP boundary only:
 
 import gzip
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,3 +103,36 @@ def recorded(name: str, index: int = 0) -> Recorded:
         body=body,
         uri=interaction["request"]["uri"],
     )
+
+
+BLUESKY_PROFILES = (
+    Path(__file__).resolve().parents[2] / "fixtures" / "platforms" / "bluesky" / "get_profiles.json"
+)
+
+
+@contextmanager
+def bluesky_http() -> Iterator[responses.RequestsMock]:
+    """A `responses` mock for the Bluesky tests: getProfiles (public and authenticated host)
+    answers from get_profiles.json for the actors asked; it need not be called, every other
+    registration must be. Bluesky's per-process caches are emptied before and after."""
+    from monitoring.platforms import bluesky
+
+    profiles = {p["did"]: p for p in json.loads(BLUESKY_PROFILES.read_text())["profiles"]}
+
+    def answer(request: Any) -> tuple[int, dict, str]:
+        actors = parse_qs(urlsplit(request.url).query).get("actors", [])
+        found = [profiles[a] for a in actors if a in profiles]
+        return 200, {}, json.dumps({"profiles": found})
+
+    bluesky.SESSIONS.clear()
+    bluesky.FOLLOWERS.clear()
+    with responses.RequestsMock() as mock:
+        served = [
+            mock.add_callback("GET", f"{host}/xrpc/app.bsky.actor.getProfiles", callback=answer)
+            for host in ("https://public.api.bsky.app", "https://bsky.social")
+        ]
+        yield mock
+        for registration in served:
+            mock.remove(registration)
+    bluesky.SESSIONS.clear()
+    bluesky.FOLLOWERS.clear()

@@ -3,10 +3,10 @@
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-import responses
 from responses import matchers
 
 from monitoring.platforms import bluesky
@@ -16,6 +16,7 @@ from monitoring.platforms.base import (
     PlatformRateLimited,
     PlatformUnavailable,
 )
+from tests.monitoring.platforms import bluesky_http
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "platforms" / "bluesky"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -46,10 +47,8 @@ def params(**expected):
 
 @pytest.fixture
 def http():
-    bluesky.SESSIONS.clear()  # the per-process session cache must not leak between tests
-    with responses.RequestsMock() as mock:
+    with bluesky_http() as mock:  # getProfiles answers from its fixture
         yield mock
-    bluesky.SESSIONS.clear()
 
 
 def fetch(cursor=None, *, limit=100, credentials=None, settings=None):
@@ -79,7 +78,14 @@ def test_bluesky_client_maps_search_results(http):
     assert nieuws.posted_at == datetime(2026, 11, 25, 11, 55, 40, 120000, tzinfo=UTC)
     assert (nieuws.author_handle, nieuws.author_name) == ("nieuwsnoord.bsky.social", "Nieuws Noord")
     assert nieuws.author_verified is True
-    assert nieuws.author_followers == 0  # not in PostView
+    # Not in PostView: read with getProfiles, one request for the page's three authors.
+    assert [p.author_followers for p in page.posts] == [48213, 287, 1204]
+    (profiles,) = [c for c in http.calls if "getProfiles" in c.request.url]
+    assert sorted(parse_qs(urlsplit(profiles.request.url).query)["actors"]) == [
+        "did:plc:a7nkvq2b3yfm4xrl5tcd6pjw",
+        "did:plc:br4mz6wq3nxk7hv2c5tdl4ye",
+        "did:plc:n4ws5rdq7lxkz3ubm2ahy6ce",
+    ]
     assert nieuws.author_created_at == datetime(2023, 7, 3, 9, 12, 44, 201000, tzinfo=UTC)
     assert (nieuws.likes, nieuws.reposts, nieuws.replies, nieuws.quotes) == (48, 21, 9, 4)
     assert nieuws.language == "nl"
@@ -312,3 +318,25 @@ def test_bluesky_client_keeps_each_hashtag_and_http_link_once(http):
         "https://nos.example/l/2611",
         "https://nos.example/artikel/2611-bank-noord",
     )
+
+
+def test_bluesky_client_remembers_follower_counts_between_polls(http):
+    http.get(PUBLIC_SEARCH, json={**load("search_page1.json"), "cursor": None})
+    client = bluesky.build({}, {})
+    SEEN = {"newest_seen": "2026-11-25T11:00:00+00:00"}  # each poll sweeps back to 11:00
+    client.fetch(cursor=SEEN, now=NOW, query="bank noord")
+    later = NOW + bluesky.FOLLOWERS_TTL / 2
+    again = client.fetch(cursor=SEEN, now=later, query="bank noord")
+    assert [p.author_followers for p in again.posts] == [48213, 287, 1204]
+    assert len([c for c in http.calls if "getProfiles" in c.request.url]) == 1
+    client.fetch(cursor=SEEN, now=NOW + bluesky.FOLLOWERS_TTL * 2, query="bank noord")
+    assert len([c for c in http.calls if "getProfiles" in c.request.url]) == 2  # read again
+
+
+def test_bluesky_client_keeps_the_posts_when_profiles_cannot_be_read(http, caplog):
+    serve_page1_then_older(http)
+    http.replace("GET", "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles", status=503)
+    page = fetch({"newest_seen": "2026-11-25T11:40:00+00:00"})
+    assert len(page.posts) == 3
+    assert [p.author_followers for p in page.posts] == [0, 0, 0]
+    assert [r.msg for r in caplog.records] == ["monitoring.bluesky.profiles_failed"]

@@ -13,7 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-import responses
 from responses import matchers
 
 from monitoring.platforms import bluesky
@@ -23,6 +22,7 @@ from monitoring.platforms.base import (
     PlatformRateLimited,
     PlatformUnavailable,
 )
+from tests.monitoring.platforms import bluesky_http
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "platforms" / "bluesky"
 PUBLIC_GET_POSTS = "https://public.api.bsky.app/xrpc/app.bsky.feed.getPosts"
@@ -45,10 +45,8 @@ def requested_uris(call) -> list[str]:
 
 @pytest.fixture
 def http():
-    bluesky.SESSIONS.clear()  # the per-process session cache must not leak between tests
-    with responses.RequestsMock() as mock:
+    with bluesky_http() as mock:  # getProfiles answers from its fixture
         yield mock
-    bluesky.SESSIONS.clear()
 
 
 def lookup(uris, *, credentials=None):
@@ -65,8 +63,9 @@ def test_bluesky_lookup_maps_fresh_counts_and_leaves_deleted_posts_out(http):
 
     page = lookup([NIEUWS, ANOUK, BRAM])
 
-    (call,) = http.calls
+    call, profiles = http.calls  # the posts, then their authors' follower counts
     assert requested_uris(call) == [NIEUWS, ANOUK, BRAM]
+    assert "app.bsky.actor.getProfiles" in profiles.request.url
     assert call.request.req_kwargs["timeout"] == bluesky.DEFAULT_TIMEOUT
     assert [p.external_id for p in page.posts] == [NIEUWS, BRAM]
     nieuws, bram = page.posts
@@ -108,7 +107,8 @@ def test_bluesky_lookup_batches_uris_by_twenty_five(http):
 
     page = lookup([*uris, uris[7]])  # a repeat is asked for once
 
-    assert [requested_uris(call) for call in http.calls] == [uris[:25], uris[25:50], uris[50:]]
+    reads = [call for call in http.calls if call.request.url.startswith(PUBLIC_GET_POSTS)]
+    assert [requested_uris(call) for call in reads] == [uris[:25], uris[25:50], uris[50:]]
     assert [p.external_id for p in page.posts] == uris
 
 
