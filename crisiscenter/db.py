@@ -465,20 +465,21 @@ def _adapter(field: models.Field, kind: tuple[type, str] | None) -> Callable[[An
     return lambda value: value if type(value) is plain or value is None else slow(value)
 
 
-# Raw connection -> a token standing for it (see `database_session`).
-_sessions: "weakref.WeakKeyDictionary[Any, object]" = weakref.WeakKeyDictionary()
-
-
 def database_session() -> object:
     """A token for the current database connection, new with every new connection.
 
     What a process remembers of commits that did not wait for the disk (see `update_by_pk`)
     holds only as long as this token: a database crash, even one PostgreSQL recovers from
     without restarting its main process, ends every connection, and a commit it undid was
-    made on one of them.
+    made on one of them. The token sits on Django's connection (one per thread) beside the
+    raw connection it stands for: sqlite3's connections take no weak references.
     """
     connection.ensure_connection()
-    return _sessions.setdefault(connection.connection, object())
+    raw = connection.connection
+    held = getattr(connection, "crisiscenter_session", None)
+    if held is None or held[0] is not raw:
+        held = connection.crisiscenter_session = (raw, object())
+    return held[1]
 
 
 def update_by_pk(
