@@ -102,9 +102,11 @@ class MastodonClient:
             query=query,
         )
         read_before = self._poll_reads.of(now)
-        tags = [f"tag:{tag}" for tag in self.hashtags if f"tag:{tag}" not in read_before]
-        for stream in read_before.keys() & {f"tag:{tag}" for tag in self.hashtags}:
-            if read_before[stream]:
+        tags = []  # the hashtag timelines this poll has not read yet
+        for stream in (f"tag:{tag}" for tag in self.hashtags):
+            if stream not in read_before:
+                tags.append(stream)
+            elif read_before[stream]:
                 state.marks[stream] = read_before[stream]
         active = [*tags, "search"] if self.search and query else list(tags)
         while active and state.taken < limit:

@@ -30,6 +30,7 @@ import logging
 import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from itertools import zip_longest
 from typing import Any
 from urllib.parse import quote_plus, urlparse, urlsplit
@@ -114,7 +115,7 @@ class NewsClient:
         rejected = [
             RejectedItem(
                 reason=str(exc),
-                raw=exc.raw if isinstance(exc, PlatformMalformedBody) else url_secrets_masked(url),
+                raw=exc.raw if isinstance(exc, PlatformMalformedBody) else _shown(url),
             )
             for url, exc in failures.items()
             if isinstance(exc, PlatformBadPayload)
@@ -122,7 +123,7 @@ class NewsClient:
         for url, exc in failures.items():
             logger.warning(
                 "monitoring.news.feed_failed",
-                extra={"feed": url_secrets_masked(url), "error": f"{exc!r}"[:500]},
+                extra={"feed": _shown(url), "error": f"{exc!r}"[:500]},
             )
         posts, taken = [], {url: 0 for url in urls}
         # Round-robin so one busy feed cannot starve the others of the shared limit.
@@ -163,7 +164,7 @@ class NewsClient:
         if not parsed.entries and (parsed.bozo or not parsed.version):
             problem = parsed.get("bozo_exception") or "no RSS or Atom document"
             raise PlatformMalformedBody(
-                f"feed {url_secrets_masked(url)}: not a readable feed ({problem})",
+                f"feed {_shown(url)}: not a readable feed ({problem})",
                 # A login or consent page can echo the URL it was asked for.
                 raw=url_secrets_masked(body.decode("utf-8", errors="replace")),
             )
@@ -174,7 +175,7 @@ class NewsClient:
                 items.append(_entry(entry, parsed.feed, url, now))
             except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
                 raw = json.dumps(entry, default=str)
-                reason = f"feed {url_secrets_masked(url)}: unreadable entry ({exc})"
+                reason = f"feed {_shown(url)}: unreadable entry ({exc})"
                 items.append((_hash(raw), RejectedItem(reason=reason, raw=raw)))
         if not parsed.bozo:  # forget what left the feed; a truncated body tells us nothing
             present = {key for key, _ in items}
@@ -199,7 +200,7 @@ class NewsClient:
             response = self.session.get(url, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise PlatformUnavailable(
-                f"feed {url_secrets_masked(url)}: {type(exc).__name__}: {_masked_error(exc, url)}"
+                f"feed {_shown(url)}: {type(exc).__name__}: {_masked_error(exc, url)}"
             ) from exc
         status = response.status_code
         if status == 304:
@@ -207,27 +208,34 @@ class NewsClient:
         if status == 429:
             retry_after = _retry_after(response.headers.get("Retry-After", ""), now)
             raise PlatformRateLimited(
-                f"feed {url_secrets_masked(url)}: rate limited (429)", retry_after=retry_after
+                f"feed {_shown(url)}: rate limited (429)", retry_after=retry_after
             )
         if status in (401, 403):
-            raise PlatformAuthError(f"feed {url_secrets_masked(url)}: HTTP {status}")
+            raise PlatformAuthError(f"feed {_shown(url)}: HTTP {status}")
         if status >= 500:
-            raise PlatformUnavailable(f"feed {url_secrets_masked(url)}: HTTP {status}")
+            raise PlatformUnavailable(f"feed {_shown(url)}: HTTP {status}")
         if status >= 400:
-            raise PlatformBadPayload(f"feed {url_secrets_masked(url)}: HTTP {status}")
+            raise PlatformBadPayload(f"feed {_shown(url)}: HTTP {status}")
         headers_out = {key.lower(): value for key, value in response.headers.items()}
         headers_out.setdefault("content-location", url)
         return response.content, headers_out
 
 
+@lru_cache(maxsize=256)
+def _shown(url: str) -> str:
+    """A feed's URL as errors, dead letters, logs and raw payloads show it (each entry's raw
+    payload names its feed: masked once per feed, not per entry)."""
+    return url_secrets_masked(url)
+
+
 def _masked_error(exc: Exception, url: str) -> str:
     """The error's text with the feed's URL masked, and its path and query, which urllib3 names
     without the host ("Max retries exceeded with url: /feeds/<token>?k=<token>")."""
-    text = str(exc).replace(url, url_secrets_masked(url))
+    text = str(exc).replace(url, _shown(url))
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     if len(path) > 1:
-        masked = urlsplit(url_secrets_masked(url))
+        masked = urlsplit(_shown(url))
         text = text.replace(path, masked.path + (f"?{masked.query}" if masked.query else ""))
     return text
 
@@ -238,7 +246,7 @@ def _entry(
     """(seen key, post) for one feed entry, or (seen key, RejectedItem) when it is unusable."""
     fields = {k: v for k, v in entry.items() if not k.endswith("_parsed")}
     raw = json.loads(json.dumps(fields, default=str))  # FeedParserDict → plain JSON
-    raw["feed"] = url_secrets_masked(url)  # shown with the mention's raw payload
+    raw["feed"] = _shown(url)  # shown with the mention's raw payload
     entry_id = str(entry.get("id") or entry.get("link") or "")
     title = html_to_text(entry.get("title") or "")
     summary, summary_links = html_links_and_text(entry.get("summary") or "")
@@ -246,7 +254,7 @@ def _entry(
         key = _hash(json.dumps(raw, sort_keys=True))
         missing = "id and link" if not entry_id else "title and summary"
         return key, RejectedItem(
-            reason=f"feed {url_secrets_masked(url)}: entry without {missing}", raw=json.dumps(raw)
+            reason=f"feed {_shown(url)}: entry without {missing}", raw=json.dumps(raw)
         )
     external_id = entry_id if len(entry_id) <= 200 else "sha256:" + _hash(entry_id)
     outlet = (

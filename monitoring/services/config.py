@@ -10,7 +10,7 @@ from monitoring.exceptions import SourceConfigInvalid, WatchTermDuplicate, Watch
 from monitoring.models import Source, WatchTerm
 from monitoring.query import QuerySyntaxError, parse_query
 from monitoring.selectors import source_credential_keys, watch_term_queries
-from monitoring.services.polling import search_terms_unfit
+from monitoring.services.polling import search_unfit
 from monitoring.source_config import source_config_check
 
 
@@ -89,11 +89,11 @@ def _terms_fit_check(*, workspace_id: int, platform: str, settings: dict[str, An
     """Raise SourceConfigInvalid if a watch term of the workspace would not fit in the searches
     of a source with these settings (an X `query_suffix` takes room from every search)."""
     queries = list(watch_term_queries(workspace_id=workspace_id).values())
-    unfit = search_terms_unfit(platform=platform, settings=settings, queries=queries)
-    if unfit:
+    unfit = search_unfit(platform=platform, settings=settings, queries=queries)
+    if unfit is not None:
         raise SourceConfigInvalid(
             _("Settings not accepted: a watch term would no longer fit in the searches: %(error)s")
-            % {"error": unfit[0]},
+            % {"error": unfit},
             {"field": "settings"},
         )
 
@@ -109,13 +109,11 @@ def _validated_query(query: str, *, workspace_id: int) -> str:
     for source in Source.objects.filter(workspace_id=workspace_id).only(
         "name", "platform", "settings"
     ):
-        unfit = search_terms_unfit(
-            platform=source.platform, settings=source.settings, queries=[parsed]
-        )
-        if unfit:
+        unfit = search_unfit(platform=source.platform, settings=source.settings, queries=[parsed])
+        if unfit is not None:
             raise WatchTermInvalid(
                 _("Too long for the searches of source %(source)s: %(error)s")
-                % {"source": source.name, "error": unfit[0]}
+                % {"source": source.name, "error": unfit}
             )
     return query
 

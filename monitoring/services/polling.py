@@ -114,20 +114,20 @@ def _search_max_length(platform: str, settings: dict[str, Any]) -> int:
     return X_MAX_QUERY - (len(suffix) + 3 if suffix else 0)
 
 
-def search_terms_unfit(
+def search_unfit(
     *, platform: str, settings: dict[str, Any], queries: list[Query]
-) -> list[QuerySyntaxError]:
-    """Why each of `queries` that cannot fit in the searches of a source with these settings
-    does not (the config services refuse such a term or such settings)."""
+) -> QuerySyntaxError | None:
+    """Why the first of `queries` that cannot fit in the searches of a source with these
+    settings does not, or None when all fit (the config services refuse such a term or such
+    settings)."""
     if platform not in SEARCHING_PLATFORMS:
-        return []
-    unfit = []
+        return None
     for query in queries:
         try:
             compile_terms([query], platform, max_length=_search_max_length(platform, settings))
         except QuerySyntaxError as exc:
-            unfit.append(exc)
-    return unfit
+            return exc
+    return None
 
 
 def _queries_for(source: Source) -> list[str]:
@@ -144,21 +144,21 @@ def _queries_for(source: Source) -> list[str]:
     # A term too long for this source's searches (saved before the config services refused
     # such terms and settings): search for the others rather than for none. Local matching
     # still applies it to what the others bring in. With none left, the poll fails (visibly).
-    fitting, errors = [], []
+    fitting, unfit = [], None
     for term_id, query in queries.items():
-        unfit = search_terms_unfit(
+        unfit_now = search_unfit(
             platform=source.platform, settings=source.settings, queries=[query]
         )
-        errors += unfit
-        if unfit:
-            logger.warning(
-                "monitoring.source_poll.term_not_searched",
-                extra={"source_id": source.pk, "watch_term_id": term_id, "error": str(unfit[0])},
-            )
-        else:
+        if unfit_now is None:
             fitting.append(query)
-    if not fitting:
-        raise errors[0]
+            continue
+        unfit = unfit_now
+        logger.warning(
+            "monitoring.source_poll.term_not_searched",
+            extra={"source_id": source.pk, "watch_term_id": term_id, "error": str(unfit)},
+        )
+    if not fitting and unfit is not None:
+        raise unfit
     return compile_terms(fitting, source.platform, max_length=max_length)
 
 

@@ -90,12 +90,16 @@ def test_a_huge_body_that_is_not_json_is_cut_and_stored_without_nuls():
     assert raw.endswith(f"[… cut: {len(body) - 1:,} characters in all]")
 
 
-@responses.activate
-def test_a_news_feed_that_is_no_feed_is_dead_lettered_with_its_body():
+def _news_source(feeds: list[str]) -> Source:
     workspace = WorkspaceFactory()
     WatchTerm.objects.create(workspace=workspace, query="Bank Noord")
+    return SourceFactory(workspace=workspace, platform="news", settings={"feeds": feeds})
+
+
+@responses.activate
+def test_a_news_feed_that_is_no_feed_is_dead_lettered_with_its_body():
     feeds = ["https://news.example/rss", "https://news.example/atom"]
-    source = SourceFactory(workspace=workspace, platform="news", settings={"feeds": feeds})
+    source = _news_source(feeds)
     responses.add("GET", feeds[0], body=GATEWAY_PAGE, status=200, content_type="text/html")
     responses.add("GET", feeds[1], body="<html>maintenance</html>", content_type="text/html")
     with pytest.raises(PlatformBadPayload, match="all 2 feeds failed"):
@@ -111,10 +115,8 @@ def test_a_news_feed_that_is_no_feed_is_dead_lettered_with_its_body():
 
 @responses.activate
 def test_a_binary_feed_beside_a_good_one_is_dead_lettered_without_nuls_and_the_rest_stored():
-    workspace = WorkspaceFactory()
-    WatchTerm.objects.create(workspace=workspace, query="Bank Noord")
     feeds = ["https://news.example/logo.png", "https://news.example/rss"]
-    source = SourceFactory(workspace=workspace, platform="news", settings={"feeds": feeds})
+    source = _news_source(feeds)
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"
     responses.add("GET", feeds[0], body=png, content_type="image/png")
     rss = (FEEDS / "dagblad_noord.rss").read_bytes()

@@ -47,15 +47,10 @@ def test_x_usage_errors_are_platform_errors():
     assert info.value.retry_after == pytest.approx(300, abs=1)
 
 
-@pytest.mark.django_db
-@responses.activate
-def test_x_source_poll_stores_the_quota_at_most_hourly():
-    from monitoring.models import Source, WatchTerm
+def _x_source_polled_once(ws):
+    """An X source of `ws`, polled once at NOW: no posts, the usage fixture's quota."""
     from monitoring.services import source_create, source_poll
-    from tests.factories import WorkspaceFactory
 
-    ws = WorkspaceFactory()
-    WatchTerm.objects.create(workspace=ws, query='"Bank Noord"')
     source = source_create(
         workspace_id=ws.pk, name="X", platform="x", settings={}, interval=60,
         credentials={"bearer_token": "test-bearer"},
@@ -63,6 +58,19 @@ def test_x_source_poll_stores_the_quota_at_most_hourly():
     responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
     responses.add(responses.GET, USAGE, body=(FIXTURE / "usage_tweets.json").read_text())
     source_poll(source=source, now=NOW)
+    return source
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_x_source_poll_stores_the_quota_at_most_hourly():
+    from monitoring.models import Source, WatchTerm
+    from monitoring.services import source_poll
+    from tests.factories import WorkspaceFactory
+
+    ws = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=ws, query='"Bank Noord"')
+    source = _x_source_polled_once(ws)
     source = Source.objects.get(pk=source.pk)
     assert source.quota["used"] == 4321
     assert source.quota["cap"] == 10000
@@ -74,17 +82,10 @@ def test_x_source_poll_stores_the_quota_at_most_hourly():
 @pytest.mark.django_db
 @responses.activate
 def test_sources_page_shows_the_monthly_read_quota(client, make_member):
-    from monitoring.services import source_create, source_poll
 
     member = make_member(role="admin")
     ws = member.memberships.get().workspace
-    source = source_create(
-        workspace_id=ws.pk, name="X", platform="x", settings={}, interval=60,
-        credentials={"bearer_token": "test-bearer"},
-    )  # fmt: skip
-    responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
-    responses.add(responses.GET, USAGE, body=(FIXTURE / "usage_tweets.json").read_text())
-    source_poll(source=source, now=NOW)
+    _x_source_polled_once(ws)
     client.force_login(member)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get(f"/w/{ws.slug}/sources/").content.decode()
