@@ -5,7 +5,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import OutputWrapper
+from django.core.management.color import color_style
 
+from monitoring.management.commands.import_mentions import Command as ImportCommand
 from monitoring.models import DeadLetter, Mention
 from tests.factories import WorkspaceFactory
 
@@ -205,6 +208,24 @@ def test_import_mentions_draws_a_progress_bar_that_ends_full(jsonl_file):
     frames = err.getvalue().split("\r")[1:]
     assert frames, "no progress drawn"
     assert frames[-1].strip() == (f"[{'#' * 30}] 100.0% 27/27  new 25  duplicates 0  failed 2")
+
+
+class _Terminal(StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_import_mentions_progress_bar_is_not_drawn_as_an_error(jsonl_file):
+    # On a terminal Django styles a command's stderr as errors (red): not the bar.
+    WorkspaceFactory(slug="bank")
+    err = _Terminal()
+    command = ImportCommand()
+    command.stderr = OutputWrapper(err)
+    command.stderr.style_func = color_style(force_color=True).ERROR
+    call_command(command, str(jsonl_file), "--workspace", "bank", stdout=StringIO())
+    frames = err.getvalue().split("\r")[1:]
+    assert frames, "no progress drawn"
+    assert "\x1b[" not in err.getvalue()
 
 
 def test_import_mentions_draws_no_bar_for_a_pipe_by_default(jsonl_file):

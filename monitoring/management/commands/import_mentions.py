@@ -1,7 +1,6 @@
 """python manage.py import_mentions FILE --workspace SLUG [--platform P]"""
 
 import io
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -11,6 +10,10 @@ from monitoring.models import Platform
 from monitoring.services import mentions_import_stream
 from monitoring.services.imports import ImportProgress
 from workspaces.models import Workspace
+
+
+def _plain(text: str) -> str:
+    return text
 
 
 def _bar(progress: ImportProgress, width: int = 30) -> str:
@@ -50,11 +53,12 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {exc}") from exc
         fmt = options.get("format") or detect_format(file.name, data[:100])
         total = count_rows(data, fmt)
-        show = sys.stderr.isatty() or options.get("verbosity", 1) > 1
+        show = self.stderr.isatty() or options.get("verbosity", 1) > 1
 
         def on_progress(progress: ImportProgress) -> None:
             if show:
-                self.stderr.write(_bar(progress), ending="")
+                # stderr keeps the terminal free for stdout's summary; the bar is no error.
+                self.stderr.write(_bar(progress), style_func=_plain, ending="")
 
         try:
             result = mentions_import_stream(
@@ -68,7 +72,7 @@ class Command(BaseCommand):
         except RowInvalid as exc:
             raise CommandError(f"{file}: {exc}") from exc
         if show:
-            self.stderr.write("")
+            self.stderr.write("", style_func=_plain)
         self.stdout.write(
             f"Imported {result.processed:,} rows into '{ws.slug}': {result.new:,} new, "
             f"{result.duplicates:,} already present, {result.failed:,} failed"
