@@ -18,4 +18,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Crisis command dashboard for social media.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ works without internet (a crisis room's network may be locked down).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }

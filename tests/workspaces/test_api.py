@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests import factories
@@ -64,6 +66,18 @@ def test_schema_is_served(make_member, client):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/mentions/" in response.content
+
+
+def test_api_docs_load_swagger_ui_from_this_server(make_member, client):
+    client.force_login(make_member())
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    scripts = re.findall(r'src="([^"]+)"', page)
+    assert any(src.endswith("swagger-ui-bundle.js") for src in scripts), scripts
+    assert all(src.startswith("/static/") for src in scripts), scripts  # no CDN
+    bundle = next(src for src in scripts if src.endswith("swagger-ui-bundle.js"))
+    assert client.get(bundle).status_code == 200
 
 
 def test_new_workspace_starts_with_the_shipped_playbooks_and_statement_templates(
