@@ -154,6 +154,7 @@ class SourceHealthChanged:
     health: str
     last_success_at: str | None
     last_error: str
+    rate_limited_until: str | None  # the platform said wait (429) until then; not a failure
     type: str = field(default="source.health_changed", init=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -289,6 +290,7 @@ def source_health_changed(source: Any) -> SourceHealthChanged:
         health=source.health,
         last_success_at=_iso(source.last_success_at),
         last_error=source.last_error[:300],
+        rate_limited_until=_iso(source.rate_limited_until),
     )
 
 

@@ -86,13 +86,15 @@ class SourceOutputSerializer(serializers.ModelSerializer):
     settings = serializers.SerializerMethodField()
     credential_keys = serializers.SerializerMethodField()
     credentials_readable = serializers.SerializerMethodField()
+    rate_limited_until = serializers.DateTimeField(read_only=True)
 
     class Meta:
         model = Source
         fields = [
             "id", "workspace", "name", "platform", "settings", "poll_interval_seconds",
             "is_enabled", "health", "last_polled_at", "last_success_at", "last_error_at",
-            "last_error", "last_item_count", "consecutive_failures", "rate_limit", "quota",
+            "last_error", "last_item_count", "consecutive_failures", "rate_limit",
+            "rate_limited_until", "quota",
             "credential_keys", "credentials_readable", "created_at",
         ]  # fmt: skip
 

@@ -339,6 +339,7 @@ def source_record_rate_limit(*, source: Source, error: PlatformRateLimited, now:
         "monitoring.source_poll.rate_limited",
         extra={"source_id": source.pk, "resume_at": resume.isoformat()},
     )
+    _publish_health(source.pk)  # the dashboard says until when it waits
 
 
 def _publish_health(source_id: int) -> None:

@@ -421,6 +421,10 @@
         li.append(el("span", "muted", str("lastDelivered") + " " + ago));
       }
       if (src.health !== "ok" && src.last_error) li.append(el("span", "error-cell", " " + src.last_error));
+      const until = src.rate_limited_until ? new Date(src.rate_limited_until) : null;
+      if (until && until.getTime() > Date.now()) {  // the platform's 429: no failure, a wait
+        li.append(el("span", "muted rate-limited", " " + str("rateLimitedUntil").replace("%(time)s", minuteFmt.format(until))));
+      }
       sourcesEl.append(li);
     }
     document.getElementById("sources-empty").hidden = sources.size > 0;

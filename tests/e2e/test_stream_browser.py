@@ -103,3 +103,45 @@ def test_source_health_panel_shows_a_failing_source_live(asgi_server: AsgiServer
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_source_health_panel_says_until_when_a_source_is_rate_limited(
+    asgi_server: AsgiServer, page: Page
+):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from threading import Thread
+
+    from monitoring.platforms.base import PlatformRateLimited
+    from monitoring.services import source_poll
+
+    class TooMany(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(429)
+            self.send_header("Retry-After", "600")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TooMany)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        workspace = factories.WorkspaceFactory()
+        WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
+        feed = f"http://127.0.0.1:{server.server_address[1]}/rss"
+        source = factories.SourceFactory(
+            workspace=workspace, name="Nieuwsfeed", platform="news", settings={"feeds": [feed]}
+        )
+        _open_dashboard(page, asgi_server, _crisis_team_member(workspace).username, workspace.slug)
+        item = page.locator(f'#source-health li[data-id="{source.pk}"]')
+        expect(item).to_contain_text("Unknown")
+        expect(item.locator(".rate-limited")).to_have_count(0)
+        with pytest.raises(PlatformRateLimited):
+            source_poll(source=source)
+        publisher.drain()
+        # A 429 is a wait, not a failure: the health stays, and the panel says until when.
+        expect(item.locator(".rate-limited")).to_contain_text("Rate-limited until")
+        expect(item).to_have_class("health-unknown")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -4,7 +4,7 @@ Platforms answer through `responses` at the HTTP boundary (X API v2 shapes, as r
 tests/cassettes/x/); every poll passes its own `now`, so time moves without sleeping.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import responses
@@ -123,6 +123,19 @@ def test_sources_page_shows_until_when_a_source_is_rate_limited(x_source, client
     assert f"Rate-limited until {until:%H:%M}" in client.get(url).content.decode()
     client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
     assert f"Platformlimiet bereikt, wacht tot {until:%H:%M}" in client.get(url).content.decode()
+
+
+@responses.activate
+def test_sources_api_says_until_when_a_source_is_rate_limited(x_source, client):
+    client.force_login(MembershipFactory(workspace=x_source.workspace, role="crisis_team").user)
+    url = f"/api/sources/?workspace={x_source.workspace.slug}"
+    assert client.get(url).json()["results"][0]["rate_limited_until"] is None
+    now = timezone.now()
+    _too_many(600, now)
+    _poll(x_source, now, PlatformRateLimited)
+    until = Source.objects.get(pk=x_source.pk).next_poll_at
+    shown = client.get(url).json()["results"][0]["rate_limited_until"]
+    assert datetime.fromisoformat(shown) == until
 
 
 X_EMPTY = {"meta": {"result_count": 0}}

@@ -59,7 +59,7 @@ def test_source_health_changed_event_keys_carry_no_secrets():
     event = events.source_health_changed(source).as_dict()
     assert set(event) == {
         "type", "workspace_id", "id", "name", "platform", "health", "last_success_at",
-        "last_error",
+        "last_error", "rate_limited_until",
     }  # fmt: skip
     assert event["type"] == "source.health_changed"
     assert "s3cr3t" not in json.dumps(event)
