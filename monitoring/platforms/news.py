@@ -21,6 +21,8 @@ One failing feed of several: the posts of the others are returned and the failed
 entry stays unchanged (an unreadable body also becomes a RejectedItem holding that body, so it
 reaches the dead letters; transient errors are logged).
 Only when every feed failed does fetch raise: that error, or PlatformUnavailable if they differ.
+A poll's later queries (same `now`) do not read the fixed feeds again: each takes over the cursor
+entry the first query left for them, and whether they worked, failures included.
 """
 
 import hashlib
@@ -78,7 +80,7 @@ class NewsClient:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
         # Fixed feeds read whatever the query: once per poll, each with the cursor entry it
-        # reached (None: it failed), which the poll's other queries take as theirs.
+        # reached and whether it worked, which the poll's other queries take over as theirs.
         self._poll_reads = PollReads()
 
     def fetch(
@@ -99,17 +101,16 @@ class NewsClient:
         failures: dict[str, PlatformError] = {}
         fetched = [url for url in urls if url not in read_before]
         for url in urls:
-            state = dict(old.get(url) or {})
+            queues[url] = []
             if url not in fetched:  # a fixed feed this poll has read (or tried) already
-                read = read_before[url]
-                states[url] = {**read, "seen": list(read["seen"])} if read else state
-                queues[url] = []
+                states[url] = _state(read_before[url][0])
                 continue
+            state = _state(old.get(url))
             try:
                 states[url], queues[url] = self._fetch_feed(url, state, now)
             except PlatformError as exc:
-                failures[url], states[url], queues[url] = exc, state, []
-        read_earlier = any(read_before[url] for url in urls if url not in fetched)
+                failures[url], states[url] = exc, state
+        read_earlier = any(read_before[url][1] for url in urls if url not in fetched)
         if failures and len(failures) == len(fetched) and not read_earlier:
             raise _all_failed(failures)
         rejected = [
@@ -142,8 +143,7 @@ class NewsClient:
                 states[url].pop("modified", None)
             states[url]["seen"] = states[url]["seen"][-SEEN_MAX:]
         for url in set(fetched) & set(self.feeds):
-            read = states[url]
-            read_before[url] = None if url in failures else {**read, "seen": list(read["seen"])}
+            read_before[url] = (_state(states[url]), url not in failures)
         return Page(posts=posts, next_cursor={"feeds": states}, rejected=rejected)
 
     def _fetch_feed(
@@ -158,7 +158,7 @@ class NewsClient:
             headers["If-Modified-Since"] = state["modified"]
         body, response_headers = self._get(url, headers, now)
         if body is None:  # 304 Not Modified
-            return {**state, "seen": list(state.get("seen") or [])}, []
+            return _state(state), []
         # A stream, never bytes: feedparser would try to open a bytes body as a local file name.
         parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
         if not parsed.entries and (parsed.bozo or not parsed.version):
@@ -168,7 +168,7 @@ class NewsClient:
                 # A login or consent page can echo the URL it was asked for.
                 raw=url_secrets_masked(body.decode("utf-8", errors="replace")),
             )
-        seen = list(state.get("seen") or [])
+        seen = state["seen"]
         items = []
         for entry in parsed.entries:
             try:
@@ -219,6 +219,12 @@ class NewsClient:
         headers_out = {key.lower(): value for key, value in response.headers.items()}
         headers_out.setdefault("content-location", url)
         return response.content, headers_out
+
+
+def _state(entry: dict[str, Any] | None) -> dict[str, Any]:
+    """A copy of a feed's cursor entry, always with a `seen` list of its own (a feed that has
+    never been read has none, and the poll's later queries must not share this one's)."""
+    return {**(entry or {}), "seen": list((entry or {}).get("seen") or [])}
 
 
 @lru_cache(maxsize=256)

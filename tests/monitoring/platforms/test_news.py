@@ -371,7 +371,7 @@ def test_news_client_counts_a_fixed_feed_read_earlier_in_the_poll_as_working(htt
     assert second.posts == []
     assert second.next_cursor["feeds"] == {
         FEED: first.next_cursor["feeds"][FEED],
-        search.format(query="storing"): {},
+        search.format(query="storing"): {"seen": []},
     }
 
 
@@ -390,3 +390,18 @@ def test_news_client_masks_a_private_feed_token_in_a_connection_error(http):
         "HTTPSConnectionPool(host='alerts.example.org', port=443): Max retries exceeded with "
         "url: /feeds/***/rss?key=*** (Caused by timeout)"
     )
+
+
+def test_news_client_hands_a_fixed_feed_that_failed_to_the_poll_s_next_query(http):
+    # The broken feed has no cursor entry yet (new, or failing since before this query existed).
+    http.get(FEED, body=body("dagblad_noord.rss"), headers=RSS)
+    http.get(ATOM, body=body("not_a_feed.html"), headers={"Content-Type": "text/html"})
+    feed = client(FEED, ATOM)
+
+    first = feed.fetch(cursor={}, now=NOW, query="bank noord")
+    second = feed.fetch(cursor={}, now=NOW, query="storing")  # the same poll
+
+    assert (len(first.posts), len(first.rejected)) == (3, 1)
+    assert (second.posts, second.rejected) == ([], [])  # read and dead-lettered once per poll
+    assert second.next_cursor == first.next_cursor
+    assert len(http.calls) == 2
