@@ -55,6 +55,7 @@ from monitoring.platforms.base import (
 from monitoring.platforms.text import (
     html_links_and_text,
     html_to_text,
+    is_http_url,
     language_code,
     text_entities,
     url_secrets_masked,
@@ -271,7 +272,8 @@ def _entry(
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     # Entries without a date are "now"; dates in the future (bad time zones) are clamped to now.
     posted_at = min(datetime(*stamp[:6], tzinfo=UTC), now) if stamp else now
-    link = entry.get("link") or ""
+    # Only http(s) is a link to open: never javascript:, data: or the like.
+    link = next((u for u in (entry.get("link"), entry.get("id")) if is_http_url(u or "")), "")
     # Google News descriptions only repeat the title and the outlet: keep one of them.
     repeated = _letters(summary) == _letters(title)
     text = f"{title} — {summary}" if title and summary and not repeated else title or summary

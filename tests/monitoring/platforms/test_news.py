@@ -405,3 +405,16 @@ def test_news_client_hands_a_fixed_feed_that_failed_to_the_poll_s_next_query(htt
     assert (second.posts, second.rejected) == ([], [])  # read and dead-lettered once per poll
     assert second.next_cursor == first.next_cursor
     assert len(http.calls) == 2
+
+
+def test_news_client_keeps_only_http_links_as_a_mention_s_url(http):
+    http.get(
+        ATOM, body=body("hostile_links.atom"), headers={"Content-Type": "application/atom+xml"}
+    )
+
+    by_id, without = client(ATOM).fetch(cursor={}, now=NOW).posts
+
+    # A javascript: link falls back to the entry's id where that is an http(s) URL, else none.
+    assert by_id.url == "https://www.omroepnoord.example/regio/bank-noord-herstelt-storing"
+    assert by_id.urls == (by_id.url,)
+    assert (without.url, without.urls) == ("", ())
