@@ -23,6 +23,10 @@ reaches the dead letters; transient errors are logged).
 Only when every feed failed does fetch raise: that error, or PlatformUnavailable if they differ.
 A poll's later queries (same `now`) do not read the fixed feeds again: each takes over the cursor
 entry the first query left for them, and whether they worked, failures included.
+
+Every text is decoded exactly once, as its element's type says (`_text_and_links`), whether
+feedparser read the body strictly or, as it does with XML that is not well-formed, loosely. A
+mention's url is the entry's link, or else its id, only if that is an http(s) URL.
 """
 
 import hashlib
@@ -36,6 +40,7 @@ from functools import lru_cache
 from itertools import zip_longest
 from typing import Any
 from urllib.parse import quote_plus, urlparse, urlsplit
+from xml.sax import SAXException
 
 import feedparser
 import requests
@@ -54,7 +59,6 @@ from monitoring.platforms.base import (
 )
 from monitoring.platforms.text import (
     html_links_and_text,
-    html_to_text,
     is_http_url,
     language_code,
     text_entities,
@@ -67,6 +71,8 @@ DEFAULT_TIMEOUT = 10.0
 SEEN_MAX = 1000
 USER_AGENT = "CrisisCenter/0.1 (+monitoring; feed reader)"
 _EMAIL_WITH_NAME = re.compile(r"\S+@\S+\s*\((.+)\)")
+_XML_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos);")
+_XML_CHARS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
 def _hash(external_id: str) -> str:
@@ -171,9 +177,10 @@ class NewsClient:
             )
         seen = state["seen"]
         items = []
+        loose = _loosely_parsed(parsed)
         for entry in parsed.entries:
             try:
-                items.append(_entry(entry, parsed.feed, url, now))
+                items.append(_entry(entry, parsed.feed, url, now, loose))
             except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
                 raw = json.dumps(entry, default=str)
                 reason = f"feed {_shown(url)}: unreadable entry ({exc})"
@@ -248,15 +255,16 @@ def _masked_error(exc: Exception, url: str) -> str:
 
 
 def _entry(
-    entry: dict[str, Any], feed: dict[str, Any], url: str, now: datetime
+    entry: dict[str, Any], feed: dict[str, Any], url: str, now: datetime, loose: bool
 ) -> tuple[str, NormalizedPost | RejectedItem]:
-    """(seen key, post) for one feed entry, or (seen key, RejectedItem) when it is unusable."""
+    """(seen key, post) for one feed entry, or (seen key, RejectedItem) when it is unusable;
+    `loose`: see `_loosely_parsed`."""
     fields = {k: v for k, v in entry.items() if not k.endswith("_parsed")}
     raw = json.loads(json.dumps(fields, default=str))  # FeedParserDict → plain JSON
     raw["feed"] = _shown(url)  # shown with the mention's raw payload
-    entry_id = str(entry.get("id") or entry.get("link") or "")
-    title = html_to_text(entry.get("title") or "")
-    summary, summary_links = html_links_and_text(entry.get("summary") or "")
+    entry_id = _unescaped(str(entry.get("id") or entry.get("link") or ""), loose)
+    title = _text_and_links(entry, "title", loose)[0]
+    summary, summary_links = _text_and_links(entry, "summary", loose)
     if not entry_id or not (title or summary):
         key = _hash(json.dumps(raw, sort_keys=True))
         missing = "id and link" if not entry_id else "title and summary"
@@ -265,15 +273,15 @@ def _entry(
         )
     external_id = entry_id if len(entry_id) <= 200 else "sha256:" + _hash(entry_id)
     outlet = (
-        (entry.get("source") or {}).get("title")
-        or html_to_text(feed.get("title") or "")
+        _text_and_links(entry.get("source") or {}, "title", loose)[0]
+        or _text_and_links(feed, "title", loose)[0]
         or urlparse(url).netloc
     )
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     # Entries without a date are "now"; dates in the future (bad time zones) are clamped to now.
     posted_at = min(datetime(*stamp[:6], tzinfo=UTC), now) if stamp else now
     # Only http(s) is a link to open: never javascript:, data: or the like.
-    link = next((u for u in (entry.get("link"), entry.get("id")) if is_http_url(u or "")), "")
+    link = next((u for u in (entry.get("link"), entry_id) if is_http_url(u or "")), "")
     # Google News descriptions only repeat the title and the outlet: keep one of them.
     repeated = _letters(summary) == _letters(title)
     text = f"{title} — {summary}" if title and summary and not repeated else title or summary
@@ -285,7 +293,7 @@ def _entry(
         posted_at=posted_at,
         url=link,
         author_handle=outlet,
-        author_name=(_author_name(entry.get("author") or "") or outlet)[:200],
+        author_name=(_author_name(_unescaped(entry.get("author") or "", loose)) or outlet)[:200],
         author_is_outlet=True,
         language=language_code(feed.get("language")),
         urls=urls,
@@ -294,14 +302,41 @@ def _entry(
     )
 
 
+def _loosely_parsed(parsed: dict[str, Any]) -> bool:
+    """Whether feedparser read the body with its loose parser (it falls back to it when the body
+    is no well-formed XML, or of no known encoding), which leaves XML's own entities escaped
+    in elements that are not text constructs: author names, ids, RSS's <source>."""
+    return not parsed.get("encoding") or isinstance(parsed.get("bozo_exception"), SAXException)
+
+
+def _unescaped(value: str, loose: bool) -> str:
+    """An element's value as its text: what the loose parser left escaped, decoded once."""
+    return _XML_ENTITY.sub(lambda m: _XML_CHARS[m[1]], value) if loose else value
+
+
+def _text_and_links(item: dict[str, Any], key: str, loose: bool) -> tuple[str, tuple[str, ...]]:
+    """Plain text (and the links) of an element. feedparser gives a text construct (title,
+    summary) of type text/plain as the text itself, so it is not unescaped again (Atom's
+    "&amp;lt;b&amp;gt;" is the text "&lt;b&gt;"), and (X)HTML, RSS's guess for markup or
+    entities, as markup; other elements (RSS's <source>) as their XML text."""
+    value = item.get(key) or ""
+    detail = item.get(f"{key}_detail")
+    if detail is None:
+        return " ".join(_unescaped(value, loose).split()), ()
+    if detail.get("type") == "text/plain":
+        return " ".join(value.split()), ()
+    return html_links_and_text(value)
+
+
 def _letters(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
 def _author_name(author: str) -> str:
-    """RSS 2.0 <author> is "email (Name)": keep the name."""
-    match = _EMAIL_WITH_NAME.fullmatch(author.strip())
-    return match.group(1).strip() if match else author.strip()
+    """RSS 2.0 <author> is "email (Name)": keep the name (white space folded)."""
+    author = " ".join(author.split())
+    match = _EMAIL_WITH_NAME.fullmatch(author)
+    return match.group(1).strip() if match else author
 
 
 def _retry_after(value: str, now: datetime) -> float:

@@ -418,3 +418,38 @@ def test_news_client_keeps_only_http_links_as_a_mention_s_url(http):
     assert by_id.url == "https://www.omroepnoord.example/regio/bank-noord-herstelt-storing"
     assert by_id.urls == (by_id.url,)
     assert (without.url, without.urls) == ("", ())
+
+
+ENTITIES = {
+    # Atom type="text" is the text itself: "&amp;lt;b&amp;gt;" there is the text "&lt;b&gt;".
+    "entities.atom": {
+        "external_id": "https://www.omroepnoord.example/regio/artikel?id=44140&src=atom",
+        "text": "Jansen & Zn: storing &lt;b&gt; opgelost — "
+        "Bij Jansen & Zn & Bank Noord werkt pinnen weer.",
+        "author_name": "Jansen & Zn",
+        "author_handle": "Dagblad & Co",
+    },
+    # RSS carries HTML: "&amp;lt;b&amp;gt;" there is the HTML "&lt;b&gt;", the text "<b>".
+    "entities.rss": {
+        "external_id": "https://www.dagbladnoord.example/artikel?id=8840&src=rss",
+        "text": "Jansen & Zn: storing opgelost — "
+        "Bij Jansen & Zn & Bank Noord werkt pinnen weer <b>.",
+        "author_name": "Jansen & Zn",
+        "author_handle": "Stadsblad & Co",
+    },
+}
+
+
+@pytest.mark.parametrize("well_formed", [True, False], ids=["well-formed", "not-well-formed"])
+@pytest.mark.parametrize("name", list(ENTITIES))
+def test_news_client_decodes_each_text_of_a_feed_once(http, name, well_formed):
+    feed = body(name)
+    if not well_formed:  # no closing tag: feedparser falls back to its loose parser
+        feed = feed.replace(b"</feed>", b"").replace(b"</rss>", b"")
+    http.get(FEED, body=feed, headers=RSS)
+
+    (post,) = client(FEED).fetch(cursor={}, now=NOW).posts
+
+    expected = ENTITIES[name]
+    assert {key: getattr(post, key) for key in expected} == expected
+    assert post.url == expected["external_id"]
