@@ -59,12 +59,15 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class Page:
-    """One fetched page: the posts, the cursor after them, items that failed to parse."""
+    """One fetched page: the posts, the cursor after them, items that failed to parse, and
+    what failed without failing the page (one news feed of several), which the source shows
+    as its last error while its health stays OK."""
 
     posts: list[NormalizedPost]
     next_cursor: dict[str, Any]
     rejected: list[RejectedItem] = field(default_factory=list)
     rate_limit: RateLimit | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 class PlatformError(Exception):

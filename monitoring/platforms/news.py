@@ -6,10 +6,10 @@ q={query}&hl=nl&gl=NL&ceid=NL:nl"], "timeout": 10}`; `{query}` becomes the url-e
 a token: errors, dead letters, log lines and each mention's `raw["feed"]` show feed URLs through
 `url_secrets_masked`.
 
-Cursor `{"feeds": {url: {"etag": str, "modified": str, "seen": [hash, …]}}}`, one entry per
-configured feed (entries of feeds no longer configured are dropped):
+Cursor `{"feeds": {url: {"etag": str, "modified": str, "seen": [hash, …], "failure": hash}}}`,
+one entry per configured feed (entries of feeds no longer configured are dropped):
 - `etag`/`modified` are sent back as If-None-Match / If-Modified-Since; a 304 returns nothing
-  and leaves the feed's entry unchanged.
+  and leaves the feed's entry unchanged (but for `failure`, dropped as on any success).
 - `seen` holds short hashes (sha256, 16 hex) of the external ids already returned that are still
   in the feed, so it is bounded by the feed's own length (capped at SEEN_MAX).
 - More new entries than `limit` (shared round-robin over the feeds): the rest wait for the
@@ -17,9 +17,11 @@ configured feed (entries of feeds no longer configured are dropped):
   unconditional and `seen` tells which entries were already returned. Nothing is skipped.
 - A malformed (bozo) feed keeps whatever entries feedparser recovered, without storing its
   etag; with no entries it is a PlatformMalformedBody naming the feed and carrying the body.
-One failing feed of several: the posts of the others are returned and the failed feed's cursor
-entry stays unchanged (an unreadable body also becomes a RejectedItem holding that body, so it
-reaches the dead letters; transient errors are logged).
+One failing feed of several: the posts of the others are returned, the failure is one of the
+page's `warnings` (the source shows it) and logged, and the failed feed's cursor entry is not
+advanced. An unreadable body or a 4xx also becomes a RejectedItem (a dead letter) holding the
+body, once per failure: the entry keeps `failure`, a short hash of the reason, until the feed
+works again, so a feed that stays broken the same way is not dead-lettered on every poll.
 Only when every feed failed does fetch raise: that error, or PlatformUnavailable if they differ.
 A poll's later queries (same `now`) do not read the fixed feeds again: each takes over the cursor
 entry the first query left for them, and whether they worked, failures included.
@@ -120,19 +122,7 @@ class NewsClient:
         read_earlier = any(read_before[url][1] for url in urls if url not in fetched)
         if failures and len(failures) == len(fetched) and not read_earlier:
             raise _all_failed(failures)
-        rejected = [
-            RejectedItem(
-                reason=str(exc),
-                raw=exc.raw if isinstance(exc, PlatformMalformedBody) else _shown(url),
-            )
-            for url, exc in failures.items()
-            if isinstance(exc, PlatformBadPayload)
-        ]
-        for url, exc in failures.items():
-            logger.warning(
-                "monitoring.news.feed_failed",
-                extra={"feed": _shown(url), "error": f"{exc!r}"[:500]},
-            )
+        rejected = _failures_noted(failures, states)
         posts, taken = [], {url: 0 for url in urls}
         # Round-robin so one busy feed cannot starve the others of the shared limit.
         for row in zip_longest(*(queues[url] for url in urls)):
@@ -151,7 +141,8 @@ class NewsClient:
             states[url]["seen"] = states[url]["seen"][-SEEN_MAX:]
         for url in set(fetched) & set(self.feeds):
             read_before[url] = (_state(states[url]), url not in failures)
-        return Page(posts=posts, next_cursor={"feeds": states}, rejected=rejected)
+        warnings = [str(exc) for exc in failures.values()]
+        return Page(posts, next_cursor={"feeds": states}, rejected=rejected, warnings=warnings)
 
     def _fetch_feed(
         self, url: str, state: dict[str, Any], now: datetime
@@ -164,8 +155,8 @@ class NewsClient:
         if state.get("modified"):
             headers["If-Modified-Since"] = state["modified"]
         body, response_headers = self._get(url, headers, now)
-        if body is None:  # 304 Not Modified
-            return _state(state), []
+        if body is None:  # 304 Not Modified: the feed works (again)
+            return {k: v for k, v in state.items() if k != "failure"}, []
         # A stream, never bytes: feedparser would try to open a bytes body as a local file name.
         parsed = feedparser.parse(io.BytesIO(body), response_headers=response_headers)
         if not parsed.entries and (parsed.bozo or not parsed.version):
@@ -240,6 +231,28 @@ def _shown(url: str) -> str:
     """A feed's URL as errors, dead letters, logs and raw payloads show it (each entry's raw
     payload names its feed: masked once per feed, not per entry)."""
     return url_secrets_masked(url)
+
+
+def _failures_noted(
+    failures: dict[str, PlatformError], states: dict[str, dict[str, Any]]
+) -> list[RejectedItem]:
+    """Log each failed feed; the dead letters of those whose body was no feed or that answered
+    a 4xx, once per failure: the feed's cursor entry keeps a hash of the reason, so a feed that
+    stays broken the same way is not dead-lettered again on every poll (a changed reason is)."""
+    rejected = []
+    for url, exc in failures.items():
+        logger.warning(
+            "monitoring.news.feed_failed",
+            extra={"feed": _shown(url), "error": f"{exc!r}"[:500]},
+        )
+        if not isinstance(exc, PlatformBadPayload):
+            continue  # transient: only logged, the next poll tries again
+        failure = _hash(str(exc))
+        if states[url].get("failure") != failure:
+            states[url]["failure"] = failure
+            raw = exc.raw if isinstance(exc, PlatformMalformedBody) else _shown(url)
+            rejected.append(RejectedItem(reason=str(exc), raw=raw))
+    return rejected
 
 
 def _masked_error(exc: Exception, url: str) -> str:

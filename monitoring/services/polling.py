@@ -181,9 +181,11 @@ def source_poll(
     Returns the ids of NEW alerts, which the caller routes (incidents.services.alerts_route).
     Holds the source's lease during the poll (skips, returning `skipped`, while another poll
     holds it or the source waits for a rate-limit reset); records health on success and
-    failure. Re-raises every error after recording it: a 429 pauses the source until the
-    platform's reset (not a failure); anything else (platform errors, the soft time limit, a
-    database error) counts as a failed poll.
+    failure, and what failed in a poll that still read the rest (`Page.warnings`: one news
+    feed of several) as the last error of a source that stays OK. Re-raises every error
+    after recording it: a 429 pauses the source until the platform's reset (not a failure);
+    anything else (platform errors, the soft time limit, a database error) counts as a
+    failed poll.
     """
     now = now or timezone.now()
     health_before = source.health
@@ -191,6 +193,7 @@ def source_poll(
         logger.info("monitoring.source_poll.leased", extra={"source_id": source.pk})
         return PollResult(fetched=0, inserted=0, alert_ids=[], skipped=True)
     fetched = inserted = 0
+    warnings: list[str] = []
     try:
         client = client_for(source.platform, source.settings, source_credentials(source=source))
         queries = _queries_for(source)
@@ -198,6 +201,7 @@ def source_poll(
         for query in queries:
             page = client.fetch(cursor=cursors.get(query, {}), now=now, limit=limit, query=query)
             cursors[query] = page.next_cursor
+            warnings += page.warnings
             result = mention_ingest_batch(
                 source=source,
                 posts=page.posts,
@@ -207,6 +211,11 @@ def source_poll(
             )
             fetched += len(page.posts)
             inserted += result.new_count
+        if warnings:  # a part failed (a news feed), the rest was read: shown, health stays OK
+            Source.objects.filter(pk=source.pk).update(
+                last_error=url_secrets_masked("; ".join(dict.fromkeys(warnings))[:2000]),
+                last_error_at=now,
+            )
     except PlatformRateLimited as exc:
         source_record_rate_limit(source=source, error=exc, now=now)
         raise

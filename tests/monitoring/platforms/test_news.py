@@ -453,3 +453,13 @@ def test_news_client_decodes_each_text_of_a_feed_once(http, name, well_formed):
     expected = ENTITIES[name]
     assert {key: getattr(post, key) for key in expected} == expected
     assert post.url == expected["external_id"]
+
+
+def test_news_client_forgets_a_feed_s_failure_once_it_answers_again(http):
+    http.get(FEED, status=304)
+    failed = {"etag": '"v1"', "seen": ["0123456789abcdef"], "failure": "fedcba9876543210"}
+
+    page = client(FEED).fetch(cursor={"feeds": {FEED: failed}}, now=NOW)
+
+    assert page.next_cursor["feeds"][FEED] == {"etag": '"v1"', "seen": ["0123456789abcdef"]}
+    assert page.warnings == []
