@@ -25,5 +25,9 @@ class IngestPayloadInvalid(CrisisCenterError):
     pass
 
 
+class IngestPayloadTooLarge(CrisisCenterError):
+    status_code = 413
+
+
 class AlertNotFound(NotFound):
     pass

@@ -6,18 +6,20 @@ author_verified: yes/no, true/false, ja/nee, 1/0), author_created_at, likes, rep
 quotes, views (counts: whole numbers from 0 to PostgreSQL's bigint), lang (or language),
 reply_to, quote_of, repost_of, conversation_id, urls and hashtags (a JSON array, or text
 separated by spaces or commas; without them, those written in the text are taken).
-A bad row raises RowInvalid naming the field.
+A bad row raises RowInvalid naming the field. JSON is read strictly (`json_loads`).
 """
 
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from monitoring.dates import date_in_range
 from monitoring.models import Platform
 from monitoring.platforms.base import MAX_COUNT, NormalizedPost
 from monitoring.platforms.text import is_http_url, text_entities, unique_entities
@@ -26,6 +28,12 @@ REQUIRED = ("id", "text", "author", "created_at")
 # What a pushed or imported post may name as its platform (not the demo feed's).
 PUSHED_PLATFORMS = tuple(code for code in Platform.values if code != Platform.DEMO)
 MAX_TEXT = 100_000
+# Longest CSV field read (the csv module's default is 131,072 characters): a text over
+# MAX_TEXT must be read to be refused with its reason; a field past this is its row's error.
+CSV_FIELD_LIMIT = 10 * MAX_TEXT
+# Levels of objects and arrays a row may nest (the raw payload is kept as it came, and Python's
+# recursion limit is near 1,000 levels; platforms' items nest fewer than 10).
+MAX_NESTING = 100
 _YES = frozenset({"1", "true", "yes", "y", "ja", "j"})
 _NO = frozenset({"0", "false", "no", "n", "nee", ""})
 # Between listed URLs: spaces, or a comma before the next URL (a comma inside a URL stays).
@@ -36,6 +44,45 @@ _HASHTAG = re.compile(r"#?\w+")
 
 class RowInvalid(ValueError):
     """A row that cannot become a post; the message names the field."""
+
+
+class JsonUnreadable(ValueError):
+    """JSON text `json_loads` does not read; the message says why."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise JsonUnreadable(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise JsonUnreadable(f"{text[:40]} is out of range")
+    return value
+
+
+def json_loads(text: str | bytes) -> Any:
+    """json.loads for pushed and imported JSON, which raises only JsonUnreadable: also for
+    NaN, Infinity and numbers past a float's range (1e400; not JSON, and PostgreSQL's jsonb
+    refuses them), nesting deeper than Python's recursion limit and integers of more than
+    4,300 digits (`sys.get_int_max_str_digits`)."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except JsonUnreadable:
+        raise
+    except json.JSONDecodeError as exc:
+        raise JsonUnreadable(exc.msg) from exc
+    except UnicodeDecodeError as exc:
+        raise JsonUnreadable("not UTF-8") from exc
+    except RecursionError as exc:
+        raise JsonUnreadable("nested too deeply") from exc
+    except ValueError as exc:  # the integer digit limit: json.loads raises nothing else
+        raise JsonUnreadable("a number too long to read") from exc
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: quoted, at most 40 characters."""
+    return repr(str(value)[:40])
 
 
 @dataclass(frozen=True)
@@ -65,7 +112,16 @@ def _date(value: Any, key: str) -> datetime:
     try:
         return _datetime(value)
     except (ValueError, OverflowError, OSError) as exc:
-        raise RowInvalid(f"{key}: not an ISO 8601 date or epoch ({value!r})") from exc
+        raise RowInvalid(f"{key}: not an ISO 8601 date or epoch ({_shown(value)})") from exc
+
+
+def _posted_at(value: Any) -> datetime:
+    """created_at, in the range of monitoring/dates.py (ingest stores a later one than now as
+    now, but refuses one out of range, and would make it a dead letter without the field)."""
+    posted_at = _date(value, "created_at")
+    if not date_in_range(posted_at):
+        raise RowInvalid(f"created_at: out of range ({_shown(value)})")
+    return posted_at
 
 
 def _bool(row: dict[str, Any], key: str) -> bool:
@@ -73,7 +129,7 @@ def _bool(row: dict[str, Any], key: str) -> bool:
     text = "" if value is None else str(value).strip().lower()
     if text in _YES | _NO:
         return text in _YES
-    raise RowInvalid(f"{key}: not yes or no ({value!r})")
+    raise RowInvalid(f"{key}: not yes or no ({_shown(value)})")
 
 
 def _list(row: dict[str, Any], key: str, separator: re.Pattern[str]) -> list[str] | None:
@@ -82,9 +138,9 @@ def _list(row: dict[str, Any], key: str, separator: re.Pattern[str]) -> list[str
     value = row.get(key)
     if isinstance(value, str) and value.strip().startswith("["):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise RowInvalid(f"{key}: not a JSON array ({exc.msg})") from exc
+            value = json_loads(value)
+        except JsonUnreadable as exc:
+            raise RowInvalid(f"{key}: not a JSON array ({exc})") from exc
     elif isinstance(value, str):
         value = [part.rstrip(",") for part in separator.split(value.strip())]
     if value is None:
@@ -111,14 +167,27 @@ def _entities(row: dict[str, Any], text: str) -> tuple[tuple[str, ...], tuple[st
     )
 
 
+def _whole(value: Any) -> int:
+    """A count as given: an integer as it is (through a float, 2^63 - 1 would round up), else
+    a number's whole part ("7", "7.0", "1e3")."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass  # "7.5", "1e3"
+    return int(float(value))
+
+
 def _int(row: dict[str, Any], key: str) -> int:
     value = row.get(key)
     if value in (None, ""):
         return 0
     try:
-        number = int(float(value))
-    except (TypeError, ValueError) as exc:
-        raise RowInvalid(f"{key}: not a number ({value!r})") from exc
+        number = _whole(value)
+    except (TypeError, ValueError, OverflowError) as exc:  # "nan"; "inf", "1e400"
+        raise RowInvalid(f"{key}: not a number ({_shown(value)})") from exc
     if number < 0:
         raise RowInvalid(f"{key}: must not be negative")
     if number > MAX_COUNT:
@@ -126,10 +195,29 @@ def _int(row: dict[str, Any], key: str) -> int:
     return number
 
 
+def _nested_deeper(value: Any, limit: int) -> bool:
+    """Whether `value` nests objects and arrays more than `limit` levels deep (without
+    recursion: no level of it can exhaust the stack)."""
+    level, containers = 0, [value]
+    while containers:
+        level += 1
+        if level > limit:
+            return True
+        containers = [
+            item
+            for container in containers
+            for item in (container.values() if isinstance(container, dict) else container)
+            if isinstance(item, dict | list)
+        ]
+    return False
+
+
 def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
     """Map one dict (webhook item, JSONL object or CSV row) to a post; raises RowInvalid."""
     if not isinstance(row, dict):
         raise RowInvalid("row: expected an object")
+    if _nested_deeper(row, MAX_NESTING):
+        raise RowInvalid(f"row: nested deeper than {MAX_NESTING} levels")
     for key in REQUIRED:
         if row.get(key) is None or not str(row[key]).strip():
             raise RowInvalid(f"{key}: required")
@@ -151,7 +239,7 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         platform=platform,
         external_id=external_id,
         text=text,
-        posted_at=_date(row["created_at"], "created_at"),
+        posted_at=_posted_at(row["created_at"]),
         url=url[:1000],
         author_handle=str(row["author"])[:200],
         author_name=str(row.get("author_name") or "")[:200],
@@ -186,23 +274,49 @@ def detect_format(filename: str, head: str) -> str:
     return "jsonl" if head.lstrip().startswith("{") else "csv"
 
 
+def _allow_csv_fields() -> None:
+    """Let csv readers read fields up to CSV_FIELD_LIMIT (the csv module's limit is one for
+    the whole process: it is only ever raised)."""
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
+
+
+def _read_on(records: Iterator[Any]) -> Iterator[Any]:
+    """A csv reader's records, with the error of one it cannot read (a field over
+    CSV_FIELD_LIMIT) in its place: the reader goes on at the next line."""
+    while True:
+        try:
+            yield next(records)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
+
+
 def iter_rows(stream: IO[str], *, fmt: str, platform: str) -> Iterator[ParsedRow]:
     """Parse a JSONL or CSV text stream row by row; bad rows come back with their error."""
     if fmt == "csv":
+        _allow_csv_fields()
         reader = csv.DictReader(stream)
-        missing = [k for k in REQUIRED if k not in (reader.fieldnames or [])]
+        try:
+            fieldnames = reader.fieldnames or []  # reads the header
+        except csv.Error as exc:
+            raise RowInvalid(f"header: {exc}") from exc
+        missing = [k for k in REQUIRED if k not in fieldnames]
         if missing:
             raise RowInvalid(f"header: missing column(s) {', '.join(missing)}")
-        for number, row in enumerate(reader, start=2):
+        for number, row in enumerate(_read_on(reader), start=2):
+            if isinstance(row, csv.Error):
+                yield ParsedRow(number, None, f"line {number}: {row}", "")
+                continue
             yield _parse(number, row, platform, raw=json.dumps(row, ensure_ascii=False))
         return
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield ParsedRow(number, None, f"line {number}: invalid JSON ({exc.msg})", line)
+            row = json_loads(line)
+        except JsonUnreadable as exc:
+            yield ParsedRow(number, None, f"line {number}: invalid JSON ({exc})", line)
             continue
         yield _parse(number, row, platform, raw=line.rstrip("\n"))
 
@@ -220,10 +334,6 @@ def count_rows(data: str, fmt: str) -> int:
     line breaks; blank lines are skipped)."""
     if fmt != "csv":
         return sum(1 for line in io.StringIO(data) if line.strip())
-    records = 0
-    try:
-        for record in csv.reader(io.StringIO(data)):
-            records += bool(record)
-    except csv.Error:
-        pass  # unreadable from here on (e.g. a field over the csv size limit)
+    _allow_csv_fields()
+    records = sum(record != [] for record in _read_on(csv.reader(io.StringIO(data))))
     return max(0, records - 1)

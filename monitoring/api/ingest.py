@@ -8,9 +8,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from monitoring import selectors, services
+from monitoring.exceptions import IngestPayloadTooLarge
 from monitoring.importing import detect_format
 from monitoring.models import DeadLetter, ImportJob, Platform
-from monitoring.services.imports import SIGNATURE_HEADER, import_size_error
+from monitoring.services.imports import (
+    SIGNATURE_HEADER,
+    import_size_error,
+    webhook_max_body_bytes,
+    webhook_size_error,
+)
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
     workspace_for_write,
@@ -22,6 +28,7 @@ class WebhookIngestApi(APIView):
     """POST /api/ingest/<source_id>/: signed pushes from other monitoring tools.
 
     Authenticated by the HMAC-SHA256 signature of the raw body only (no session, no CSRF).
+    A body over WEBHOOK_MAX_BODY_BYTES is refused with 413 before its signature is checked.
     """
 
     authentication_classes: list = []
@@ -29,16 +36,32 @@ class WebhookIngestApi(APIView):
 
     @extend_schema(
         request={"application/json": dict},
-        responses={200: dict},
+        responses={200: dict, 400: dict, 401: dict, 404: dict, 413: dict},
         parameters=[OpenApiParameter(SIGNATURE_HEADER, str, OpenApiParameter.HEADER)],
     )
     def post(self, request: Request, source_id: int) -> Response:
         source = selectors.webhook_source_get(source_id=source_id)
-        body = request.body  # read before request.data: the signature is over the raw bytes
+        body = _webhook_body(request)
         result = services.webhook_ingest(
             source=source, body=body, signature=request.headers.get(SIGNATURE_HEADER, "")
         )
         return Response(result)
+
+
+def _webhook_body(request: Request) -> bytes:
+    """The raw body (the signature is over its bytes), at most `webhook_max_body_bytes()`:
+    refused by its Content-Length before it is read, and by its length when read (a body sent
+    in chunks declares none). Read directly, not as `request.body`, which Django refuses past
+    DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML page naming no reason."""
+    limit = webhook_max_body_bytes()
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0
+    body = b"" if declared > limit else request.read(limit + 1)
+    if error := webhook_size_error(max(declared, len(body))):
+        raise IngestPayloadTooLarge(error)
+    return body
 
 
 class ImportJobOutputSerializer(serializers.ModelSerializer):

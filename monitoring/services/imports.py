@@ -7,19 +7,27 @@ still recorded. Both are idempotent by the mention's natural key.
 import hashlib
 import hmac
 import io
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.credentials import CredentialsUnreadable
 from monitoring.exceptions import IngestPayloadInvalid, WebhookSignatureInvalid
-from monitoring.importing import RowInvalid, count_rows, iter_rows, post_from_row
+from monitoring.importing import (
+    JsonUnreadable,
+    RowInvalid,
+    count_rows,
+    iter_rows,
+    json_loads,
+    post_from_row,
+)
 from monitoring.models import ImportJob, Source
 from monitoring.platforms.base import RejectedItem
 from monitoring.selectors import source_credentials
@@ -27,10 +35,19 @@ from monitoring.services.ingest import dead_letters_create, mention_import_batch
 from monitoring.services.polling import source_record_failure
 
 logger = logging.getLogger(__name__)
-IMPORT_STOPPED = "The import stopped on an internal error; the rows before it were stored."
+# Rows are stored a batch at a time: those of the batch that failed are not.
+IMPORT_STOPPED = (
+    "The import stopped on an internal error after {processed:,} of {total:,} rows ({new:,} "
+    "new, {duplicates:,} already present, {failed:,} failed); the rows after those were not "
+    "imported."
+)
 
 SIGNATURE_HEADER = "X-CrisisCenter-Signature"
 MAX_WEBHOOK_ITEMS = 1000
+# Largest webhook body read (setting WEBHOOK_MAX_BODY_BYTES): 1,000 items of about 10 kB (a
+# long post with its author fields and counts takes about 3 kB). Django's limit for a body read
+# into memory (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) refused a full push of long posts.
+WEBHOOK_MAX_BODY_BYTES = 10 * 1024 * 1024
 IMPORT_BATCH = 1000
 # Largest file the upload form and the API accept (the import command reads any size).
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
@@ -41,6 +58,22 @@ def import_size_error(size: int) -> str:
     if size <= IMPORT_MAX_BYTES:
         return ""
     return _("File larger than %(mb)s MB.") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)}
+
+
+def webhook_max_body_bytes() -> int:
+    """The largest webhook body read (WEBHOOK_MAX_BODY_BYTES, 10 MB by default)."""
+    return getattr(settings, "WEBHOOK_MAX_BODY_BYTES", WEBHOOK_MAX_BODY_BYTES)
+
+
+def webhook_size_error(size: int) -> str:
+    """The message for a webhook body of `size` bytes over `webhook_max_body_bytes()`,
+    else ''."""
+    limit = webhook_max_body_bytes()
+    if size <= limit:
+        return ""
+    return _("Body larger than %(limit)s; send the mentions in smaller requests.") % {
+        "limit": filesizeformat(limit)
+    }
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
@@ -63,9 +96,9 @@ def webhook_ingest(*, source: Source, body: bytes, signature: str) -> dict[str, 
     if not secret or not hmac.compare_digest(expected, signature or ""):
         raise WebhookSignatureInvalid(_("Invalid or missing signature."))
     try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IngestPayloadInvalid(_("Body is not valid JSON.")) from exc
+        payload = json_loads(body)
+    except JsonUnreadable as exc:
+        raise IngestPayloadInvalid(_("Body is not valid JSON."), {"errors": [str(exc)]}) from exc
     items = payload.get("mentions") if isinstance(payload, dict) else payload
     if isinstance(payload, dict) and items is None:
         items = [payload]
@@ -208,9 +241,16 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         # "running" forever (logged with its traceback, not re-raised: the admin reads the job;
         # its error, like a row's, is stored in English).
         logger.exception("monitoring.import.failed", extra={"job_id": job.pk})
+        job.refresh_from_db()  # the progress of the batches that were stored
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED,
-            error=IMPORT_STOPPED,
+            error=IMPORT_STOPPED.format(
+                processed=job.processed,
+                total=job.total,
+                new=job.new,
+                duplicates=job.duplicates,
+                failed=job.failed,
+            ),
             finished_at=timezone.now(),
         )
     else:

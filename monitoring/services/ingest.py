@@ -33,6 +33,7 @@ from crisiscenter.db import (
     update_by_pk,
 )
 from crisiscenter.json_text import dumps
+from monitoring.dates import EARLIEST, LATEST, date_in_range
 from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem, dead_letter_raw
 from monitoring.query import Query, compile_matcher
@@ -163,10 +164,16 @@ def _columns() -> tuple[str, ...]:
 
 
 def _row(
-    post: NormalizedPost, *, workspace_id: int, source_id: int | None, now: datetime, terms: list
+    post: NormalizedPost,
+    *,
+    workspace_id: int,
+    source_id: int | None,
+    now: datetime,
+    posted_at: datetime,
+    terms: list,
 ) -> tuple[list[Any], dict[str, Any]]:
     """The row to insert (a list in `_ROW_COLUMNS` order: no dict per row), and its JSON
-    columns as objects."""
+    columns as objects. `posted_at` is the post's, checked by `_prepare`."""
     raw, decoded_raw = _encoded_raw(post.raw)
     text = _clean(post.text)
     language = post_language(post, text)
@@ -182,10 +189,13 @@ def _row(
         thread = _clean(thread)
     urls = _json_list(post.urls) if post.urls else []
     hashtags = _json_list(post.hashtags) if post.hashtags else []
+    author_created_at = post.author_created_at
+    if author_created_at is not None and not EARLIEST <= _aware(author_created_at) < LATEST:
+        author_created_at = None  # see monitoring/dates.py; not worth refusing the post for
     row = [
         *(workspace_id, source_id, post.platform, post.external_id, url[:1000], handle[:200]),
-        *(name[:200], post.author_followers, post.author_verified, post.author_created_at),
-        *(post.author_is_outlet, text, language[:10], post.posted_at, now, score.compound),
+        *(name[:200], post.author_followers, post.author_verified, author_created_at),
+        *(post.author_is_outlet, text, language[:10], posted_at, now, score.compound),
         *(score.pos, score.neu, score.neg, score.scorer, post.likes, post.reposts),
         *(post.replies, post.quotes, post.views, reply_to[:200], quote_of[:200]),
         *(repost_of[:200], thread[:200]),
@@ -194,6 +204,11 @@ def _row(
         *(EncodedJson(dumps(terms)), None, raw),
     ]
     return row, {"urls": urls, "hashtags": hashtags, "matched_terms": terms, "raw": decoded_raw}
+
+
+def _aware(value: datetime) -> datetime:
+    """`value`, or if naive, `value` in the default time zone (as the ORM reads it)."""
+    return value if value.tzinfo is not None else timezone.make_aware(value)
 
 
 def post_language(post: NormalizedPost, text: str) -> str:
@@ -288,8 +303,22 @@ def _prepare(
         if require_match and not terms:
             out.not_matching += 1
             continue
+        posted_at = _aware(post.posted_at)
+        if not EARLIEST <= posted_at <= now:  # monitoring/dates.py; the raw payload keeps it
+            if not date_in_range(posted_at):
+                reason = f"posted_at: out of range ({posted_at.isoformat()})"
+                out.rejects.append(RejectedItem(reason=reason, raw=repr(post.raw)))
+                continue
+            # Dated later than now (a bad clock or time zone, or on purpose): stored as now, or
+            # it would head the newest-first stream for good.
+            posted_at = now
         row, json_values = _row(
-            post, workspace_id=workspace_id, source_id=source_id, now=now, terms=terms
+            post,
+            workspace_id=workspace_id,
+            source_id=source_id,
+            now=now,
+            posted_at=posted_at,
+            terms=terms,
         )
         out.rows.append(row)
         out.json_values.append(json_values)

@@ -161,11 +161,21 @@ def test_import_mentions_csv_reads_lists_as_json_or_separated_text(tmp_path):
     [
         ("urls", ["ftp://files.example/x"], "urls: not an http(s) URL"),
         ("urls", "[not json", "urls: not a JSON array"),
+        ("urls", "[" * 5000, "urls: not a JSON array (nested too deeply)"),
+        ("hashtags", "[1e400]", "hashtags: not a JSON array (1e400 is out of range)"),
         ("urls", {"href": "https://a.example"}, "urls: expected a list of texts"),
         ("hashtags", ["two words"], "hashtags: not a hashtag"),
         ("author_created_at", "gisteren", "author_created_at: not an ISO 8601 date or epoch"),
         ("author_verified", "misschien", "author_verified: not yes or no"),
         ("author_followers", "veel", "author_followers: not a number"),
+        ("created_at", "9999-12-31T23:59:59+00:00", "created_at: out of range"),
+        ("created_at", "1899-12-31T23:59:59Z", "created_at: out of range"),
+        ("created_at", 1e300, "created_at: not an ISO 8601 date or epoch"),
+        ("author_followers", "1e400", "author_followers: not a number ('1e400')"),
+        ("likes", "-Infinity", "likes: not a number ('-Infinity')"),
+        ("quotes", "NaN", "quotes: not a number ('NaN')"),
+        ("views", 10**400, "views: larger than 9223372036854775807"),
+        ("extra", json.loads("[" * 900 + "]" * 900), "row: nested deeper than 100 levels"),
     ],
 )
 def test_import_mentions_dead_letters_a_bad_value_and_stores_the_rest(
@@ -235,3 +245,66 @@ def test_import_mentions_draws_no_bar_for_a_pipe_by_default(jsonl_file):
         "import_mentions", str(jsonl_file), "--workspace", "bank", stdout=StringIO(), stderr=err
     )
     assert "[" not in err.getvalue()
+
+
+def test_import_mentions_dead_letters_json_lines_it_cannot_read(tmp_path):
+    # Each used to stop the whole import with an exception (RecursionError, ValueError).
+    ws = WorkspaceFactory(slug="bank")
+    row = json.dumps(FULL_ROW)[:-1]  # without its closing brace
+    lines = [
+        json.dumps({**FULL_ROW, "id": "first"}),
+        "[" * 100_000 + "]" * 100_000,
+        row + ', "followers": Infinity}',
+        row + ', "likes": NaN}',
+        row + ', "score": 1e400}',
+        row + ', "views": -Infinity}',
+        row + f', "extra": {"9" * 5000}}}',
+        json.dumps({**FULL_ROW, "id": "last"}),
+    ]
+    path = tmp_path / "m.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = _run(str(path), "--workspace", "bank")
+    assert "2 new" in out
+    assert "6 failed" in out
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["first", "last"]
+    reasons = list(DeadLetter.objects.filter(workspace=ws).order_by("pk").values_list("reason"))
+    assert [reason for (reason,) in reasons] == [
+        "line 2: invalid JSON (nested too deeply)",
+        "line 3: invalid JSON (Infinity is not a JSON number)",
+        "line 4: invalid JSON (NaN is not a JSON number)",
+        "line 5: invalid JSON (1e400 is out of range)",
+        "line 6: invalid JSON (-Infinity is not a JSON number)",
+        "line 7: invalid JSON (a number too long to read)",
+    ]
+
+
+def test_import_mentions_stores_a_future_row_as_now(tmp_path):
+    from django.utils import timezone
+
+    WorkspaceFactory(slug="bank")
+    path = tmp_path / "m.jsonl"
+    path.write_text(json.dumps({**FULL_ROW, "created_at": "2030-01-01T00:00:00Z"}) + "\n")
+    before = timezone.now()
+    _run(str(path), "--workspace", "bank")
+    mention = Mention.objects.get()
+    assert before <= mention.posted_at <= timezone.now()
+    assert mention.raw["created_at"] == "2030-01-01T00:00:00Z"
+
+
+def test_import_mentions_csv_dead_letters_a_text_over_the_csv_field_limit(tmp_path):
+    # 200,000 characters: past the csv module's default field limit (131,072), which stopped
+    # the whole import with nothing stored.
+    ws = WorkspaceFactory(slug="bank")
+    path = tmp_path / "longfield.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "text", "author", "created_at"])
+        for i in range(5):
+            text = "Lang verhaal. " * 15_000 if i == 2 else f"Storing {i}"
+            writer.writerow([str(i), text, "a", "2026-11-25T10:00Z"])
+    out = _run(str(path), "--workspace", "bank")
+    assert "Imported 5 rows" in out
+    assert "4 new" in out
+    assert "1 failed" in out
+    (letter,) = DeadLetter.objects.filter(workspace=ws)
+    assert letter.reason == "line 4: text: longer than 100000 characters"

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from monitoring.models import ImportJob, Mention
+from monitoring.models import DeadLetter, ImportJob, Mention
 from monitoring.services.imports import IMPORT_STOPPED
 from monitoring.tasks import run_import
 
@@ -146,7 +146,9 @@ def test_an_import_the_database_refuses_ends_failed_with_a_plain_message(
     job.refresh_from_db()
     assert job.status == "failed"
     assert job.finished_at is not None
-    assert job.error == IMPORT_STOPPED  # not the database's message, which quotes the post
+    # Not the database's message, which quotes the post; and true: nothing was stored.
+    assert job.error == IMPORT_STOPPED.format(processed=0, total=3, new=0, duplicates=0, failed=0)
+    assert job.error.startswith("The import stopped on an internal error after 0 of 3 rows")
     assert not Mention.objects.exists()
     assert [r.job_id for r in caplog.records if r.msg == "monitoring.import.failed"] == [job.pk]
 
@@ -162,3 +164,80 @@ def test_uploading_the_same_file_again_says_nothing_was_new(client, make_workspa
     second.refresh_from_db()
     assert (second.status, second.new, second.duplicates, second.failed) == ("done", 0, 2, 1)
     assert Mention.objects.filter(workspace=ws).count() == 2
+
+
+def _upload_csv(client, slug: str, data: bytes):
+    return client.post(
+        f"/w/{slug}/imports/", {"file": SimpleUploadedFile("m.csv", data), "platform": "x"}
+    )
+
+
+def test_a_csv_upload_with_a_field_over_the_csv_limit_stores_the_other_rows(
+    client, make_workspace, make_member
+):
+    # A field over 131,072 characters (the csv module's default limit) used to stop the job
+    # on its first batch, with nothing stored, a total of 1 and a message saying otherwise.
+    from monitoring.importing import CSV_FIELD_LIMIT
+
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    rows = [f"{i},Storing {i},a,2026-11-25T10:0{i}Z" for i in range(5)]
+    rows[1] = "1," + "x" * 200_000 + ",a,2026-11-25T10:01Z"
+    rows[3] = "3,Storing,a,2026-11-25T10:03Z," + "y" * (CSV_FIELD_LIMIT + 1)
+    data = "id,text,author,created_at,note\n" + "\n".join(rows) + "\n"
+    _upload_csv(client, "bank", data.encode())
+    job = ImportJob.objects.get(workspace=ws)
+    assert job.total == 5
+    run_import.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.processed, job.new, job.failed) == ("done", 5, 3, 2)
+    assert sorted(Mention.objects.values_list("external_id", flat=True)) == ["0", "2", "4"]
+    reasons = DeadLetter.objects.filter(workspace=ws).order_by("pk").values_list("reason")
+    assert [reason for (reason,) in reasons] == [
+        "line 3: text: longer than 100000 characters",
+        f"line 5: field larger than field limit ({CSV_FIELD_LIMIT})",
+    ]
+
+
+def test_an_import_that_stops_midway_says_how_many_rows_it_stored(
+    client, make_workspace, make_member
+):
+    from django.db import connection
+
+    from monitoring.services.imports import IMPORT_BATCH
+
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    ids = [str(i) for i in range(IMPORT_BATCH)] + ["refused", "last"]
+    data = "".join(
+        json.dumps({"id": i, "text": "t", "author": "a", "created_at": "2026-11-25T10:00Z"}) + "\n"
+        for i in ids
+    )
+    client.post(
+        "/w/bank/imports/",
+        {"file": SimpleUploadedFile("m.jsonl", data.encode()), "platform": "x"},
+    )
+    with connection.cursor() as cursor:  # PostgreSQL refuses the second batch
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_one() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.external_id = 'refused' THEN RAISE EXCEPTION 'no'; END IF; "
+            "RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_refuse_one BEFORE INSERT ON monitoring_mention "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_one()"
+        )
+    try:
+        job = ImportJob.objects.get(workspace=ws)
+        run_import.apply(args=[job.pk])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER test_refuse_one ON monitoring_mention")
+            cursor.execute("DROP FUNCTION test_refuse_one()")
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert job.error == (
+        "The import stopped on an internal error after 1,000 of 1,002 rows (1,000 new, 0 "
+        "already present, 0 failed); the rows after those were not imported."
+    )
+    assert Mention.objects.filter(workspace=ws).count() == IMPORT_BATCH

@@ -197,3 +197,54 @@ def test_mention_ingest_batch_stores_huge_posts_inside_a_normal_page():
     for external_id in ("words", "dutch", "emoji", "15"):
         assert stored[external_id].sentiment_compound < -0.05
     assert {tuple(m.matched_terms) for m in stored.values()} == {(term.pk,)}
+
+
+def test_mention_ingest_batch_stores_a_future_post_as_now_and_dead_letters_impossible_dates():
+    # Platform payloads name their own dates (a Bluesky record's createdAt is what the
+    # author's app wrote): a date past datetime's last year overflows in a local time zone,
+    # which would fail every page of the mention list holding it.
+    source = SourceFactory(cursor={"n": 0})
+    ancient = datetime(1, 1, 1, tzinfo=UTC)
+    posts = [
+        _post("now", posted_at=NOW),
+        _post("future", posted_at=datetime(2030, 1, 1, tzinfo=UTC), raw={"at": "2030"}),
+        _post("before-1900", posted_at=datetime(1899, 12, 31, 23, 59, tzinfo=UTC)),
+        _post("year-1", posted_at=ancient),
+        _post("year-9999", posted_at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        _post("author-year-1", author_created_at=ancient),
+        _post("author-year-9999", author_created_at=datetime(9999, 12, 31, tzinfo=UTC)),
+    ]
+    result = mention_ingest_batch(source=source, posts=posts, cursor={"n": 1})
+    stored = {m.external_id: m for m in Mention.objects.filter(workspace=source.workspace)}
+    assert set(stored) == {"now", "future", "author-year-1", "author-year-9999"}
+    assert len(result.new) == 4
+    future = stored["future"]
+    assert future.posted_at == future.fetched_at  # now, not the top of the stream for years
+    assert future.raw == {"at": "2030"}  # the payload keeps what the platform said
+    assert stored["now"].posted_at == NOW
+    assert stored["author-year-1"].author_created_at is None
+    assert stored["author-year-9999"].author_created_at is None
+    reasons = sorted(DeadLetter.objects.filter(source=source).values_list("reason", flat=True))
+    assert reasons == [
+        "posted_at: out of range (0001-01-01T00:00:00+00:00)",
+        "posted_at: out of range (1899-12-31T23:59:00+00:00)",
+        "posted_at: out of range (9999-12-31T23:59:59+00:00)",
+    ]
+    source.refresh_from_db()
+    assert source.cursor == {"n": 1}
+
+
+def test_mention_ingest_batch_checks_naive_dates_in_the_default_zone():
+    source = SourceFactory()
+    posts = [
+        _post("naive-future", posted_at=datetime(2030, 1, 1)),  # noqa: DTZ001
+        _post("naive-ancient", posted_at=datetime(1, 1, 1)),  # noqa: DTZ001
+        _post("naive-author", author_created_at=datetime(9999, 12, 31)),  # noqa: DTZ001
+        _post("naive-author-ok", author_created_at=datetime(2014, 3, 1, 9, 0)),  # noqa: DTZ001
+    ]
+    mention_ingest_batch(source=source, posts=posts, cursor={})
+    stored = {m.external_id: m for m in Mention.objects.filter(source=source)}
+    assert set(stored) == {"naive-future", "naive-author", "naive-author-ok"}
+    assert stored["naive-future"].posted_at == stored["naive-future"].fetched_at
+    assert stored["naive-author"].author_created_at is None
+    assert stored["naive-author-ok"].author_created_at == datetime(2014, 3, 1, 8, 0, tzinfo=UTC)

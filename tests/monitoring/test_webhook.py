@@ -1,4 +1,5 @@
 import importlib
+import io
 import json
 
 import pytest
@@ -180,3 +181,183 @@ def test_migration_0012_makes_older_webhook_sources_push_as_a_known_platform():
     assert settings[known.pk] == {"platform": "reddit"}
     assert settings[demo.pk] == {"platform": "webhook"}
     assert settings[not_webhook.pk] == {"platform": "myspace"}
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    ["9999-12-31T23:59:59+00:00", "1899-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00", -(2**32)],
+)
+def test_webhook_ingest_refuses_a_created_at_out_of_range(client, webhook_source, created_at):
+    item = {"id": "16", "text": "acme", "author": "a", "created_at": created_at}
+    response = _post(client, webhook_source, {"mentions": [ITEMS[0], item]})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == [
+        f"mentions[1].created_at: out of range ({str(created_at)!r})"
+    ]
+    assert not Mention.objects.exists()
+
+
+def test_webhook_items_dated_in_the_future_are_stored_as_now_and_listed(
+    client, webhook_source, make_member, api_client_for
+):
+    # A future date would head the newest-first stream for good; a far one (or an author's
+    # account date past datetime's last year) failed every page of the list in a local zone.
+    items = [
+        {**ITEMS[0], "created_at": "2030-01-01T00:00:00Z"},
+        {**ITEMS[1], "author_created_at": "9999-12-31T23:59:59+00:00"},
+    ]
+    before = timezone.now()
+    assert _post(client, webhook_source, {"mentions": items}).status_code == 200
+    stored = {m.external_id: m for m in Mention.objects.all()}
+    assert before <= stored["1"].posted_at <= timezone.now()
+    assert stored["1"].raw["created_at"] == "2030-01-01T00:00:00Z"
+    assert stored["2"].author_created_at is None
+    ws = webhook_source.workspace
+    listed = api_client_for(make_member(ws)).get(f"/api/mentions/?workspace={ws.slug}")
+    assert listed.status_code == 200, listed.content
+    assert {row["external_id"] for row in listed.json()["results"]} == {"1", "2"}
+
+
+def _item_with(value: str) -> bytes:
+    """A body whose one item has `value` (JSON text) as its likes."""
+    return (
+        b'{"mentions":[{"id":"1","text":"t","author":"a","created_at":1764064800,"likes":%s}]}'
+        % (value.encode())
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (_item_with("Infinity"), "Infinity is not a JSON number"),
+        (_item_with("-Infinity"), "-Infinity is not a JSON number"),
+        (_item_with("NaN"), "NaN is not a JSON number"),
+        (_item_with("1e400"), "1e400 is out of range"),
+        (_item_with("-1E+400"), "-1E+400 is out of range"),
+        (_item_with("9" * 5000), "a number too long to read"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (_item_with("[" * 100_000 + "]" * 100_000), "nested too deeply"),
+    ],
+)
+def test_webhook_ingest_refuses_json_it_cannot_read_with_the_reason(
+    client, webhook_source, body, reason
+):
+    response = _post(client, webhook_source, None, raw=body)
+    assert response.status_code == 400, response.content[:300]
+    assert response.json() == {"detail": "Body is not valid JSON.", "errors": [reason]}
+    assert not Mention.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("likes", "reason"),
+    [
+        ('"Infinity"', "likes: not a number ('Infinity')"),
+        ('"-inf"', "likes: not a number ('-inf')"),
+        ('"NaN"', "likes: not a number ('NaN')"),
+        ('"1e400"', "likes: not a number ('1e400')"),
+        ("1e300", "likes: larger than 9223372036854775807"),
+        ("1" + "0" * 400, "likes: larger than 9223372036854775807"),
+    ],
+)
+def test_webhook_ingest_names_an_impossible_count(client, webhook_source, likes, reason):
+    response = _post(client, webhook_source, None, raw=_item_with(likes))
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["errors"] == [f"mentions[0].{reason}"]
+
+
+def test_webhook_ingest_takes_the_largest_count_exactly(client, webhook_source):
+    # Through a float, 2^63 - 1 would round up to 2^63 and be refused.
+    response = _post(client, webhook_source, None, raw=_item_with(str(2**63 - 1)))
+    assert response.status_code == 200, response.content
+    assert Mention.objects.get().likes == 2**63 - 1
+
+
+@pytest.mark.parametrize("field", ["text", "extra"])
+def test_webhook_ingest_refuses_an_item_nested_too_deeply_to_keep(client, webhook_source, field):
+    # Readable JSON (under the parser's limit) that the raw payload could not be stored as.
+    item = {**ITEMS[0], field: json.loads("[" * 900 + "]" * 900)}
+    response = _post(client, webhook_source, {"mentions": [ITEMS[1], item]})
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["errors"] == ["mentions[1].row: nested deeper than 100 levels"]
+    kept = {**ITEMS[0], "extra": json.loads("[" * 99 + "]" * 99)}  # 100 levels with the item
+    assert _post(client, webhook_source, {"mentions": [kept]}).status_code == 200
+    assert Mention.objects.get().raw["extra"] == kept["extra"]
+
+
+def _realistic_items(count: int) -> list[dict]:
+    """Items as a monitoring tool pushes them: a long post with author fields and counts."""
+    text = "Storing bij Bank Noord: al de hele ochtend geen toegang tot de app. " * 36
+    return [
+        {**ITEMS[0], "id": str(i), "text": text, "author_name": "Kees de Vries",
+         "followers": 1200, "likes": 3, "reposts": 1, "replies": 2, "views": 5400,
+         "url": f"https://x.com/kees/status/{i}"}
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def test_webhook_ingest_takes_a_full_push_over_djangos_memory_limit(client, webhook_source):
+    # Over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which made Django answer with an HTML "Bad
+    # Request (400)" page naming no reason.
+    from django.conf import settings
+
+    body = json.dumps({"mentions": _realistic_items(1000)}).encode()
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < len(body) < 10 * 1024 * 1024
+    response = _post(client, webhook_source, None, raw=body)
+    assert response.status_code == 200, response.content[:300]
+    assert response.json() == {"received": 1000, "new": 1000, "duplicates": 0}
+
+
+def test_webhook_ingest_refuses_a_body_over_the_limit_with_413_before_verifying_it(
+    client, webhook_source, settings
+):
+    settings.WEBHOOK_MAX_BODY_BYTES = 20_000
+    body = json.dumps({"mentions": _realistic_items(10)}).encode()
+    assert len(body) > 20_000
+    for signature in (webhook_signature(SECRET, body), "sha256=not-checked"):
+        response = client.post(
+            f"/api/ingest/{webhook_source.pk}/",
+            data=body,
+            content_type="application/json",
+            HTTP_X_CRISISCENTER_SIGNATURE=signature,
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        assert response.status_code == 413
+        assert response.json() == {
+            "detail": "Body larger than 19.5\xa0KB; send the mentions in smaller requests."
+        }
+    assert not Mention.objects.exists()
+    fits = json.dumps({"mentions": _realistic_items(5)}).encode()
+    assert len(fits) < 20_000
+    assert _post(client, webhook_source, None, raw=fits).status_code == 200
+
+
+def test_webhook_ingest_refuses_a_body_sent_without_length_once_it_passes_the_limit(
+    webhook_source, settings
+):
+    # A request as uvicorn hands a chunked body to Django: an ASGIRequest, no Content-Length.
+    from django.core.handlers.asgi import ASGIRequest
+    from django.utils import translation
+
+    from monitoring.api.ingest import WebhookIngestApi
+
+    settings.WEBHOOK_MAX_BODY_BYTES = 20_000
+
+    def post(body: bytes):
+        headers = [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"x-crisiscenter-signature", webhook_signature(SECRET, body).encode()),
+        ]
+        path = f"/api/ingest/{webhook_source.pk}/"
+        scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
+        request = ASGIRequest(scope, io.BytesIO(body))
+        assert "CONTENT_LENGTH" not in request.META
+        with translation.override("en"):
+            return WebhookIngestApi.as_view()(request, source_id=webhook_source.pk).render()
+
+    big = post(json.dumps({"mentions": _realistic_items(10)}).encode())
+    assert big.status_code == 413
+    assert json.loads(big.content)["detail"].startswith("Body larger than 19.5\xa0KB")
+    small = post(json.dumps({"mentions": _realistic_items(5)}).encode())
+    assert small.status_code == 200, small.content
+    assert Mention.objects.count() == 5
