@@ -44,10 +44,6 @@ IMPORT_STOPPED = (
 
 SIGNATURE_HEADER = "X-CrisisCenter-Signature"
 MAX_WEBHOOK_ITEMS = 1000
-# Largest webhook body read (setting WEBHOOK_MAX_BODY_BYTES): 1,000 items of about 10 kB (a
-# long post with its author fields and counts takes about 3 kB). Django's limit for a body read
-# into memory (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) refused a full push of long posts.
-WEBHOOK_MAX_BODY_BYTES = 10 * 1024 * 1024
 IMPORT_BATCH = 1000
 # Largest file the upload form and the API accept (the import command reads any size).
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
@@ -61,8 +57,8 @@ def import_size_error(size: int) -> str:
 
 
 def webhook_max_body_bytes() -> int:
-    """The largest webhook body read (WEBHOOK_MAX_BODY_BYTES, 10 MB by default)."""
-    return getattr(settings, "WEBHOOK_MAX_BODY_BYTES", WEBHOOK_MAX_BODY_BYTES)
+    """The largest webhook body read (setting WEBHOOK_MAX_BODY_BYTES, 10 MB by default)."""
+    return settings.WEBHOOK_MAX_BODY_BYTES
 
 
 def webhook_size_error(size: int) -> str:

@@ -129,8 +129,12 @@ def _encoded_raw(raw: dict[str, Any]) -> tuple[EncodedJson, dict[str, Any]]:
     try:
         text = orjson.dumps(raw).decode()
     except orjson.JSONEncodeError:
-        raw = _storable(raw)
-        text = dumps(raw)
+        try:
+            raw = _storable(raw)
+            text = dumps(raw)
+        except RecursionError:  # nested deeper than JSON text can be written here: the post
+            raw = {"raw_not_kept": "nested too deeply"}  # is kept, its payload cannot be
+            text = orjson.dumps(raw).decode()
     if _NUL_ESCAPE in text and (cleaned := _storable(raw)) != raw:
         raw, text = cleaned, dumps(cleaned)
     return EncodedJson(text), raw

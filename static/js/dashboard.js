@@ -423,7 +423,7 @@
       if (src.health !== "ok" && src.last_error) li.append(el("span", "error-cell", " " + src.last_error));
       const until = src.rate_limited_until ? new Date(src.rate_limited_until) : null;
       if (until && until.getTime() > Date.now()) {  // the platform's 429: no failure, a wait
-        li.append(el("span", "muted rate-limited", " " + str("rateLimitedUntil").replace("%(time)s", minuteFmt.format(until))));
+        li.append(el("span", "muted rate-limited", " " + str("rateLimitedUntil").replace("{time}", minuteFmt.format(until))));
       }
       sourcesEl.append(li);
     }

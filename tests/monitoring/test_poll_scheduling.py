@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import responses
+from django.urls import reverse
 from django.utils import timezone
 
 from monitoring.credentials import credentials_encrypt
@@ -136,6 +137,17 @@ def test_sources_api_says_until_when_a_source_is_rate_limited(x_source, client):
     until = Source.objects.get(pk=x_source.pk).next_poll_at
     shown = client.get(url).json()["results"][0]["rate_limited_until"]
     assert datetime.fromisoformat(shown) == until
+
+
+def test_dashboard_says_rate_limited_until_in_the_user_s_language(x_source, client):
+    # The dashboard's script fills in the time (tests/e2e/test_stream_browser.py).
+    client.force_login(MembershipFactory(workspace=x_source.workspace, role="crisis_team").user)
+    url = reverse("workspace-dashboard", args=[x_source.workspace.slug])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert 'data-str-rate-limited-until="Rate-limited until {time}"' in client.get(url).text
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    dutch = 'data-str-rate-limited-until="Platformlimiet bereikt, wacht tot {time}"'
+    assert dutch in client.get(url).text
 
 
 X_EMPTY = {"meta": {"result_count": 0}}

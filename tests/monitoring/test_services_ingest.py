@@ -248,3 +248,17 @@ def test_mention_ingest_batch_checks_naive_dates_in_the_default_zone():
     assert stored["naive-future"].posted_at == stored["naive-future"].fetched_at
     assert stored["naive-author"].author_created_at is None
     assert stored["naive-author-ok"].author_created_at == datetime(2014, 3, 1, 8, 0, tzinfo=UTC)
+
+
+def test_mention_ingest_batch_keeps_a_post_whose_payload_is_nested_too_deeply_to_store():
+    # A platform's JSON can nest deeper than JSON text is written here (orjson stops at 255
+    # levels, json.dumps at Python's recursion limit): the post is stored, with a note for raw.
+    source = SourceFactory()
+    deep: dict = {"leaf": 1}
+    for _ in range(sys.getrecursionlimit()):
+        deep = {"x": deep}
+    posts = [_post("deep", raw=deep), _post("shallow", raw={"x": {"y": 1}})]
+    result = mention_ingest_batch(source=source, posts=posts, cursor={"n": 1})
+    assert result.new_count == 2
+    stored = {m.external_id: m.raw for m in Mention.objects.filter(workspace=source.workspace)}
+    assert stored == {"deep": {"raw_not_kept": "nested too deeply"}, "shallow": {"x": {"y": 1}}}
