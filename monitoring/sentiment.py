@@ -13,7 +13,8 @@ import math
 import re
 from collections.abc import Callable
 from functools import cache
-from itertools import chain, compress
+from itertools import chain, compress, repeat
+from operator import is_not
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -330,7 +331,7 @@ class EnglishAnalyzer(_FastScoring):
         cap_diff = 0 < sum(uppers) < n  # vaderSentiment's allcap_differential
         sentiments = [0 if v is None else v for v in valences]
         if cap_diff or True in triggers:
-            for i in compress(range(n), map((None).__ne__, valences)):
+            for i in compress(range(n), map(is_not, valences, repeat(None))):
                 if (uppers[i] and cap_diff) or True in triggers[max(0, i - 3) : i + 1]:
                     sentiments[i] = _valence(
                         i, words, lowers, uppers, in_lexicon, cap_diff, valences

@@ -1,10 +1,12 @@
 import dataclasses
+import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
+from django.apps import apps
 from django.db import DataError
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -12,7 +14,7 @@ from monitoring.models import DeadLetter, Mention, Source, WatchTerm
 from monitoring.platforms.base import NormalizedPost, RejectedItem
 from monitoring.sentiment import CHUNK_TOKENS, MAX_CHUNKS
 from monitoring.services import mention_import_batch, mention_ingest_batch
-from tests.factories import SourceFactory
+from tests.factories import MembershipFactory, MentionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -262,3 +264,36 @@ def test_mention_ingest_batch_keeps_a_post_whose_payload_is_nested_too_deeply_to
     assert result.new_count == 2
     stored = {m.external_id: m.raw for m in Mention.objects.filter(workspace=source.workspace)}
     assert stored == {"deep": {"raw_not_kept": "nested too deeply"}, "shallow": {"x": {"y": 1}}}
+
+
+def test_migration_0013_mends_mentions_stored_with_impossible_dates(client):
+    migration = importlib.import_module("monitoring.migrations.0013_mentions_with_impossible_dates")
+    fetched = datetime(2026, 11, 25, 12, 0, 5, tzinfo=UTC)
+    far = MentionFactory(posted_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC), fetched_at=fetched)
+    ahead = MentionFactory(
+        workspace=far.workspace, posted_at=datetime(2030, 1, 1, tzinfo=UTC), fetched_at=fetched
+    )
+    ancient = MentionFactory(
+        workspace=far.workspace,
+        posted_at=datetime(1, 1, 2, tzinfo=UTC),
+        fetched_at=fetched,
+        author_created_at=datetime(9999, 6, 1, tzinfo=UTC),
+    )
+    fine = MentionFactory(
+        workspace=far.workspace,
+        posted_at=NOW,
+        fetched_at=fetched,
+        author_created_at=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    client.force_login(MembershipFactory(workspace=far.workspace).user)
+    listing = f"/api/mentions/?workspace={far.workspace.slug}"
+    assert client.get(listing).status_code == 400  # what one such row did to the whole list
+    migration._mend(apps, None)
+    stored = {m.pk: m for m in Mention.objects.all()}
+    assert [stored[m.pk].posted_at for m in (far, ahead, ancient)] == [fetched] * 3
+    assert stored[ancient.pk].author_created_at is None
+    assert (stored[fine.pk].posted_at, stored[fine.pk].author_created_at) == (
+        NOW,
+        datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    assert client.get(listing).status_code == 200
