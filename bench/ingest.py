@@ -5,9 +5,8 @@
 
 Generates realistic Dutch and English posts (fixed seed: 10-40 words, emoji, hashtags, links,
 @handles, authors with followers, ~10% re-sent in a later page, a few unparseable items) and
-pushes them through the production `mention_ingest_batch` in pages of 100. Each worker process
-polls one Source of every platform in the mix (x and reddit with the default two workers), a page
-of each in turn, as Celery's processes share the due sources' polls. Prints the end-to-end rate
+pushes them through the production `mention_ingest_batch` in pages of 100, one Source per worker
+process, as parallel Celery workers polling different sources would. Prints the end-to-end rate
 next to VADER alone (vaderSentiment's analyzer on every text) and our scorer alone (`score_text`,
 the Dutch path for Dutch texts) on the same texts with 1 and N processes, and the ratios. Exits 1
 when the stored rows differ from the expected unique matching posts. Method: bench/README.md.
@@ -24,7 +23,6 @@ import string
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from itertools import zip_longest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,11 +127,11 @@ def _pool(text: str) -> list[list[str]]:
 
 
 class PostFactory:
-    """Deterministic realistic posts for one source (`index`: its place in the run) and platform."""
+    """Deterministic realistic posts for one worker's source and platform."""
 
-    def __init__(self, index: int, platform: str) -> None:
-        self.rng = random.Random(SEED + index)
-        self.index, self.platform, self.n = index, platform, 0
+    def __init__(self, worker: int, platform: str) -> None:
+        self.rng = random.Random(SEED + worker)
+        self.worker, self.platform, self.n = worker, platform, 0
         self.start = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
         self.on = {lang: _pool(text) for lang, text in ON_TOPIC.items()}
         self.off = {lang: _pool(text) for lang, text in OFF_TOPIC.items()}
@@ -177,11 +175,11 @@ class PostFactory:
         lang = "nl" if rng.random() < 0.6 else "en"
         text, urls, tags = self._text(lang, on_topic)
         handle, name, followers, verified, created = rng.choice(self.authors)
-        ext = "" if bad else f"{self.index}-{self.n}-{rng.getrandbits(40):x}"
+        ext = "" if bad else f"{self.worker}-{self.n}-{rng.getrandbits(40):x}"
         posted = self.start + timedelta(seconds=self.n * 0.7)
         likes = int(rng.paretovariate(1.5)) - 1
         metrics = {"like_count": likes, "retweet_count": likes // 4, "reply_count": likes // 3}
-        reply_to = f"{self.index}-{rng.randint(1, self.n)}" if rng.random() < 0.2 else ""
+        reply_to = f"{self.worker}-{rng.randint(1, self.n)}" if rng.random() < 0.2 else ""
         return NormalizedPost(
             platform=self.platform,
             external_id=ext,
@@ -214,10 +212,9 @@ class PostFactory:
         )
 
 
-def make_pages(index: int, platform: str, count: int) -> tuple[list[list], dict, set]:
-    """`count` items in pages of PAGE for the index-th source; the counts and keys storing must
-    yield."""
-    f = PostFactory(index, platform)
+def make_pages(worker: int, platform: str, count: int) -> tuple[list[list], dict, set]:
+    """`count` items in pages of PAGE for one worker; the counts and keys storing must yield."""
+    f = PostFactory(worker, platform)
     pages: list[list[NormalizedPost]] = []
     sent: list[tuple[NormalizedPost, bool]] = []  # valid fresh posts and whether they match
     want = {"new": 0, "duplicates": 0, "not_matching": 0, "rejected": 0}
@@ -248,11 +245,6 @@ def make_pages(index: int, platform: str, count: int) -> tuple[list[list], dict,
     return pages, want, keys
 
 
-def share(total: int, parts: int, k: int) -> int:
-    """Part `k` of `total` split as evenly as possible into `parts`."""
-    return total // parts + (k < total % parts)
-
-
 def _backend_cpu(pid: int) -> float:
     """CPU seconds of a PostgreSQL backend on this machine (0 when /proc is unreadable)."""
     try:
@@ -262,10 +254,9 @@ def _backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _ingest(tasks: list[tuple[int, int, list]], profile: str | None, barrier, results) -> None:
-    """Ingest `tasks` (source id, page number, page) in order, one `mention_ingest_batch` each."""
+def _ingest(source_id: int, pages: list, profile: str | None, barrier, results) -> None:
     worker_gc_tune()  # as a Celery worker process does when it starts
-    sources = {pk: Source.objects.get(pk=pk) for pk in {pk for pk, _, _ in tasks}}
+    source = Source.objects.get(pk=source_id)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
@@ -275,8 +266,8 @@ def _ingest(tasks: list[tuple[int, int, list]], profile: str | None, barrier, re
     cpu0, pg0, t0 = time.process_time(), _backend_cpu(backend), time.perf_counter()
     if profiler:
         profiler.enable()
-    for source_id, n, page in tasks:
-        result = mention_ingest_batch(source=sources[source_id], posts=page, cursor={"page": n})
+    for n, page in enumerate(pages, start=1):
+        result = mention_ingest_batch(source=source, posts=page, cursor={"page": n})
         totals["new"] += result.new_count
         totals["duplicates"] += result.duplicates
         totals["not_matching"] += result.not_matching
@@ -288,14 +279,6 @@ def _ingest(tasks: list[tuple[int, int, list]], profile: str | None, barrier, re
     totals["cpu"] = time.process_time() - cpu0
     totals["pg_cpu"] = _backend_cpu(backend) - pg0
     results.put(totals)
-
-
-def _turns(pages_by_source: list[tuple[int, list]]) -> list[tuple[int, int, list]]:
-    """One worker's tasks: a page of each of its sources in turn, each source's pages in order."""
-    rounds = zip_longest(
-        *([(pk, n, page) for n, page in enumerate(pages, start=1)] for pk, pages in pages_by_source)
-    )
-    return [task for tasks in rounds for task in tasks if task is not None]
 
 
 def _vader(items: list[tuple[str, str]], barrier, results) -> None:
@@ -346,9 +329,8 @@ def run_parallel(target, args_for: list[tuple]) -> tuple[float, list[dict]]:
     return wall, out
 
 
-def setup_workspace(workers: int) -> tuple[Workspace, list[list[Source]]]:
-    """A fresh bench workspace with realistic watch terms and, per worker, one source of each
-    platform in the mix (the first `workers` of PLATFORMS)."""
+def setup_workspace(workers: int) -> tuple[Workspace, list[Source]]:
+    """A fresh bench workspace with realistic watch terms and one source per worker."""
     call_command("migrate", verbosity=0)
     old = Workspace.objects.filter(slug=WORKSPACE).first()
     if old is not None:
@@ -359,12 +341,8 @@ def setup_workspace(workers: int) -> tuple[Workspace, list[list[Source]]]:
             cursor.execute("VACUUM ANALYZE monitoring_mention")
     ws = Workspace.objects.create(slug=WORKSPACE, name="Bench ingest")
     WatchTerm.objects.bulk_create(WatchTerm(workspace=ws, query=q) for q in WATCH_TERMS)
-    platforms = [PLATFORMS[k % len(PLATFORMS)] for k in range(workers)]
     sources = [
-        [
-            Source.objects.create(workspace=ws, name=f"bench {k} {platform}", platform=platform)
-            for platform in platforms
-        ]
+        Source.objects.create(workspace=ws, name=f"bench {k}", platform=PLATFORMS[k % 4])
         for k in range(workers)
     ]
     return ws, sources
@@ -388,9 +366,9 @@ def verify(
         )
     if letters != want["rejected"]:
         problems.append(f"dead letters: expected {want['rejected']}, found {letters}")
-    for source, source_pages in zip(sources, pages, strict=True):
+    for source, worker_pages in zip(sources, pages, strict=True):
         source.refresh_from_db()
-        if source.cursor != {"page": len(source_pages)}:
+        if source.cursor != {"page": len(worker_pages)}:
             problems.append(f"source {source.pk}: cursor {source.cursor}")
     return problems
 
@@ -404,16 +382,13 @@ def main() -> int:
     if connection.vendor != "postgresql":
         sys.exit("bench/ingest.py measures PostgreSQL: set DATABASE_URL=postgres://...")
     n, total = args.workers, args.mentions
-    ws, by_worker = setup_workspace(n)
-    sources = [source for worker in by_worker for source in worker]
+    ws, sources = setup_workspace(n)
     t = time.perf_counter()
-    counts = [
-        share(share(total, n, k), len(w), j) for k, w in enumerate(by_worker) for j in range(len(w))
-    ]
+    shares = [total // n + (k < total % n) for k in range(n)]
     made = [
-        make_pages(j, s.platform, c) for j, (s, c) in enumerate(zip(sources, counts, strict=True))
+        make_pages(k, s.platform, c) for k, (s, c) in enumerate(zip(sources, shares, strict=True))
     ]
-    pages = [p for p, _, _ in made]  # per source
+    pages = [p for p, _, _ in made]
     want = {key: sum(w[key] for _, w, _ in made) for key in made[0][1]}
     keys = set().union(*(k for _, _, k in made))
     posts = [p for worker in pages for page in worker for p in page]
@@ -430,12 +405,11 @@ def main() -> int:
     before, _ = run_parallel(_vader, [(items[k::n],) for k in range(n)])
     ours1, ours_one = run_parallel(_scorer, [(items,)])
     ours_before, _ = run_parallel(_scorer, [(items[k::n],) for k in range(n)])
-    by_pk = {s.pk: source_pages for s, source_pages in zip(sources, pages, strict=True)}
     wall, res = run_parallel(
         _ingest,
         [
-            (_turns([(s.pk, by_pk[s.pk]) for s in worker]), args.profile if k == 0 else None)
-            for k, worker in enumerate(by_worker)
+            (s.pk, p, args.profile if k == 0 else None)
+            for k, (s, p) in enumerate(zip(sources, pages, strict=True))
         ],
     )
     after, _ = run_parallel(_vader, [(items[k::n],) for k in range(n)])
@@ -447,17 +421,12 @@ def main() -> int:
     rate = len(posts) / wall
     cpu, pg_cpu = sum(r["cpu"] for r in res), sum(r["pg_cpu"] for r in res)
 
-    print(
-        f"mentions offered       {len(posts):>10,}  ({n} workers, pages of {PAGE}, "
-        f"{len(sources)} sources: {', '.join(s.platform for s in by_worker[0])} per worker)"
-    )
+    print(f"mentions offered       {len(posts):>10,}  ({n} workers, pages of {PAGE})")
     print(f"stored (new)           {got['new']:>10,}")
     print(f"duplicates             {got['duplicates']:>10,}")
     print(f"not matching / bad     {got['not_matching']:>10,} / {want['rejected']:,}")
     print(f"wall time              {wall:>10.2f} s")
     print(f"end to end             {rate:>10,.0f} mentions/s")
-    times = ", ".join(f"{r['seconds']:.2f}" for r in res)
-    print(f"  each worker's time   {times:>10} s")
     print(
         f"  CPU per mention      {1e6 * cpu / len(posts):>10.0f} us in workers, "
         f"{1e6 * pg_cpu / len(posts):.0f} us in PostgreSQL backends "
