@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP (Django), websockets (Channels) and lifespan.
 
+HTTP request bodies over their limit are refused before Django reads them (body_limit.py).
 At lifespan startup the realtime publisher attaches to the server's loop, and in embedded mode
 (no REDIS_URL) the in-process scheduler starts there too.
 """
@@ -17,11 +18,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from crisiscenter import embedded  # noqa: E402
+from crisiscenter.body_limit import body_limited  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 router = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": body_limited(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

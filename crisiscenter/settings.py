@@ -145,10 +145,13 @@ from crisiscenter.settings_parts.rest import *  # noqa: E402,F403
 # Embedded mode runs the beat schedule inside the web process (crisiscenter/embedded.py).
 EMBEDDED_SCHEDULER = env.bool("EMBEDDED_SCHEDULER", default=True)
 
-# Largest webhook push body read, in bytes (a larger one gets 413): 1,000 items of about 10 kB (a
-# long post with its author fields and counts takes about 3 kB). Django's limit for a body read
-# into memory (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) refused a full push of long posts.
+# Largest webhook push body, in bytes (a larger one gets 413 before it is read:
+# crisiscenter/body_limit.py): 1,000 items of about 10 kB (a long post with its author fields
+# and counts takes about 3 kB).
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=10 * 1024 * 1024)
+# Largest body of any other request, in bytes (crisiscenter/body_limit.py): an import upload
+# of up to 50 MB and the form around it.
+MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024 * 1024)
 
 # Fernet key for source credentials at rest (monitoring/credentials.py); derived from
 # SECRET_KEY when unset.

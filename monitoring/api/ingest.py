@@ -28,7 +28,8 @@ class WebhookIngestApi(APIView):
     """POST /api/ingest/<source_id>/: signed pushes from other monitoring tools.
 
     Authenticated by the HMAC-SHA256 signature of the raw body only (no session, no CSRF).
-    A body over WEBHOOK_MAX_BODY_BYTES is refused with 413 before its signature is checked.
+    A body over WEBHOOK_MAX_BODY_BYTES is refused with 413 before it is read (see
+    `_webhook_body`), so before its signature is checked.
     """
 
     authentication_classes: list = []
@@ -49,10 +50,11 @@ class WebhookIngestApi(APIView):
 
 
 def _webhook_body(request: Request) -> bytes:
-    """The raw body (the signature is over its bytes), at most `webhook_max_body_bytes()`:
-    refused by its Content-Length before it is read, and by its length when read (a body sent
-    in chunks declares none). Read directly, not as `request.body`, which Django refuses past
-    DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML page naming no reason."""
+    """The raw body (the signature is over its bytes), at most `webhook_max_body_bytes()`.
+    Under ASGI, crisiscenter/body_limit.py has refused a larger body before Django read it;
+    this check answers the same under any other server (WSGI, the test client). Read
+    directly, not as `request.body`, which Django refuses past DATA_UPLOAD_MAX_MEMORY_SIZE
+    with an HTML page naming no reason."""
     limit = webhook_max_body_bytes()
     try:
         declared = int(request.headers.get("Content-Length") or 0)
