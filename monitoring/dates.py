@@ -17,3 +17,12 @@ LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 def date_in_range(value: datetime) -> bool:
     """Whether `value` (aware) lies from EARLIEST up to, not including, LATEST."""
     return EARLIEST <= value < LATEST
+
+
+def posted_at_stored(value: datetime, now: datetime) -> datetime | None:
+    """The time a post dated `value` (aware) is stored with: `value`, or `now` for one dated
+    later (a bad clock or time zone, or on purpose: it would head the newest-first stream for
+    good); None when `value` is out of range (the post is refused)."""
+    if EARLIEST <= value <= now:
+        return value
+    return now if date_in_range(value) else None

@@ -280,15 +280,38 @@ def _allow_csv_fields() -> None:
     csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
 
 
-def _read_on(records: Iterator[Any]) -> Iterator[Any]:
-    """A csv reader's records, with the error of one it cannot read (a field over
-    CSV_FIELD_LIMIT) in its place: the reader goes on at the next line."""
+class _Lines:
+    """A text stream's lines, counted as a csv reader takes them."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream, self.taken = stream, 0
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.stream)
+        self.taken += 1
+        return line
+
+
+def _read_on(reader: Iterator[Any], lines: _Lines) -> Iterator[Any]:
+    """The records of a csv `reader` over `lines`, with the error of one it cannot read (a
+    field over CSV_FIELD_LIMIT) in its place when that record stood on one line: the reader
+    goes on at the next. Raises RowInvalid when it ran over several: the reader would go on in
+    the middle of its quoted field, reading the rest of it as rows."""
     while True:
+        before = lines.taken
         try:
-            yield next(records)
+            yield next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
+            if lines.taken - before > 1:
+                raise RowInvalid(
+                    f"line {before + 1}: {exc}, in a field running over several lines; the "
+                    "import stopped there (the rows before it were stored)"
+                ) from exc
             yield exc
 
 
@@ -296,7 +319,8 @@ def iter_rows(stream: IO[str], *, fmt: str, platform: str) -> Iterator[ParsedRow
     """Parse a JSONL or CSV text stream row by row; bad rows come back with their error."""
     if fmt == "csv":
         _allow_csv_fields()
-        reader = csv.DictReader(stream)
+        lines = _Lines(stream)
+        reader = csv.DictReader(lines)
         try:
             fieldnames = reader.fieldnames or []  # reads the header
         except csv.Error as exc:
@@ -304,7 +328,7 @@ def iter_rows(stream: IO[str], *, fmt: str, platform: str) -> Iterator[ParsedRow
         missing = [k for k in REQUIRED if k not in fieldnames]
         if missing:
             raise RowInvalid(f"header: missing column(s) {', '.join(missing)}")
-        for number, row in enumerate(_read_on(reader), start=2):
+        for number, row in enumerate(_read_on(reader, lines), start=2):
             if isinstance(row, csv.Error):
                 yield ParsedRow(number, None, f"line {number}: {row}", "")
                 continue
@@ -335,5 +359,11 @@ def count_rows(data: str, fmt: str) -> int:
     if fmt != "csv":
         return sum(1 for line in io.StringIO(data) if line.strip())
     _allow_csv_fields()
-    records = sum(record != [] for record in _read_on(csv.reader(io.StringIO(data))))
+    records = 0
+    try:
+        lines = _Lines(io.StringIO(data))
+        for record in _read_on(csv.reader(lines), lines):
+            records += record != []
+    except RowInvalid:
+        pass  # the import stops there too
     return max(0, records - 1)

@@ -74,6 +74,9 @@ SEEN_MAX = 1000
 USER_AGENT = "CrisisCenter/0.1 (+monitoring; feed reader)"
 _EMAIL_WITH_NAME = re.compile(r"\S+@\S+\s*\((.+)\)")
 _XML_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos);")
+# Where in a body the parser gave up ("<unknown>:2:18: mismatched tag"): left out of a failure's
+# identity, as an error page that varies (a request id, a date) moves it on every poll.
+_PARSE_POSITION = re.compile(r":\d+:\d+:")
 _XML_CHARS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
@@ -247,7 +250,7 @@ def _failures_noted(
         )
         if not isinstance(exc, PlatformBadPayload):
             continue  # transient: only logged, the next poll tries again
-        failure = _hash(str(exc))
+        failure = _hash(_PARSE_POSITION.sub(":", str(exc)))
         if states[url].get("failure") != failure:
             states[url]["failure"] = failure
             raw = exc.raw if isinstance(exc, PlatformMalformedBody) else _shown(url)

@@ -150,7 +150,8 @@ def mentions_import_stream(
 ) -> ImportProgress:
     """Import a JSONL/CSV stream in batches; bad rows go to dead letters. Idempotent.
 
-    Raises RowInvalid for a file that cannot be read at all (e.g. CSV without the columns).
+    Raises RowInvalid for a file that cannot be read at all (e.g. CSV without the columns),
+    or not past a point (the rows before it are stored first).
     """
     source = import_source_get(workspace_id=workspace_id)
     progress = ImportProgress(total=total)
@@ -177,10 +178,14 @@ def mentions_import_stream(
         if on_progress:
             on_progress(progress)
 
-    for row in iter_rows(stream, fmt=fmt, platform=platform):
-        (batch if row.post else bad).append(row.post or row)
-        if len(batch) + len(bad) >= IMPORT_BATCH:
-            flush()
+    try:
+        for row in iter_rows(stream, fmt=fmt, platform=platform):
+            (batch if row.post else bad).append(row.post or row)
+            if len(batch) + len(bad) >= IMPORT_BATCH:
+                flush()
+    except RowInvalid:
+        flush()  # a file that cannot be read on keeps the rows before the break
+        raise
     flush()
     return progress
 

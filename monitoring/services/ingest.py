@@ -33,7 +33,7 @@ from crisiscenter.db import (
     update_by_pk,
 )
 from crisiscenter.json_text import dumps
-from monitoring.dates import EARLIEST, LATEST, date_in_range
+from monitoring.dates import date_in_range, posted_at_stored
 from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem, dead_letter_raw
 from monitoring.query import Query, compile_matcher
@@ -194,7 +194,7 @@ def _row(
     urls = _json_list(post.urls) if post.urls else []
     hashtags = _json_list(post.hashtags) if post.hashtags else []
     author_created_at = post.author_created_at
-    if author_created_at is not None and not EARLIEST <= _aware(author_created_at) < LATEST:
+    if author_created_at is not None and not date_in_range(_aware(author_created_at)):
         author_created_at = None  # see monitoring/dates.py; not worth refusing the post for
     row = [
         *(workspace_id, source_id, post.platform, post.external_id, url[:1000], handle[:200]),
@@ -307,15 +307,11 @@ def _prepare(
         if require_match and not terms:
             out.not_matching += 1
             continue
-        posted_at = _aware(post.posted_at)
-        if not EARLIEST <= posted_at <= now:  # monitoring/dates.py; the raw payload keeps it
-            if not date_in_range(posted_at):
-                reason = f"posted_at: out of range ({posted_at.isoformat()})"
-                out.rejects.append(RejectedItem(reason=reason, raw=repr(post.raw)))
-                continue
-            # Dated later than now (a bad clock or time zone, or on purpose): stored as now, or
-            # it would head the newest-first stream for good.
-            posted_at = now
+        posted_at = posted_at_stored(_aware(post.posted_at), now)  # the raw payload keeps it
+        if posted_at is None:
+            reason = f"posted_at: out of range ({_aware(post.posted_at).isoformat()})"
+            out.rejects.append(RejectedItem(reason=reason, raw=repr(post.raw)))
+            continue
         row, json_values = _row(
             post,
             workspace_id=workspace_id,

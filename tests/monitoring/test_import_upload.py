@@ -199,6 +199,31 @@ def test_a_csv_upload_with_a_field_over_the_csv_limit_stores_the_other_rows(
     ]
 
 
+def test_a_csv_field_over_the_limit_on_several_lines_stops_the_import_after_the_rows_before(
+    client, make_workspace, make_member
+):
+    # Read on past such a field, the csv reader would take the rest of it for rows.
+    from monitoring.importing import CSV_FIELD_LIMIT
+
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    huge = '"' + ("z" * 1000 + "\n") * (CSV_FIELD_LIMIT // 1000 + 1) + '"'
+    rows = ["0,Storing 0,a,2026-11-25T10:00Z,", f"1,Storing 1,a,2026-11-25T10:01Z,{huge}"]
+    rows += [f"{i},Storing {i},a,2026-11-25T10:0{i}Z," for i in range(2, 5)]
+    data = "id,text,author,created_at,note\n" + "\n".join(rows) + "\n"
+    _upload_csv(client, "bank", data.encode())
+    job = ImportJob.objects.get(workspace=ws)
+    run_import.apply(args=[job.pk])
+    job.refresh_from_db()
+    assert (job.status, job.new) == ("failed", 1)
+    assert job.error == (
+        f"line 3: field larger than field limit ({CSV_FIELD_LIMIT}), in a field running over "
+        "several lines; the import stopped there (the rows before it were stored)"
+    )
+    assert list(Mention.objects.values_list("external_id", flat=True)) == ["0"]
+    assert not DeadLetter.objects.filter(workspace=ws).exists()  # no rows made of its lines
+
+
 def test_an_import_that_stops_midway_says_how_many_rows_it_stored(
     client, make_workspace, make_member
 ):

@@ -103,3 +103,17 @@ def test_news_poll_shows_a_failing_private_feed_without_its_token():
     assert "s3cr3t" not in source.last_error
     assert source.health == Source.Health.OK
     assert not DeadLetter.objects.filter(source=source).exists()  # transient: logged only
+
+
+def test_news_poll_dead_letters_a_broken_page_once_where_it_breaks_elsewhere_each_time():
+    # An error page that varies (a request id, a date) breaks the parser at another place on
+    # every poll: the same failure all the same.
+    source = _news_source(["Bank Noord"])
+    with responses.RequestsMock() as mock:
+        mock.get(GOOD, body=(FIXTURES / "dagblad_noord.rss").read_bytes())
+        for n in range(3):
+            page = f"<html><body>{'<br/>' * n}<p>Request {n}</html>".encode()
+            mock.get(BROKEN, body=page, content_type="text/html")
+            _poll(source, NOW + timedelta(seconds=10 * n))
+    assert DeadLetter.objects.filter(source=source).count() == 1
+    assert "mismatched tag" in source.last_error
