@@ -45,7 +45,7 @@ from monitoring.models import DeadLetter, Mention, Source, WatchTerm  # noqa: E4
 from monitoring.platforms.base import NormalizedPost  # noqa: E402
 from monitoring.sentiment import score_text  # noqa: E402
 from monitoring.services import mention_ingest_batch  # noqa: E402
-from monitoring.services.ingest import post_language  # noqa: E402
+from monitoring.services.rows import post_language  # noqa: E402
 from realtime.publisher import drain  # noqa: E402
 from workspaces.models import Workspace  # noqa: E402
 

@@ -200,7 +200,7 @@ def mention_item_of(  # positional: called for every new mention on ingest
     matched_terms: list[int] | None,
 ) -> MentionItem:
     """The event item from a mention's values (ingest has them as a row, not a Mention, and
-    takes them in this order: monitoring.services.ingest._ITEM_COLUMNS)."""
+    takes them in this order: monitoring.services.rows.ITEM_COLUMNS)."""
     return {
         "id": pk,
         "platform": platform,
