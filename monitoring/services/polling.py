@@ -211,11 +211,9 @@ def source_poll(
             )
             fetched += len(page.posts)
             inserted += result.new_count
-        if warnings:  # a part failed (a news feed), the rest was read: shown, health stays OK
-            Source.objects.filter(pk=source.pk).update(
-                last_error=url_secrets_masked("; ".join(dict.fromkeys(warnings))[:2000]),
-                last_error_at=now,
-            )
+        warning = url_secrets_masked("; ".join(dict.fromkeys(warnings))[:2000])
+        if warning:  # a part failed (a news feed), the rest was read: shown, health stays OK
+            Source.objects.filter(pk=source.pk).update(last_error=warning, last_error_at=now)
     except PlatformRateLimited as exc:
         source_record_rate_limit(source=source, error=exc, now=now)
         raise
@@ -230,8 +228,8 @@ def source_poll(
         raise
     finally:
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
-    if health_before != Source.Health.OK:
-        _publish_health(source.pk)
+    if health_before != Source.Health.OK or warning != source.last_error:
+        _publish_health(source.pk)  # back to live, or a part failing (or no longer) meanwhile
     source_quota_refresh(source=source, client=client, now=now)
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
     return PollResult(fetched=fetched, inserted=inserted, alert_ids=[a.pk for a in alerts])

@@ -420,7 +420,8 @@
         const ago = durationText(Date.now() - new Date(src.last_success_at).getTime());
         li.append(el("span", "muted", str("lastDelivered") + " " + ago));
       }
-      if (src.health !== "ok" && src.last_error) li.append(el("span", "error-cell", " " + src.last_error));
+      // A live source's error is a part of it failing (one of a news source's feeds).
+      if (src.last_error) li.append(el("span", src.health === "ok" ? "warning-cell" : "error-cell", " " + src.last_error));
       const until = src.rate_limited_until ? new Date(src.rate_limited_until) : null;
       if (until && until.getTime() > Date.now()) {  // the platform's 429: no failure, a wait
         li.append(el("span", "muted rate-limited", " " + str("rateLimitedUntil").replace("{time}", minuteFmt.format(until))));

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from monitoring.models import WatchTerm
+from monitoring.models import Source, WatchTerm
 from monitoring.platforms.base import NormalizedPost
 from monitoring.services import mention_ingest_batch
 from realtime import publisher
@@ -142,6 +142,59 @@ def test_source_health_panel_says_until_when_a_source_is_rate_limited(
         # A 429 is a wait, not a failure: the health stays, and the panel says until when.
         expect(item.locator(".rate-limited")).to_contain_text("Rate-limited until")
         expect(item).to_have_class("health-unknown")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_source_health_panel_shows_a_live_source_with_a_failing_feed(
+    asgi_server: AsgiServer, page: Page
+):
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from pathlib import Path
+    from threading import Thread
+
+    from monitoring.services import source_poll
+
+    rss = Path(__file__).resolve().parents[1] / "fixtures/platforms/news/dagblad_noord.rss"
+    pages = {"/rss": (rss.read_bytes(), "application/rss+xml"), "/broken": (b"<p>x", "text/html")}
+
+    class Feeds(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body, kind = pages[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        workspace = factories.WorkspaceFactory()
+        WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        source = factories.SourceFactory(
+            workspace=workspace,
+            name="Nieuwsfeeds",
+            platform="news",
+            settings={"feeds": [f"{base}/rss", f"{base}/broken"]},
+        )
+        _open_dashboard(page, asgi_server, _crisis_team_member(workspace).username, workspace.slug)
+        item = page.locator(f'#source-health li[data-id="{source.pk}"]')
+        expect(item).to_contain_text("Unknown")
+        source_poll(source=source)
+        publisher.drain()
+        # Live (one feed still delivers), and the panel names the feed that fails.
+        expect(item).to_have_class("health-ok")
+        expect(item.locator(".warning-cell")).to_contain_text(f"feed {base}/broken")
+
+        pages["/broken"] = pages["/rss"]  # mended: the warning goes, live
+        source_poll(source=Source.objects.get(pk=source.pk))
+        publisher.drain()
+        expect(item.locator(".warning-cell")).to_have_count(0)
     finally:
         server.shutdown()
         server.server_close()
