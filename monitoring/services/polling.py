@@ -194,12 +194,21 @@ def source_poll(
         return PollResult(fetched=0, inserted=0, alert_ids=[], skipped=True)
     fetched = inserted = 0
     warnings: list[str] = []
+    failed: list[PlatformError] = []
     try:
         client = client_for(source.platform, source.settings, source_credentials(source=source))
         queries = _queries_for(source)
         cursors = _cursors_for(client, source.cursor or {}, queries)
         for query in queries:
-            page = client.fetch(cursor=cursors.get(query, {}), now=now, limit=limit, query=query)
+            try:
+                page = client.fetch(
+                    cursor=cursors.get(query, {}), now=now, limit=limit, query=query
+                )
+            except PlatformRateLimited:
+                raise
+            except PlatformError as exc:  # the other searches are still read; the poll failed
+                failed.append(exc)
+                continue
             cursors[query] = page.next_cursor
             warnings += page.warnings
             result = mention_ingest_batch(
@@ -211,6 +220,8 @@ def source_poll(
             )
             fetched += len(page.posts)
             inserted += result.new_count
+        if failed:
+            raise failed[0]
         warning = url_secrets_masked("; ".join(dict.fromkeys(warnings))[:2000])
         if warning:  # a part failed (a news feed), the rest was read: shown, health stays OK
             Source.objects.filter(pk=source.pk).update(last_error=warning, last_error_at=now)
@@ -218,9 +229,12 @@ def source_poll(
         source_record_rate_limit(source=source, error=exc, now=now)
         raise
     except PlatformError as exc:
-        if isinstance(exc, PlatformMalformedBody):
-            source_dead_letter_body(source=source, error=exc)
-        source_record_failure(source=source, error=exc, now=now)
+        for error in failed or [exc]:
+            if isinstance(error, PlatformMalformedBody):
+                source_dead_letter_body(source=source, error=error)
+        # Counted on from the state the poll started from: a search that worked before the
+        # failing one has reset the count in the database (its page's health update).
+        source_record_failure(source=source, error=exc, now=now, reread=False)
         raise
     except Exception as exc:
         # The soft time limit, a database error, a bug: CrisisCenter is just as blind.
@@ -282,14 +296,18 @@ def _record_failure_of_our_own(*, source: Source, error: Exception, now: datetim
         )
 
 
-def source_record_failure(*, source: Source, error: Exception, now: datetime) -> None:
+def source_record_failure(
+    *, source: Source, error: Exception, now: datetime, reread: bool = True
+) -> None:
     """Record a failed poll: error, failure count, health, and the next attempt after an
     exponential backoff with jitter (`next_poll_at`); frees the lease.
 
     `down` after DOWN_AFTER_FAILURES failures in a row spanning DOWN_AFTER, else `lagging`.
     On the poll that makes the source `down`, raises a `source_down` alert (once per outage).
+    `reread=False` counts on from the failure state `source` holds as loaded.
     """
-    source.refresh_from_db(fields=["consecutive_failures", "failing_since", "health"])
+    if reread:
+        source.refresh_from_db(fields=["consecutive_failures", "failing_since", "health"])
     failures = source.consecutive_failures + 1
     since = source.failing_since if failures > 1 and source.failing_since else now
     down = failures >= DOWN_AFTER_FAILURES and now - since >= DOWN_AFTER

@@ -4,7 +4,9 @@ Platforms answer through `responses` at the HTTP boundary (X API v2 shapes, as r
 tests/cassettes/x/); every poll passes its own `now`, so time moves without sleeping.
 """
 
+import json
 from datetime import datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
@@ -211,3 +213,31 @@ def test_pushed_sources_are_never_polled():
     due = source_ids_due(now=T0)
     assert demo.pk in due
     assert not {s.pk for s in pushed} & set(due)
+
+
+@responses.activate
+def test_a_search_that_keeps_failing_fails_the_poll_but_not_the_searches_after_it():
+    # Mastodon searches each OR branch on its own: beta fails, alpha and gamma answer. Before,
+    # alpha's page reset the failure count on every poll (never down, no alert) and the poll
+    # stopped at beta, so gamma was never read again.
+    instance = "https://mastodon.example"
+    source = SourceFactory(
+        platform="mastodon",
+        settings={"instance": instance, "search": True},
+        credentials_encrypted=credentials_encrypt({"access_token": "test-token"}),
+    )
+    WatchTerm.objects.create(workspace=source.workspace, query="alpha OR beta OR gamma")
+    empty = json.dumps({"accounts": [], "statuses": [], "hashtags": []})
+
+    def search(request) -> tuple[int, dict, str]:
+        failing = parse_qs(urlsplit(request.url).query)["q"] == ["beta"]
+        return (500, {}, "") if failing else (200, {}, empty)
+
+    responses.add_callback("GET", f"{instance}/api/v2/search", callback=search)
+    for offset in (0, 40, 120, 280):
+        _poll(source, T0 + timedelta(seconds=offset), PlatformUnavailable)
+    asked = [parse_qs(urlsplit(call.request.url).query)["q"][0] for call in responses.calls]
+    assert asked.count("gamma") == 4
+    source = Source.objects.get(pk=source.pk)
+    assert (source.health, source.consecutive_failures) == (Source.Health.DOWN, 4)
+    assert Alert.objects.filter(rule_kind="source_down", workspace=source.workspace).count() == 1
