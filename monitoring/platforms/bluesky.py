@@ -110,7 +110,9 @@ class BlueskyClient:
             return Page(posts=[], next_cursor=dict(cursor))
         seen, paging = cursor.get("newest_seen"), cursor.get("paging") or {}
         try:
-            mark = _time(seen, "cursor.newest_seen") if seen else now - self.lookback
+            # Never past now: a post dated in the future (a server's clock, or a hostile one)
+            # would otherwise lift the floor above every later post (and did, for good).
+            mark = min(_time(seen, "cursor.newest_seen"), now) if seen else now - self.lookback
             top = _time(paging["top"], "cursor.paging.top") if paging.get("top") else None
         except ValueError as exc:
             raise PlatformBadPayload(str(exc)) from exc
@@ -131,7 +133,7 @@ class BlueskyClient:
                 if sort_at < floor:  # older than this sweep: an earlier sweep returned it
                     reached_floor = True
                     continue
-                top = max(top, sort_at) if top else sort_at
+                top = max(top, min(sort_at, now)) if top else min(sort_at, now)
                 posts.append(post)
             page_cursor = body.get("cursor")
             if reached_floor or not body["posts"] or not page_cursor:

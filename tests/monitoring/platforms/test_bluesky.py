@@ -340,3 +340,21 @@ def test_bluesky_client_keeps_the_posts_when_profiles_cannot_be_read(http, caplo
     assert len(page.posts) == 3
     assert [p.author_followers for p in page.posts] == [0, 0, 0]
     assert [r.msg for r in caplog.records] == ["monitoring.bluesky.profiles_failed"]
+
+
+def test_bluesky_client_keeps_its_sweeps_at_now_past_a_post_dated_in_the_future(http):
+    # A post dated in the year 9999 (ingest refuses it) lifted newest_seen to 9999, so every
+    # later sweep started there and found nothing: the search was blind for good.
+    future = load("search_page3.json")
+    future["posts"][0]["record"]["createdAt"] = "9999-12-31T23:59:59Z"
+    future["posts"][0]["indexedAt"] = "9999-12-31T23:59:59Z"
+    future.pop("cursor")
+    http.get(PUBLIC_SEARCH, json=future, match=params(limit=100, since="2026-11-25T10:59:00Z"))
+    page = fetch()
+    assert page.next_cursor["newest_seen"] == NOW.isoformat()
+
+    # A cursor lifted so before this fix sweeps from now again.
+    later = params(limit=100, since="2026-11-25T11:59:00Z")
+    http.get(PUBLIC_SEARCH, json={"posts": []}, match=later)
+    lifted = fetch({"newest_seen": "9999-12-31T23:59:59+00:00", "paging": {}})
+    assert lifted.next_cursor == {"newest_seen": NOW.isoformat(), "paging": {}}
