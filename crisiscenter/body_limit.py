@@ -15,10 +15,11 @@ import orjson
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
+from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from monitoring.services.imports import webhook_size_error
+from monitoring.services.imports import webhook_too_large
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -84,7 +85,7 @@ async def _refuse(scope: Scope, send: Send, limit: int) -> None:
     """413 with a JSON reason in the language the request asks for (as the API answers)."""
     with translation.override(_language(scope)):
         if scope["path"].startswith(WEBHOOK_PREFIX):
-            detail = webhook_size_error(limit + 1)
+            detail = webhook_too_large()
         else:
             detail = _("Request body larger than %(limit)s.") % {"limit": filesizeformat(limit)}
     body = orjson.dumps({"detail": detail})
@@ -103,10 +104,11 @@ async def _refuse(scope: Scope, send: Send, limit: int) -> None:
 
 
 def _language(scope: Scope) -> str:
+    """The first language of Accept-Language this site speaks, as LocaleMiddleware picks it."""
     accept = next((v for k, v in scope.get("headers", ()) if k == b"accept-language"), b"")
-    supported = {code for code, _name in settings.LANGUAGES}
     for code, _quality in parse_accept_lang_header(accept.decode("latin-1")):
-        base = code.split("-")[0].lower()
-        if base in supported:
-            return base
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
     return settings.LANGUAGE_CODE

@@ -43,6 +43,7 @@ from itertools import zip_longest
 from typing import Any
 from urllib.parse import quote_plus, urlparse, urlsplit
 from xml.sax import SAXException
+from xml.sax.saxutils import unescape
 
 import feedparser
 import requests
@@ -73,11 +74,11 @@ DEFAULT_TIMEOUT = 10.0
 SEEN_MAX = 1000
 USER_AGENT = "CrisisCenter/0.1 (+monitoring; feed reader)"
 _EMAIL_WITH_NAME = re.compile(r"\S+@\S+\s*\((.+)\)")
-_XML_ENTITY = re.compile(r"&(lt|gt|amp|quot|apos);")
 # Where in a body the parser gave up ("<unknown>:2:18: mismatched tag"): left out of a failure's
 # identity, as an error page that varies (a request id, a date) moves it on every poll.
 _PARSE_POSITION = re.compile(r":\d+:\d+:")
-_XML_CHARS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+# XML's own entities beyond the three `unescape` knows.
+_XML_QUOTES = {"&quot;": '"', "&apos;": "'"}
 
 
 def _hash(external_id: str) -> str:
@@ -327,7 +328,7 @@ def _loosely_parsed(parsed: dict[str, Any]) -> bool:
 
 def _unescaped(value: str, loose: bool) -> str:
     """An element's value as its text: what the loose parser left escaped, decoded once."""
-    return _XML_ENTITY.sub(lambda m: _XML_CHARS[m[1]], value) if loose else value
+    return unescape(value, _XML_QUOTES) if loose else value
 
 
 def _text_and_links(item: dict[str, Any], key: str, loose: bool) -> tuple[str, tuple[str, ...]]:

@@ -61,15 +61,16 @@ def webhook_max_body_bytes() -> int:
     return settings.WEBHOOK_MAX_BODY_BYTES
 
 
-def webhook_size_error(size: int) -> str:
-    """The message for a webhook body of `size` bytes over `webhook_max_body_bytes()`,
-    else ''."""
-    limit = webhook_max_body_bytes()
-    if size <= limit:
-        return ""
+def webhook_too_large() -> str:
+    """The message for a webhook body over `webhook_max_body_bytes()`."""
     return _("Body larger than %(limit)s; send the mentions in smaller requests.") % {
-        "limit": filesizeformat(limit)
+        "limit": filesizeformat(webhook_max_body_bytes())
     }
+
+
+def webhook_size_error(size: int) -> str:
+    """`webhook_too_large()` for a body of `size` bytes over the limit, else ''."""
+    return webhook_too_large() if size > webhook_max_body_bytes() else ""
 
 
 def webhook_signature(secret: str, body: bytes) -> str:

@@ -155,9 +155,10 @@ def _prepare(
         if require_match and not terms:
             out.not_matching += 1
             continue
-        posted_at = posted_at_stored(aware(post.posted_at), now)  # the raw payload keeps it
+        given = aware(post.posted_at)
+        posted_at = posted_at_stored(given, now)  # the raw payload keeps the date given
         if posted_at is None:
-            reason = f"posted_at: out of range ({aware(post.posted_at).isoformat()})"
+            reason = f"posted_at: out of range ({given.isoformat()})"
             out.rejects.append(RejectedItem(reason=reason, raw=repr(post.raw)))
             continue
         row, json_values = row_of_post(

@@ -11,7 +11,7 @@ import logging
 import random
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -192,44 +192,20 @@ def source_poll(
     if not source_lease_acquire(source=source, now=now, owner=owner):
         logger.info("monitoring.source_poll.leased", extra={"source_id": source.pk})
         return PollResult(fetched=0, inserted=0, alert_ids=[], skipped=True)
-    fetched = inserted = 0
-    warnings: list[str] = []
-    failed: list[PlatformError] = []
+    searched = _Searched()
     try:
         client = client_for(source.platform, source.settings, source_credentials(source=source))
-        queries = _queries_for(source)
-        cursors = _cursors_for(client, source.cursor or {}, queries)
-        for query in queries:
-            try:
-                page = client.fetch(
-                    cursor=cursors.get(query, {}), now=now, limit=limit, query=query
-                )
-            except PlatformRateLimited:
-                raise
-            except PlatformError as exc:  # the other searches are still read; the poll failed
-                failed.append(exc)
-                continue
-            cursors[query] = page.next_cursor
-            warnings += page.warnings
-            result = mention_ingest_batch(
-                source=source,
-                posts=page.posts,
-                cursor=dict(cursors),
-                rejected=page.rejected,
-                rate_limit=page.rate_limit,
-            )
-            fetched += len(page.posts)
-            inserted += result.new_count
-        if failed:
-            raise failed[0]
-        warning = url_secrets_masked("; ".join(dict.fromkeys(warnings))[:2000])
+        _search_each(source=source, client=client, now=now, limit=limit, into=searched)
+        if searched.failed:
+            raise searched.failed[0]
+        warning = url_secrets_masked("; ".join(dict.fromkeys(searched.warnings))[:2000])
         if warning:  # a part failed (a news feed), the rest was read: shown, health stays OK
             Source.objects.filter(pk=source.pk).update(last_error=warning, last_error_at=now)
     except PlatformRateLimited as exc:
         source_record_rate_limit(source=source, error=exc, now=now)
         raise
     except PlatformError as exc:
-        for error in failed or [exc]:
+        for error in searched.failed or [exc]:
             if isinstance(error, PlatformMalformedBody):
                 source_dead_letter_body(source=source, error=error)
         # Counted on from the state the poll started from: a search that worked before the
@@ -246,7 +222,48 @@ def source_poll(
         _publish_health(source.pk)  # back to live, or a part failing (or no longer) meanwhile
     source_quota_refresh(source=source, client=client, now=now)
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
-    return PollResult(fetched=fetched, inserted=inserted, alert_ids=[a.pk for a in alerts])
+    return PollResult(
+        fetched=searched.fetched, inserted=searched.inserted, alert_ids=[a.pk for a in alerts]
+    )
+
+
+@dataclass
+class _Searched:
+    """What a poll's searches brought: counts, warnings, and the errors of those that failed."""
+
+    fetched: int = 0
+    inserted: int = 0
+    warnings: list[str] = field(default_factory=list)
+    failed: list[PlatformError] = field(default_factory=list)
+
+
+def _search_each(
+    *, source: Source, client: Any, now: datetime, limit: int, into: _Searched
+) -> None:
+    """One page per compiled query, each stored with the cursor after it. A query that fails
+    (but for a 429, which stops the poll) is noted in `into.failed` and the others are still
+    read: one failing search must not keep the source blind to the rest."""
+    queries = _queries_for(source)
+    cursors = _cursors_for(client, source.cursor or {}, queries)
+    for query in queries:
+        try:
+            page = client.fetch(cursor=cursors.get(query, {}), now=now, limit=limit, query=query)
+        except PlatformRateLimited:
+            raise
+        except PlatformError as exc:
+            into.failed.append(exc)
+            continue
+        cursors[query] = page.next_cursor
+        into.warnings += page.warnings
+        result = mention_ingest_batch(
+            source=source,
+            posts=page.posts,
+            cursor=dict(cursors),
+            rejected=page.rejected,
+            rate_limit=page.rate_limit,
+        )
+        into.fetched += len(page.posts)
+        into.inserted += result.new_count
 
 
 def retry_backoff(failures: int) -> float:

@@ -1,14 +1,19 @@
 """The mention stream in Chromium: filters hide without losing, pause keeps what arrives."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from monitoring.models import Source, WatchTerm
-from monitoring.platforms.base import NormalizedPost
-from monitoring.services import mention_ingest_batch
+from monitoring.platforms.base import NormalizedPost, PlatformRateLimited, PlatformUnavailable
+from monitoring.services import mention_ingest_batch, source_poll
 from realtime import publisher
 from tests import factories
 from tests.e2e.conftest import AsgiServer
@@ -68,73 +73,64 @@ def test_stream_filters_and_pause_lose_nothing(asgi_server: AsgiServer, page: Pa
     expect(stream.first).to_contain_text("Nog steeds storing")
 
 
-def test_source_health_panel_shows_a_failing_source_live(asgi_server: AsgiServer, page: Page):
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from threading import Thread
+Answer = Callable[[str], tuple[int, dict[str, str], bytes]]  # path -> status, headers, body
 
-    from monitoring.platforms.base import PlatformUnavailable
-    from monitoring.services import source_poll
 
-    class Down(BaseHTTPRequestHandler):
+@contextmanager
+def _feed_server(answer: Answer) -> Iterator[str]:
+    """A feed server on loopback answering each GET with `answer(path)`; yields its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(503)
+            status, headers, body = answer(self.path)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Down)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     Thread(target=server.serve_forever, daemon=True).start()
     try:
-        workspace = factories.WorkspaceFactory()
-        WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-        feed = f"http://127.0.0.1:{server.server_address[1]}/rss"
-        source = factories.SourceFactory(
-            workspace=workspace, name="Nieuwsfeed", platform="news", settings={"feeds": [feed]}
-        )
-        _open_dashboard(page, asgi_server, _crisis_team_member(workspace).username, workspace.slug)
-        item = page.locator(f'#source-health li[data-id="{source.pk}"]')
-        expect(item).to_contain_text("Unknown")
-        with pytest.raises(PlatformUnavailable):
-            source_poll(source=source)
-        publisher.drain()
-        expect(item).to_contain_text("Lagging")
-        expect(item).to_have_class("health-lagging")
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
 
 
+def _news_source_on_dashboard(
+    page: Page, asgi_server: AsgiServer, feeds: list[str]
+) -> tuple[Source, Locator]:
+    """A news source of a new workspace, and its line in the dashboard's source health."""
+    workspace = factories.WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
+    source = factories.SourceFactory(
+        workspace=workspace, name="Nieuwsfeed", platform="news", settings={"feeds": feeds}
+    )
+    _open_dashboard(page, asgi_server, _crisis_team_member(workspace).username, workspace.slug)
+    item = page.locator(f'#source-health li[data-id="{source.pk}"]')
+    expect(item).to_contain_text("Unknown")
+    return source, item
+
+
+def test_source_health_panel_shows_a_failing_source_live(asgi_server: AsgiServer, page: Page):
+    with _feed_server(lambda path: (503, {}, b"")) as base:
+        source, item = _news_source_on_dashboard(page, asgi_server, [f"{base}/rss"])
+        with pytest.raises(PlatformUnavailable):
+            source_poll(source=source)
+        publisher.drain()
+        expect(item).to_contain_text("Lagging")
+        expect(item).to_have_class("health-lagging")
+
+
 def test_source_health_panel_says_until_when_a_source_is_rate_limited(
     asgi_server: AsgiServer, page: Page
 ):
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from threading import Thread
-
-    from monitoring.platforms.base import PlatformRateLimited
-    from monitoring.services import source_poll
-
-    class TooMany(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(429)
-            self.send_header("Retry-After", "600")
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TooMany)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        workspace = factories.WorkspaceFactory()
-        WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-        feed = f"http://127.0.0.1:{server.server_address[1]}/rss"
-        source = factories.SourceFactory(
-            workspace=workspace, name="Nieuwsfeed", platform="news", settings={"feeds": [feed]}
-        )
-        _open_dashboard(page, asgi_server, _crisis_team_member(workspace).username, workspace.slug)
-        item = page.locator(f'#source-health li[data-id="{source.pk}"]')
-        expect(item).to_contain_text("Unknown")
+    with _feed_server(lambda path: (429, {"Retry-After": "600"}, b"")) as base:
+        source, item = _news_source_on_dashboard(page, asgi_server, [f"{base}/rss"])
         expect(item.locator(".rate-limited")).to_have_count(0)
         with pytest.raises(PlatformRateLimited):
             source_poll(source=source)
@@ -142,49 +138,22 @@ def test_source_health_panel_says_until_when_a_source_is_rate_limited(
         # A 429 is a wait, not a failure: the health stays, and the panel says until when.
         expect(item.locator(".rate-limited")).to_contain_text("Rate-limited until")
         expect(item).to_have_class("health-unknown")
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_source_health_panel_shows_a_live_source_with_a_failing_feed(
     asgi_server: AsgiServer, page: Page
 ):
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from pathlib import Path
-    from threading import Thread
-
-    from monitoring.services import source_poll
-
     rss = Path(__file__).resolve().parents[1] / "fixtures/platforms/news/dagblad_noord.rss"
     pages = {"/rss": (rss.read_bytes(), "application/rss+xml"), "/broken": (b"<p>x", "text/html")}
 
-    class Feeds(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body, kind = pages[self.path]
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str) -> tuple[int, dict[str, str], bytes]:
+        body, kind = pages[path]
+        return 200, {"Content-Type": kind}, body
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        workspace = factories.WorkspaceFactory()
-        WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-        base = f"http://127.0.0.1:{server.server_address[1]}"
-        source = factories.SourceFactory(
-            workspace=workspace,
-            name="Nieuwsfeeds",
-            platform="news",
-            settings={"feeds": [f"{base}/rss", f"{base}/broken"]},
+    with _feed_server(answer) as base:
+        source, item = _news_source_on_dashboard(
+            page, asgi_server, [f"{base}/rss", f"{base}/broken"]
         )
-        _open_dashboard(page, asgi_server, _crisis_team_member(workspace).username, workspace.slug)
-        item = page.locator(f'#source-health li[data-id="{source.pk}"]')
-        expect(item).to_contain_text("Unknown")
         source_poll(source=source)
         publisher.drain()
         # Live (one feed still delivers), and the panel names the feed that fails.
@@ -195,6 +164,3 @@ def test_source_health_panel_shows_a_live_source_with_a_failing_feed(
         source_poll(source=Source.objects.get(pk=source.pk))
         publisher.drain()
         expect(item.locator(".warning-cell")).to_have_count(0)
-    finally:
-        server.shutdown()
-        server.server_close()
