@@ -26,8 +26,11 @@ _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
 # Credentials that can sit in a URL (a private feed's, in an error message): user:password@,
 # secret-looking params.
 _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+# The value runs to the next parameter or the URL's end; punctuation closing the URL in prose
+# ("…?key=abc: HTTP 500") stays outside it, so masking twice gives the same text.
 _URL_SECRET_PARAM = re.compile(
-    r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)[^&\s]+"
+    r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)"
+    r"[^&\s]+?(?=[:,;.)\]'\"]*(?:[&\s]|$))"
 )
 # A URL's host, then the rest, where any other value or path segment that looks like a token
 # (16 or more word characters, dots, tildes or hyphens, letters and digits mixed) is masked:

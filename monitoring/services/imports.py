@@ -9,7 +9,7 @@ import hmac
 import io
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from django.conf import settings
@@ -211,19 +211,31 @@ def import_job_create(
     return job
 
 
+_JOB_STATE = ("status", "processed", "new", "duplicates", "failed", "error", "finished_at")
+
+
 def import_job_run(*, job: ImportJob) -> ImportJob:
     """Process a queued import job, saving progress as it goes. Safe to run twice."""
     if job.status == ImportJob.Status.DONE:
         return job
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    saved = ImportProgress(
+        total=job.total,
+        processed=job.processed,
+        new=job.new,
+        duplicates=job.duplicates,
+        failed=job.failed,
+    )
 
     def save(progress: ImportProgress) -> None:
+        nonlocal saved
         ImportJob.objects.filter(pk=job.pk).update(
             processed=progress.processed,
             new=progress.new,
             duplicates=progress.duplicates,
             failed=progress.failed,
         )
+        saved = replace(progress)  # a copy: the import goes on counting in `progress`
 
     try:
         mentions_import_stream(
@@ -241,17 +253,17 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
     except Exception:
         # A batch the database refused, the soft time limit, a bug: the job must not show
         # "running" forever (logged with its traceback, not re-raised: the admin reads the job;
-        # its error, like a row's, is stored in English).
+        # its error, like a row's, is stored in English). The counts are those last saved:
+        # the batches that were stored.
         logger.exception("monitoring.import.failed", extra={"job_id": job.pk})
-        job.refresh_from_db()  # the progress of the batches that were stored
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.FAILED,
             error=IMPORT_STOPPED.format(
-                processed=job.processed,
-                total=job.total,
-                new=job.new,
-                duplicates=job.duplicates,
-                failed=job.failed,
+                processed=saved.processed,
+                total=saved.total,
+                new=saved.new,
+                duplicates=saved.duplicates,
+                failed=saved.failed,
             ),
             finished_at=timezone.now(),
         )
@@ -259,5 +271,6 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.DONE, finished_at=timezone.now(), content=""
         )
-    job.refresh_from_db()
+        job.content = ""
+    job.refresh_from_db(fields=_JOB_STATE)  # not the file's content again
     return job

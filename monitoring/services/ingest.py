@@ -38,6 +38,7 @@ from monitoring.services.rows import (
     ROW_KEY,
     aware,
     mention_of_row,
+    raw_text,
     row_columns,
     row_of_post,
 )
@@ -145,7 +146,7 @@ def _prepare(
     for post in posts:
         if not post.external_id or len(post.external_id) > MAX_EXTERNAL_ID:
             out.rejects.append(
-                RejectedItem(reason="external_id: empty or too long", raw=repr(post.raw))
+                RejectedItem(reason="external_id: empty or too long", raw=raw_text(post.raw))
             )
             continue
         if (post.platform, post.external_id) in known:
@@ -159,7 +160,7 @@ def _prepare(
         posted_at = posted_at_stored(given, now)  # the raw payload keeps the date given
         if posted_at is None:
             reason = f"posted_at: out of range ({given.isoformat()})"
-            out.rejects.append(RejectedItem(reason=reason, raw=repr(post.raw)))
+            out.rejects.append(RejectedItem(reason=reason, raw=raw_text(post.raw)))
             continue
         row, json_values = row_of_post(
             post,
@@ -285,11 +286,13 @@ def mention_ingest_batch(
     cursor: dict[str, Any],
     rejected: Sequence[RejectedItem] = (),
     rate_limit: RateLimit | None = None,
+    fetched_before: int = 0,
 ) -> StoreResult:
     """Store a polled page: matching posts, dead letters and the source's cursor, atomically.
 
     Only posts matching a watch term are kept (polled sources). Idempotent. Publishes one
-    `mention.batch` event with the new mentions after commit.
+    `mention.batch` event with the new mentions after commit. `fetched_before`: the items the
+    poll's earlier pages brought, so that "items in the last poll" counts the whole poll.
     """
     queries = watch_term_queries(workspace_id=source.workspace_id)
     known = _recent_keys(source, database_session())
@@ -310,7 +313,7 @@ def mention_ingest_batch(
         prepared=prepared,
         cursor=cursor,
         rejected=rejected,
-        updates=_health_updates(fetched=len(posts), rate_limit=rate_limit),
+        updates=_health_updates(fetched=fetched_before + len(posts), rate_limit=rate_limit),
         known=known,
     )
     try:

@@ -11,6 +11,7 @@ import logging
 import random
 import re
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from monitoring.platforms.base import (
     PlatformError,
     PlatformMalformedBody,
     PlatformRateLimited,
+    RejectedItem,
     dead_letter_raw,
 )
 from monitoring.platforms.text import url_secrets_masked
@@ -235,6 +237,18 @@ class _Searched:
     inserted: int = 0
     warnings: list[str] = field(default_factory=list)
     failed: list[PlatformError] = field(default_factory=list)
+    # Items set aside so far: one that several searches return (a Mastodon status both in a
+    # hashtag timeline and a search) is kept as one dead letter, not one per search.
+    rejected: set[tuple[str, str]] = field(default_factory=set)
+
+    def rejected_new(self, items: Sequence[RejectedItem]) -> list[RejectedItem]:
+        """The items not yet set aside in this poll, now noted."""
+        new = []
+        for item in items:
+            if (item.reason, item.raw) not in self.rejected:
+                self.rejected.add((item.reason, item.raw))
+                new.append(item)
+        return new
 
 
 def _search_each(
@@ -259,8 +273,9 @@ def _search_each(
             source=source,
             posts=page.posts,
             cursor=dict(cursors),
-            rejected=page.rejected,
+            rejected=into.rejected_new(page.rejected),
             rate_limit=page.rate_limit,
+            fetched_before=into.fetched,
         )
         into.fetched += len(page.posts)
         into.inserted += result.new_count

@@ -79,6 +79,11 @@ def _encoded_raw(raw: dict[str, Any]) -> tuple[EncodedJson, dict[str, Any]]:
     return EncodedJson(text), raw
 
 
+def raw_text(raw: dict[str, Any]) -> str:
+    """A post's raw payload as the JSON text a stored row would keep (a dead letter's body)."""
+    return str(_encoded_raw(raw)[0])
+
+
 # Platforms whose language is the one the author's app declared (often its interface language,
 # not the post's), not the platform's own detection as on X: checked against ours.
 _AUTHOR_DECLARED = frozenset({"mastodon", "bluesky"})

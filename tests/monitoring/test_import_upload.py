@@ -2,9 +2,10 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from monitoring.models import DeadLetter, ImportJob, Mention
-from monitoring.services.imports import IMPORT_STOPPED
+from monitoring.services.imports import IMPORT_STOPPED, import_job_run
 from monitoring.tasks import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -266,3 +267,39 @@ def test_an_import_that_stops_midway_says_how_many_rows_it_stored(
         "already present, 0 failed); the rows after those were not imported."
     )
     assert Mention.objects.filter(workspace=ws).count() == IMPORT_BATCH
+
+
+def test_an_import_stopping_after_a_stored_batch_reports_that_batch_and_not_the_file(
+    client, make_workspace, make_member
+):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    rows = [
+        {"id": str(n), "text": f"Bank Noord {n}", "author": "a", "created_at": "2026-11-25T10:00Z"}
+        for n in range(1001)
+    ]
+    rows[1000]["text"] = "stop here"  # in the second batch
+    data = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_stop() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.text = 'stop here' THEN RAISE EXCEPTION 'no'; END IF; RETURN NEW; END $$ "
+            "LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_refuse_stop BEFORE INSERT ON monitoring_mention "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_stop()"
+        )
+    try:
+        client.post(
+            "/w/bank/imports/", {"file": SimpleUploadedFile("m.jsonl", data), "platform": "x"}
+        )
+        job = import_job_run(job=ImportJob.objects.get(workspace=ws))
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER test_refuse_stop ON monitoring_mention")
+            cursor.execute("DROP FUNCTION test_refuse_stop()")
+    expected = IMPORT_STOPPED.format(processed=1000, total=1001, new=1000, duplicates=0, failed=0)
+    assert (job.status, job.error, job.processed, job.new) == ("failed", expected, 1000, 1000)
+    assert ImportJob.objects.get(pk=job.pk).error == expected
+    assert Mention.objects.filter(workspace=ws).count() == 1000

@@ -2,6 +2,7 @@
 and the poll is retried after the backoff like an outage. Platforms answer through `responses`
 at the HTTP boundary (Reddit's token from praw's recording)."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -129,3 +130,34 @@ def test_a_binary_feed_beside_a_good_one_is_dead_lettered_without_nuls_and_the_r
     source.refresh_from_db()
     assert source.health == Source.Health.OK
     assert Mention.objects.filter(source=source).exists()
+
+
+@responses.activate
+def test_a_bad_status_that_several_searches_return_is_one_dead_letter_and_all_are_counted():
+    # Mastodon search has no OR: this term is two searches, and the hashtag timeline comes with
+    # the first. All three return the same broken status.
+    instance = "https://mastodon.example"
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query='"Bank Noord" OR storing')
+    source = SourceFactory(
+        workspace=workspace,
+        platform="mastodon",
+        settings={"instance": instance, "hashtags": ["banknoord"], "search": True},
+        credentials_encrypted=credentials_encrypt({"access_token": "token"}),
+    )
+    broken = {"id": "999", "content": "<p>Bank Noord</p>"}  # no account
+    statuses = json.loads((FEEDS.parent / "mastodon/tag_banknoord.json").read_text())
+    found = json.loads((FEEDS.parent / "mastodon/search_page1.json").read_text())
+    responses.add("GET", f"{instance}/api/v1/timelines/tag/banknoord", json=[*statuses, broken])
+    responses.add(
+        "GET",
+        f"{instance}/api/v2/search",
+        json={**found, "statuses": [*found["statuses"], broken]},
+    )
+    source_poll(source=source)
+    assert len(responses.calls) == 3  # the timeline, and one search per alternative
+    (letter,) = DeadLetter.objects.filter(source=source)
+    assert letter.reason == "status 999: missing field 'account'"
+    source.refresh_from_db()
+    # Every page of the poll: the timeline and both searches, not the last search's alone.
+    assert source.last_item_count == len(statuses) + 2 * len(found["statuses"])

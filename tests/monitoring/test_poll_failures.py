@@ -18,6 +18,7 @@ from django.utils import timezone
 from monitoring.credentials import credentials_encrypt
 from monitoring.models import Alert, Mention, Source, WatchTerm
 from monitoring.platforms.base import PlatformUnavailable
+from monitoring.platforms.text import url_secrets_masked
 from monitoring.services import PollFailed, source_poll
 from monitoring.tasks import poll_source
 from tests.factories import SourceFactory, WorkspaceFactory
@@ -167,3 +168,23 @@ def test_the_poll_task_logs_and_raises_a_platform_error_text_on_one_line(caplog)
     (record,) = [r for r in caplog.records if r.msg.startswith("monitoring.poll_source.failed")]
     assert record.getMessage().split("\n")[0].endswith(escaped)
     assert "\nmonitoring.poll_source.failed: source 1: forged" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (
+            "feed https://f.example/rss?apiKey=S3CRET: HTTP 503",
+            "feed https://f.example/rss?apiKey=***: HTTP 503",
+        ),
+        (
+            "(see https://f.example/rss?token=a.b.c&hl=nl).",
+            "(see https://f.example/rss?token=***&hl=nl).",
+        ),
+        ("https://f.example/rss?key=S3CRET, then", "https://f.example/rss?key=***, then"),
+    ],
+)
+def test_masking_keeps_the_punctuation_after_a_url_and_masking_twice_changes_nothing(text, masked):
+    # News warnings are masked in the client and again when the poll stores them.
+    assert url_secrets_masked(text) == masked
+    assert url_secrets_masked(masked) == masked

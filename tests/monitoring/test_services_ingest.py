@@ -1,5 +1,6 @@
 import dataclasses
 import importlib
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,7 +71,7 @@ def test_mention_ingest_batch_same_id_in_other_workspace_is_separate():
 
 def test_mention_ingest_batch_dead_letters_bad_items_and_stores_the_rest():
     source = SourceFactory(cursor={"n": 0})
-    bad = _post("b" * 300)
+    bad = _post("b" * 300, raw={"id": "b" * 300, "text": "Storing \u2014 \U0001f621"})
     rejected = [RejectedItem(reason="created_at: missing", raw='{"id": "9"}')]
     result = mention_ingest_batch(
         source=source, posts=[_post("1"), bad, _post("3")], cursor={"n": 9}, rejected=rejected
@@ -78,6 +79,7 @@ def test_mention_ingest_batch_dead_letters_bad_items_and_stores_the_rest():
     assert sorted(m.external_id for m in result.new) == ["1", "3"]
     letters = DeadLetter.objects.filter(source=source).order_by("id")
     assert [d.reason for d in letters] == ["created_at: missing", "external_id: empty or too long"]
+    assert json.loads(letters[1].raw) == bad.raw  # JSON, as the platform sent it
     source.refresh_from_db()
     assert source.cursor == {"n": 9}
 
