@@ -24,20 +24,35 @@ def _run_task(name: str) -> None:
     app.tasks[name].apply()
 
 
+async def _run_logged(key: str, task: str) -> None:
+    try:
+        # Own thread (not the request thread), so a task never blocks a page.
+        await sync_to_async(_run_task, thread_sensitive=False)(task)
+    except Exception:
+        logger.exception("crisiscenter.embedded_beat.failed", extra={"task": key})
+
+
 async def _beat(entries: dict[str, dict[str, Any]]) -> None:
-    """Run every schedule entry at its interval, forever; errors are logged, not fatal."""
+    """Run every schedule entry at its interval, forever; errors are logged, not fatal.
+
+    Each entry runs on its own, as beat's tasks do on a worker's processes: a slow poll (a
+    platform that takes its timeout to answer) does not hold back the escalation tick. An
+    entry still running when it is due again waits for its previous run to end."""
     next_run = dict.fromkeys(entries, 0.0)
+    running: dict[str, asyncio.Task] = {}
     loop = asyncio.get_running_loop()
-    while True:
-        for key, entry in entries.items():
-            if loop.time() >= next_run[key]:
-                next_run[key] = loop.time() + float(entry["schedule"])
-                try:
-                    # Own thread (not the request thread), so a poll never blocks a page.
-                    await sync_to_async(_run_task, thread_sensitive=False)(entry["task"])
-                except Exception:
-                    logger.exception("crisiscenter.embedded_beat.failed", extra={"task": key})
-        await asyncio.sleep(0.5)
+    try:
+        while True:
+            for key, entry in entries.items():
+                if key in running and not running[key].done():
+                    continue
+                if loop.time() >= next_run[key]:
+                    next_run[key] = loop.time() + float(entry["schedule"])
+                    running[key] = loop.create_task(_run_logged(key, entry["task"]))
+            await asyncio.sleep(0.5)
+    finally:
+        for task in running.values():
+            task.cancel()
 
 
 async def lifespan(receive: Any, send: Any) -> None:
