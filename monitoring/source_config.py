@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from monitoring.exceptions import SourceConfigInvalid
 from monitoring.importing import PUSHED_PLATFORMS
 from monitoring.models import Platform
-from monitoring.platforms import MODULES, client_for
-from monitoring.platforms.base import PlatformError
+from monitoring.platforms import MODULES, client_for, settings_keys
+from monitoring.platforms.base import settings_unknown_check
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,16 @@ SETTINGS_EXAMPLES: dict[str, str] = {
 }
 
 
+WEBHOOK_SETTINGS_KEYS = ("platform",)
+
+
 def credentials_missing(*, platform: str, settings: dict[str, Any], keys: set[str]) -> list[str]:
     """The credential keys the platform still needs, given the keys that are (or will be) set."""
     missing = [c.key for c in CREDENTIAL_KEYS.get(platform, ()) if c.required and c.key not in keys]
     pair = {"identifier", "app_password"}
     if platform == "bluesky" and len(pair & keys) == 1:
         missing += sorted(pair - keys)  # both or neither
-    if platform == "mastodon" and settings.get("search") and "access_token" not in keys:
+    if platform == "mastodon" and settings.get("search") is True and "access_token" not in keys:
         missing.append("access_token")  # Mastodon answers an anonymous search with nothing
     return missing
 
@@ -88,11 +91,17 @@ def source_config_check(*, platform: str, settings: dict[str, Any], keys: set[st
                 % {"platforms": ", ".join(PUSHED_PLATFORMS)},
                 {"field": "settings"},
             )
-    if platform not in MODULES:
-        return
-    try:  # build the client as a poll would (no request is made), with stand-in secrets
-        client_for(platform, settings, dict.fromkeys(keys, "set"))
-    except (PlatformError, TypeError, ValueError, AttributeError) as exc:
+    if platform not in MODULES and platform != Platform.WEBHOOK:
+        return  # an import source: no settings are read
+    try:
+        # Keys no client reads are refused here only, on save: a source saved with one before
+        # keeps polling.
+        settings_unknown_check(
+            settings, settings_keys(platform) if platform in MODULES else WEBHOOK_SETTINGS_KEYS
+        )
+        if platform in MODULES:  # build the client as a poll would, with stand-in secrets
+            client_for(platform, settings, dict.fromkeys(keys, "set"))
+    except Exception as exc:  # building makes no request: whatever it raises is about settings
         raise SourceConfigInvalid(
             _("Settings not accepted: %(error)s") % {"error": exc}, {"field": "settings"}
         ) from exc

@@ -29,6 +29,11 @@ class PlatformClient(Protocol):
     ) -> Page: ...
 
 
+def settings_keys(platform: str) -> tuple[str, ...]:
+    """The settings keys the platform's client reads (a platform with a poller)."""
+    return import_module(MODULES[platform]).SETTINGS_KEYS
+
+
 def client_for(
     platform: str, settings: dict[str, Any], credentials: dict[str, str] | None = None
 ) -> PlatformClient:

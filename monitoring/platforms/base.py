@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 MAX_COUNT = 2**63 - 1  # PostgreSQL's bigint, the type of the count columns
 DEAD_LETTER_BODY_MAX = 100_000  # characters of a refused response body kept as a dead letter
@@ -112,6 +113,96 @@ def platform_count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value > MAX_COUNT:
         raise ValueError(f"{name}: not a count ({str(value)[:40]!r})")
     return max(value, 0)
+
+
+# Settings: what each client's `build` reads from a source's JSON settings. Each reader takes
+# a missing key or null as its default and raises PlatformBadPayload naming the setting and
+# what it expects, so a bad value is refused when the source is saved (the config check builds
+# the client), not at every poll with an error that names nothing.
+TIMEOUT_RANGE = (1, 300)  # seconds a request may take
+
+
+def settings_unknown_check(settings: dict[str, Any], accepted: tuple[str, ...]) -> None:
+    """Raise PlatformBadPayload for a key no client reads (a typo such as `timout`)."""
+    unknown = sorted(set(settings) - set(accepted))
+    if unknown:
+        raise PlatformBadPayload(
+            f"settings: unknown key {', '.join(map(repr, unknown))}; "
+            f"accepted: {', '.join(accepted)}"
+        )
+
+
+def setting_seconds(
+    settings: dict[str, Any], key: str, *, default: float, bounds: tuple[int, int] = TIMEOUT_RANGE
+) -> float:
+    """A number of seconds within `bounds` (NaN, infinity, strings and booleans refused)."""
+    value = settings.get(key)
+    if value is None:
+        return default
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise PlatformBadPayload(
+            f"settings.{key}: expected a number of seconds from {low} to {high}"
+        )
+    return float(value)
+
+
+def setting_bool(settings: dict[str, Any], key: str, *, default: bool = False) -> bool:
+    """A JSON true or false (the string "false" is refused, not read as true)."""
+    value = settings.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise PlatformBadPayload(f"settings.{key}: expected true or false")
+    return value
+
+
+def setting_string(settings: dict[str, Any], key: str, *, default: str = "") -> str:
+    """A string (missing, null or empty: `default`)."""
+    value = settings.get(key)
+    if value is not None and not isinstance(value, str):
+        raise PlatformBadPayload(f"settings.{key}: expected a string")
+    return value or default
+
+
+def setting_strings(settings: dict[str, Any], key: str) -> list[str]:
+    """A list of strings (a lone string is refused, not split into its letters)."""
+    value = settings.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise PlatformBadPayload(f"settings.{key}: expected a list of strings")
+    return value
+
+
+def _is_http_url(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed address such as http://[::1
+        return False
+
+
+def setting_url(settings: dict[str, Any], key: str, *, default: str = "") -> str:
+    """An http(s) URL with a host (missing, null or empty: `default`)."""
+    value = settings.get(key)
+    if value in (None, ""):
+        return default
+    if not _is_http_url(value):
+        raise PlatformBadPayload(f"settings.{key}: expected an http(s) URL")
+    return value
+
+
+def setting_urls(settings: dict[str, Any], key: str) -> list[str]:
+    """A list of http(s) URLs."""
+    value = settings.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(_is_http_url(url) for url in value):
+        raise PlatformBadPayload(f"settings.{key}: expected a list of http(s) URLs")
+    return value
 
 
 def dead_letter_raw(text: str) -> str:

@@ -49,12 +49,25 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
     platform_count,
+    setting_seconds,
+    setting_string,
+    setting_url,
 )
 from monitoring.platforms.text import unique_entities
 
 PUBLIC_SERVICE = "https://public.api.bsky.app"
 AUTH_SERVICE = "https://bsky.social"
 DEFAULT_TIMEOUT = 10.0
+OVERLAP_RANGE = (0, 86_400)  # seconds: up to a day
+LOOKBACK_RANGE = (0, 30 * 86_400)  # seconds: up to 30 days
+SETTINGS_KEYS = (
+    "service",
+    "auth_service",
+    "lang",
+    "timeout",
+    "overlap_seconds",
+    "initial_lookback_seconds",
+)
 PAGE_MAX = 100  # searchPosts caps `limit` at 100
 LOOKUP_MAX = 25  # getPosts takes at most 25 `uris`
 PROFILES_MAX = 25  # getProfiles takes at most 25 `actors`
@@ -91,13 +104,19 @@ class BlueskyClient:
     def __init__(self, settings: dict[str, Any], credentials: dict[str, str]) -> None:
         self.identifier = credentials.get("identifier", "")
         self.password = credentials.get("app_password", "")
-        self.auth_service = str(settings.get("auth_service") or AUTH_SERVICE).rstrip("/")
+        self.auth_service = setting_url(settings, "auth_service", default=AUTH_SERVICE).rstrip("/")
         default = self.auth_service if self.identifier else PUBLIC_SERVICE
-        self.service = str(settings.get("service") or default).rstrip("/")
-        self.lang = str(settings.get("lang") or "")
-        self.timeout = float(settings.get("timeout") or DEFAULT_TIMEOUT)
-        self.overlap = timedelta(seconds=float(settings.get("overlap_seconds", 60)))
-        self.lookback = timedelta(seconds=float(settings.get("initial_lookback_seconds", 3600)))
+        self.service = setting_url(settings, "service", default=default).rstrip("/")
+        self.lang = setting_string(settings, "lang")
+        self.timeout = setting_seconds(settings, "timeout", default=DEFAULT_TIMEOUT)
+        self.overlap = timedelta(
+            seconds=setting_seconds(settings, "overlap_seconds", default=60, bounds=OVERLAP_RANGE)
+        )
+        self.lookback = timedelta(
+            seconds=setting_seconds(
+                settings, "initial_lookback_seconds", default=3600, bounds=LOOKBACK_RANGE
+            )
+        )
         self.session = requests.Session()
         self.session.headers["User-Agent"] = USER_AGENT
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitoring.platforms.base import NormalizedPost, Page, PlatformBadPayload
+from monitoring.platforms.base import NormalizedPost, Page, PlatformBadPayload, setting_string
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 SCENARIOS = {"nl": "demo_nl.jsonl", "en": "demo_en.jsonl"}
@@ -129,6 +129,9 @@ class DemoClient:
         )
 
 
+SETTINGS_KEYS = ("scenario",)
+
+
 def build(settings: dict[str, Any], credentials: dict[str, str]) -> DemoClient:
     """The demo client for a source's settings (`{"scenario": "nl" | "en"}`)."""
-    return DemoClient(scenario=settings.get("scenario", "nl"))
+    return DemoClient(scenario=setting_string(settings, "scenario", default="nl"))

@@ -39,6 +39,10 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
     platform_count,
+    setting_bool,
+    setting_seconds,
+    setting_strings,
+    setting_url,
 )
 from monitoring.platforms.text import (
     html_links_and_text,
@@ -347,19 +351,23 @@ def _retry_after(response: requests.Response, now: datetime) -> float:
     return 60.0
 
 
+SETTINGS_KEYS = ("instance", "hashtags", "search", "timeout")
+
+
 def build(settings: dict[str, Any], credentials: dict[str, str]) -> MastodonClient:
     """The Mastodon client for a source; raises PlatformBadPayload/AuthError on bad config."""
-    instance = str(settings.get("instance") or "")
-    if not instance.startswith(("https://", "http://")):
-        raise PlatformBadPayload("settings.instance: expected an https:// URL")
+    instance = setting_url(settings, "instance")
+    if not instance:
+        raise PlatformBadPayload("settings.instance: expected an http(s) URL")
     token = (credentials or {}).get("access_token", "")
-    if settings.get("search") and not token:
+    search = setting_bool(settings, "search")
+    if search and not token:
         # Without a user token Mastodon answers status searches with an empty list, silently.
         raise PlatformAuthError("credentials.access_token: status search needs an access token")
     return MastodonClient(
         instance=instance,
-        hashtags=list(settings.get("hashtags") or []),
-        search=bool(settings.get("search")),
+        hashtags=setting_strings(settings, "hashtags"),
+        search=search,
         token=token,
-        timeout=float(settings.get("timeout") or DEFAULT_TIMEOUT),
+        timeout=setting_seconds(settings, "timeout", default=DEFAULT_TIMEOUT),
     )

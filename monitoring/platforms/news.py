@@ -59,6 +59,8 @@ from monitoring.platforms.base import (
     PlatformUnavailable,
     PollReads,
     RejectedItem,
+    setting_seconds,
+    setting_urls,
 )
 from monitoring.platforms.text import (
     html_links_and_text,
@@ -382,14 +384,13 @@ def _all_failed(failures: dict[str, PlatformError]) -> PlatformError:
     return kinds.pop()(summary) if len(kinds) == 1 else PlatformUnavailable(summary)
 
 
+SETTINGS_KEYS = ("feeds", "search_feeds", "timeout")
+
+
 def build(settings: dict[str, Any], credentials: dict[str, str]) -> NewsClient:
     """The news client for a source's settings (`feeds`, `search_feeds`, optional `timeout`)."""
-    feeds, search_feeds = settings.get("feeds") or [], settings.get("search_feeds") or []
-    for key, urls in (("feeds", feeds), ("search_feeds", search_feeds)):
-        if not all(isinstance(u, str) and u.startswith(("https://", "http://")) for u in urls):
-            raise PlatformBadPayload(f"settings.{key}: expected a list of http(s) URLs")
     return NewsClient(
-        feeds=list(feeds),
-        search_feeds=list(search_feeds),
-        timeout=float(settings.get("timeout") or DEFAULT_TIMEOUT),
+        feeds=setting_urls(settings, "feeds"),
+        search_feeds=setting_urls(settings, "search_feeds"),
+        timeout=setting_seconds(settings, "timeout", default=DEFAULT_TIMEOUT),
     )

@@ -53,6 +53,10 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
     platform_count,
+    setting_bool,
+    setting_seconds,
+    setting_string,
+    setting_strings,
 )
 from monitoring.platforms.text import text_entities
 
@@ -369,6 +373,9 @@ def _subreddit(name: str) -> str:
     return bare
 
 
+SETTINGS_KEYS = ("subreddits", "site_wide", "user_agent", "timeout_seconds")
+
+
 def build(settings: dict[str, Any], credentials: dict[str, str]) -> RedditClient:
     """The Reddit client for a source (`credentials`: client_id, client_secret[, user_agent]).
 
@@ -381,8 +388,9 @@ def build(settings: dict[str, Any], credentials: dict[str, str]) -> RedditClient
     return RedditClient(
         client_id=credentials["client_id"],
         client_secret=credentials["client_secret"],
-        user_agent=credentials.get("user_agent") or settings.get("user_agent") or USER_AGENT,
-        subreddits=[_subreddit(name) for name in settings.get("subreddits") or []],
-        site_wide=bool(settings.get("site_wide", False)),
-        timeout=float(settings.get("timeout_seconds", TIMEOUT_SECONDS)),
+        user_agent=credentials.get("user_agent")
+        or setting_string(settings, "user_agent", default=USER_AGENT),
+        subreddits=[_subreddit(name) for name in setting_strings(settings, "subreddits")],
+        site_wide=setting_bool(settings, "site_wide"),
+        timeout=setting_seconds(settings, "timeout_seconds", default=TIMEOUT_SECONDS),
     )

@@ -42,6 +42,8 @@ from monitoring.platforms.base import (
     RateLimit,
     RejectedItem,
     platform_count,
+    setting_seconds,
+    setting_string,
 )
 from monitoring.platforms.text import unique_entities
 
@@ -353,6 +355,9 @@ def _rate_limit(headers: Any) -> RateLimit | None:
         return None
 
 
+SETTINGS_KEYS = ("query_suffix", "timeout_seconds")
+
+
 def build(settings: dict[str, Any], credentials: dict[str, str]) -> XClient:
     """The X client for a source (`credentials["bearer_token"]`, `settings["query_suffix"]`).
 
@@ -363,6 +368,6 @@ def build(settings: dict[str, Any], credentials: dict[str, str]) -> XClient:
         raise PlatformAuthError("credentials.bearer_token: missing")
     return XClient(
         bearer_token=token,
-        query_suffix=settings.get("query_suffix", ""),
-        timeout=float(settings.get("timeout_seconds", TIMEOUT_SECONDS)),
+        query_suffix=setting_string(settings, "query_suffix"),
+        timeout=setting_seconds(settings, "timeout_seconds", default=TIMEOUT_SECONDS),
     )

@@ -17,6 +17,8 @@ SOURCE = {
     "credentials": {"access_token": "tok-123-secret"},
 }
 
+REDDIT_KEYS = {"client_id": "id", "client_secret": "secret"}
+
 
 @pytest.fixture
 def alpha(make_workspace):
@@ -112,6 +114,81 @@ def test_source_update_and_delete_need_admin(alpha, make_member, api_client_for)
 def test_source_create_bad_payload_is_400(alpha, make_member, api_client_for, payload):
     client = api_client_for(make_member(alpha, role="admin"))
     assert client.post("/api/sources/", payload, format="json").status_code == 400
+
+
+NUMBER = "expected a number of seconds from"
+MASTODON = {"instance": "https://mastodon.example"}
+
+
+@pytest.mark.parametrize(
+    ("platform", "settings", "credentials", "error"),
+    [
+        # A timedelta past its range was a 500; 1e13 was saved and failed every poll.
+        ("bluesky", {"initial_lookback_seconds": 1e14}, {}, f"initial_lookback_seconds: {NUMBER}"),
+        ("bluesky", {"initial_lookback_seconds": 1e13}, {}, f"initial_lookback_seconds: {NUMBER}"),
+        ("bluesky", {"overlap_seconds": -60}, {}, f"overlap_seconds: {NUMBER} 0 to 86400"),
+        ("bluesky", {"timeout": -5}, {}, f"settings.timeout: {NUMBER} 1 to 300"),
+        ("bluesky", {"service": "public.api.bsky.app"}, {}, "service: expected an http(s) URL"),
+        ("news", {"timeout": "10"}, {}, f"settings.timeout: {NUMBER} 1 to 300"),
+        ("news", {"timeout": 0.001}, {}, f"settings.timeout: {NUMBER} 1 to 300"),
+        ("x", {"timeout_seconds": True}, {"bearer_token": "t"}, f"timeout_seconds: {NUMBER}"),
+        ("x", {"query_suffix": 5}, {"bearer_token": "t"}, "query_suffix: expected a string"),
+        ("reddit", {"timeout_seconds": 1e9}, REDDIT_KEYS, f"timeout_seconds: {NUMBER}"),
+        ("reddit", {"site_wide": "false"}, REDDIT_KEYS, "site_wide: expected true or false"),
+        ("reddit", {"subreddits": "thenetherlands"}, REDDIT_KEYS, "subreddits: expected a list"),
+        (
+            "mastodon",
+            {**MASTODON, "search": "false"},
+            {"access_token": "t"},
+            "settings.search: expected true or false",
+        ),
+        ("mastodon", {**MASTODON, "hashtags": "banknoord"}, {}, "hashtags: expected a list"),
+        ("demo", {"scenario": ["nl"]}, {}, "settings.scenario: expected a string"),
+        (
+            "news",
+            {"feeds": ["https://example.org/rss"], "timout": 5},
+            {},
+            "settings: unknown key 'timout'; accepted: feeds, search_feeds, timeout",
+        ),
+        ("webhook", {"platform": "x", "note": 1}, {"webhook_secret": "s"}, "unknown key 'note'"),
+    ],
+)
+def test_source_create_refuses_bad_settings_naming_them(
+    alpha, make_member, api_client_for, platform, settings, credentials, error
+):
+    client = api_client_for(make_member(alpha, role="admin"))
+    payload = {**SOURCE, "platform": platform, "settings": settings, "credentials": credentials}
+    response = client.post("/api/sources/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"].startswith("Settings not accepted: ")
+    assert error in response.json()["detail"]
+    assert not Source.objects.exists()
+
+
+def test_source_settings_at_their_bounds_or_null_are_accepted(alpha, make_member, api_client_for):
+    client = api_client_for(make_member(alpha, role="admin"))
+    bounds = {
+        "timeout": 300,
+        "overlap_seconds": 0,
+        "initial_lookback_seconds": 30 * 86400,
+        "lang": "nl",
+        "service": None,
+    }
+    bluesky = {**SOURCE, "platform": "bluesky", "settings": bounds, "credentials": {}}
+    assert client.post("/api/sources/", bluesky, format="json").status_code == 201
+    news = {**SOURCE, "settings": {"feeds": ["https://example.org/rss"], "timeout": None}}
+    assert client.post("/api/sources/", news, format="json").status_code == 201
+
+
+def test_source_update_refuses_a_settings_typo(alpha, make_member, api_client_for):
+    client = api_client_for(make_member(alpha, role="admin"))
+    pk = client.post("/api/sources/", SOURCE, format="json").json()["id"]
+    response = client.patch(
+        f"/api/sources/{pk}/", {"settings": {"feeds": [], "timout": 5}}, format="json"
+    )
+    assert response.status_code == 400
+    assert "unknown key 'timout'" in response.json()["detail"]
+    assert Source.objects.get(pk=pk).settings == SOURCE["settings"]
 
 
 def test_watch_term_create_validates_query(alpha, make_member, api_client_for):

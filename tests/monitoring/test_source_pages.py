@@ -17,6 +17,8 @@ REDDIT = {
     "cred_reddit_client_secret": "reddit-secret-456",
 }
 
+NEWS = {"name": "Nieuws", "platform": "news", "poll_interval_seconds": 60}
+
 
 @pytest.fixture
 def admin_client(client, make_workspace, make_member):
@@ -100,7 +102,20 @@ def test_admin_adds_bluesky_with_identifier_and_app_password(admin_client):
                 "settings": '{"instance": "mastodon.social"}',
                 "poll_interval_seconds": 60,
             },
-            "Settings not accepted: settings.instance: expected an https:// URL",
+            "Settings not accepted: settings.instance: expected an http(s) URL",
+        ),
+        (  # NaN, Infinity and 1e400 parse as floats here (the API's parser refuses the first two)
+            {**NEWS, "settings": '{"feeds": ["https://example.org/rss"], "timeout": NaN}'},
+            "Settings not accepted: settings.timeout: expected a number of seconds from 1 to 300",
+        ),
+        (
+            {**NEWS, "settings": '{"feeds": ["https://example.org/rss"], "timeout": 1e400}'},
+            "Settings not accepted: settings.timeout: expected a number of seconds from 1 to 300",
+        ),
+        (  # was a 500: the lookback overflowed a timedelta
+            {**NEWS, "platform": "bluesky", "settings": '{"initial_lookback_seconds": 1e14}'},
+            "Settings not accepted: settings.initial_lookback_seconds: expected a number of "
+            "seconds from 0 to 2592000",
         ),
         ({**REDDIT, "settings": '{"subreddits": '}, "Not valid JSON"),
         ({**REDDIT, "settings": '["thenetherlands"]'}, "Settings must be a JSON object."),

@@ -296,6 +296,18 @@ def test_bluesky_build_requires_both_credentials():
         bluesky.build({}, {"identifier": "someone.bsky.social"})
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [{"initial_lookback_seconds": 1e13}, {"overlap_seconds": -1}, {"timeout": -1}],
+)
+def test_bluesky_build_refuses_a_setting_out_of_range_naming_it(settings):
+    # A source saved with such a value before fails its polls with this error, not with an
+    # OverflowError or a requests error that names no setting.
+    (key,) = settings
+    with pytest.raises(PlatformBadPayload, match=rf"settings\.{key}: expected a number"):
+        bluesky.build(settings, {})
+
+
 def test_bluesky_client_keeps_each_hashtag_and_http_link_once(http):
     body = load("search_page1.json")
     record = body["posts"][0]["record"]
