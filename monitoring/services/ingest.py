@@ -286,13 +286,14 @@ def mention_ingest_batch(
     cursor: dict[str, Any],
     rejected: Sequence[RejectedItem] = (),
     rate_limit: RateLimit | None = None,
-    fetched_before: int = 0,
+    fetched_in_poll: int | None = None,
 ) -> StoreResult:
     """Store a polled page: matching posts, dead letters and the source's cursor, atomically.
 
     Only posts matching a watch term are kept (polled sources). Idempotent. Publishes one
-    `mention.batch` event with the new mentions after commit. `fetched_before`: the items the
-    poll's earlier pages brought, so that "items in the last poll" counts the whole poll.
+    `mention.batch` event with the new mentions after commit. `fetched_in_poll`: the distinct
+    items the poll has brought so far, this page's included (default: this page's), shown as
+    "items in the last poll".
     """
     queries = watch_term_queries(workspace_id=source.workspace_id)
     known = _recent_keys(source, database_session())
@@ -313,7 +314,10 @@ def mention_ingest_batch(
         prepared=prepared,
         cursor=cursor,
         rejected=rejected,
-        updates=_health_updates(fetched=fetched_before + len(posts), rate_limit=rate_limit),
+        updates=_health_updates(
+            fetched=len(posts) if fetched_in_poll is None else fetched_in_poll,
+            rate_limit=rate_limit,
+        ),
         known=known,
     )
     try:

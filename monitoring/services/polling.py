@@ -225,7 +225,7 @@ def source_poll(
     source_quota_refresh(source=source, client=client, now=now)
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
     return PollResult(
-        fetched=searched.fetched, inserted=searched.inserted, alert_ids=[a.pk for a in alerts]
+        fetched=len(searched.seen), inserted=searched.inserted, alert_ids=[a.pk for a in alerts]
     )
 
 
@@ -233,8 +233,9 @@ def source_poll(
 class _Searched:
     """What a poll's searches brought: counts, warnings, and the errors of those that failed."""
 
-    fetched: int = 0
     inserted: int = 0
+    # The posts read, once each: several searches of a poll often return the same post.
+    seen: set[tuple[str, str]] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     failed: list[PlatformError] = field(default_factory=list)
     # Items set aside so far: one that several searches return (a Mastodon status both in a
@@ -269,15 +270,15 @@ def _search_each(
             continue
         cursors[query] = page.next_cursor
         into.warnings += page.warnings
+        into.seen.update((post.platform, post.external_id) for post in page.posts)
         result = mention_ingest_batch(
             source=source,
             posts=page.posts,
             cursor=dict(cursors),
             rejected=into.rejected_new(page.rejected),
             rate_limit=page.rate_limit,
-            fetched_before=into.fetched,
+            fetched_in_poll=len(into.seen),
         )
-        into.fetched += len(page.posts)
         into.inserted += result.new_count
 
 
