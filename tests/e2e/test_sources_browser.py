@@ -1,11 +1,14 @@
 """Adding a source in Chromium: choosing a platform shows its own credential fields (and hides
 the others'), the form submits from the keyboard, and the secret is stored, not shown."""
 
+import json
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from monitoring.models import Source
+from monitoring.models import ImportJob, Source
 from monitoring.selectors import source_credentials
+from monitoring.services.imports import import_job_run
 from tests import factories
 from tests.e2e.conftest import AsgiServer
 from tests.e2e.test_statements_browser import _login
@@ -44,3 +47,33 @@ def test_add_source_shows_the_chosen_platforms_credentials(
         "client_id": "reddit-id-1",
         "client_secret": "reddit-secret-2",
     }
+
+
+def test_an_import_running_on_the_dutch_page_reports_in_dutch(
+    asgi_server: AsgiServer, page: Page
+) -> None:
+    workspace = factories.WorkspaceFactory()
+    admin = factories.MembershipFactory(workspace=workspace, role=Membership.Role.ADMIN).user
+    rows = [
+        {"id": "1", "text": "Storing bij Bank Noord", "author": "a", "created_at": "2026-12-07"},
+        {"id": "2", "text": "Weer storing", "author": "b", "created_at": "2026-12-07"},
+    ]
+    content = "".join(json.dumps(row) + "\n" for row in rows) + "geen json\n"
+    # Queued as the upload queues it (without sending the task: this test is the worker).
+    job = ImportJob.objects.create(
+        workspace=workspace,
+        filename="m.jsonl",
+        format="jsonl",
+        platform="x",
+        content=content,
+        total=3,
+    )
+    _login(page, asgi_server, admin.username)
+    page.context.add_cookies([{"name": "django_language", "value": "nl", "url": asgi_server.url}])
+    page.goto(f"{asgi_server.url}/w/{workspace.slug}/sources/")
+    row = page.locator(".import-job")
+    expect(row.locator(".job-status")).to_have_text("In de wachtrij")
+    import_job_run(job=job)  # what the worker does; the page polls the job's progress
+    expect(row.locator(".job-status")).to_have_text("Klaar")
+    expect(row.locator(".job-counts")).to_have_text("2 nieuw, 0 al aanwezig, 1 mislukt")
+    expect(row.locator(".job-error")).to_be_hidden()
