@@ -496,6 +496,7 @@ def _service_env(secret_key: str) -> dict[str, str]:
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
+        "SOURCES_ALLOW_PRIVATE_URLS": "1",  # the fake Mastodon listens on loopback
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.pop("LOG_LEVEL", None)  # the bench's own WARNING; the services log as production does
@@ -602,6 +603,7 @@ def _django_setup(secret_key: str) -> None:
         DEBUG="0",
         DJANGO_SETTINGS_MODULE="crisiscenter.settings",
         LOG_LEVEL="WARNING",
+        SOURCES_ALLOW_PRIVATE_URLS="1",
     )
     sys.path.insert(0, str(ROOT))
     import django

@@ -153,6 +153,11 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=10 * 1024 * 1
 # of up to 50 MB and the form around it.
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024 * 1024)
 
+# Sources' URLs come from admins (news feeds, a Mastodon instance, a Bluesky service): by
+# default no request goes to a loopback, private, link-local or reserved address (SSRF guard,
+# monitoring/platforms/addresses.py). True allows them (local test servers, private feeds).
+SOURCES_ALLOW_PRIVATE_URLS = env.bool("SOURCES_ALLOW_PRIVATE_URLS", default=False)
+
 # Fernet key for source credentials at rest (monitoring/credentials.py); derived from
 # SECRET_KEY when unset.
 CREDENTIALS_KEY = env("CREDENTIALS_KEY", default="")

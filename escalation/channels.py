@@ -4,16 +4,16 @@ Each sender raises ChannelError with a short reason on any failure (refused, tim
 the caller records it and retries with backoff.
 """
 
-import ipaddress
 import re
 import smtplib
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+
+from monitoring.platforms.addresses import AddressRefused, AddressUnresolved, host_check
 
 
 class ChannelError(Exception):
@@ -38,13 +38,6 @@ def _timeout() -> float:
     return float(settings.ESCALATION_HTTP_TIMEOUT)
 
 
-def _address_is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
-
-
 def webhook_check(url: str) -> None:
     """Admins type webhook URLs: refuse anything but https to a public address, so a contact
     cannot make the worker call internal services (SSRF). Checked right before each send,
@@ -60,11 +53,11 @@ def webhook_check(url: str) -> None:
     except ValueError as exc:
         raise ChannelRefused("refused: invalid port in webhook URL") from exc
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise ChannelError(f"DNS lookup failed for {parts.hostname[:100]}") from exc
-    if not infos or not all(_address_is_public(info[4][0]) for info in infos):
-        raise ChannelRefused("refused: private address")
+        host_check(parts.hostname, port)
+    except AddressUnresolved as exc:
+        raise ChannelError(str(exc)) from exc
+    except AddressRefused as exc:
+        raise ChannelRefused("refused: private address") from exc
 
 
 def _post_json(url: str, payload: dict, headers: dict | None = None) -> None:

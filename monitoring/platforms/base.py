@@ -5,6 +5,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitoring.platforms.addresses import ALLOW_SETTING, host_is_plainly_private, private_allowed
+
 MAX_COUNT = 2**63 - 1  # PostgreSQL's bigint, the type of the count columns
 DEAD_LETTER_BODY_MAX = 100_000  # characters of a refused response body kept as a dead letter
 
@@ -95,6 +97,11 @@ class PlatformBadPayload(PlatformError):
     """The response could not be understood; names the offending field."""
 
 
+class PlatformAddressRefused(PlatformError):
+    """A request we refuse to make: the source's URL (or a redirect) leads to a private
+    address. Final until the settings change: never retried as an outage."""
+
+
 class PlatformMalformedBody(PlatformBadPayload):
     """A whole response body that is not JSON (a proxy's error page, a cut-off response):
     retried like an outage; `raw` is the body, for the dead letters."""
@@ -175,33 +182,48 @@ def setting_strings(settings: dict[str, Any], key: str) -> list[str]:
     return value
 
 
-def _is_http_url(value: Any) -> bool:
+def _http_host(value: Any) -> str:
+    """The host of an http(s) URL; "" for anything else."""
     if not isinstance(value, str):
-        return False
+        return ""
     try:
         parts = urlsplit(value)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:  # a malformed address such as http://[::1
-        return False
+        return ""
+    return (parts.hostname or "") if parts.scheme in ("http", "https") else ""
+
+
+def _private_refused(key: str, hosts: list[str]) -> None:
+    """Refuse a host that is plainly private (localhost, an IP literal) unless allowed; a name
+    is checked at each request instead, as DNS can answer differently then."""
+    private = [host for host in hosts if host_is_plainly_private(host)]
+    if private and not private_allowed():
+        raise PlatformAddressRefused(
+            f"settings.{key}: {private[0]} is a private address ({ALLOW_SETTING} allows it)"
+        )
 
 
 def setting_url(settings: dict[str, Any], key: str, *, default: str = "") -> str:
-    """An http(s) URL with a host (missing, null or empty: `default`)."""
+    """An http(s) URL with a public host (missing, null or empty: `default`)."""
     value = settings.get(key)
     if value in (None, ""):
         return default
-    if not _is_http_url(value):
+    host = _http_host(value)
+    if not host:
         raise PlatformBadPayload(f"settings.{key}: expected an http(s) URL")
+    _private_refused(key, [host])
     return value
 
 
 def setting_urls(settings: dict[str, Any], key: str) -> list[str]:
-    """A list of http(s) URLs."""
+    """A list of http(s) URLs with public hosts."""
     value = settings.get(key)
     if value is None:
         return []
-    if not isinstance(value, list) or not all(_is_http_url(url) for url in value):
+    hosts = [_http_host(url) for url in value] if isinstance(value, list) else [""]
+    if not all(hosts):
         raise PlatformBadPayload(f"settings.{key}: expected a list of http(s) URLs")
+    _private_refused(key, hosts)
     return value
 
 

@@ -53,6 +53,7 @@ from monitoring.platforms.base import (
     setting_string,
     setting_url,
 )
+from monitoring.platforms.sessions import public_only_session
 from monitoring.platforms.text import unique_entities
 
 PUBLIC_SERVICE = "https://public.api.bsky.app"
@@ -117,8 +118,7 @@ class BlueskyClient:
                 settings, "initial_lookback_seconds", default=3600, bounds=LOOKBACK_RANGE
             )
         )
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = public_only_session(USER_AGENT)
 
     def fetch(
         self, *, cursor: dict[str, Any], now: datetime, limit: int = 100, query: str = ""

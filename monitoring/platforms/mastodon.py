@@ -44,6 +44,7 @@ from monitoring.platforms.base import (
     setting_strings,
     setting_url,
 )
+from monitoring.platforms.sessions import public_only_session
 from monitoring.platforms.text import (
     html_links_and_text,
     language_code,
@@ -86,8 +87,7 @@ class MastodonClient:
         self.hashtags = [tag.lstrip("#") for tag in hashtags if tag.lstrip("#")]
         self.search = search
         self.timeout = timeout
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = public_only_session(USER_AGENT)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
         # Hashtag timelines read whatever the query: once per poll, each with the id it

@@ -62,6 +62,7 @@ from monitoring.platforms.base import (
     setting_seconds,
     setting_urls,
 )
+from monitoring.platforms.sessions import public_only_session
 from monitoring.platforms.text import (
     html_links_and_text,
     is_http_url,
@@ -92,8 +93,7 @@ class NewsClient:
         self.feeds = feeds
         self.search_feeds = search_feeds
         self.timeout = timeout
-        self.session = requests.Session()
-        self.session.headers["User-Agent"] = USER_AGENT
+        self.session = public_only_session(USER_AGENT)
         # Fixed feeds read whatever the query: once per poll, each with the cursor entry it
         # reached and whether it worked, which the poll's other queries take over as theirs.
         self._poll_reads = PollReads()

@@ -163,6 +163,7 @@ def service_env(django_db_setup: None) -> dict[str, str]:
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PYTHONUNBUFFERED": "1",
+        "SOURCES_ALLOW_PRIVATE_URLS": "1",  # feeds and instances served on loopback
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the servers run with Django's checks on
     return env
