@@ -12,6 +12,7 @@ urlpatterns = [
     path("w/<slug:slug>/sources/<int:pk>/delete/", views_admin.source_delete, name="source-delete"),
     path("w/<slug:slug>/terms/add/", views_admin.term_add, name="term-add"),
     path("w/<slug:slug>/terms/<int:pk>/delete/", views_admin.term_delete, name="term-delete"),
+    path("w/<slug:slug>/terms/<int:pk>/toggle/", views_admin.term_toggle, name="term-toggle"),
     path("w/<slug:slug>/imports/", views_admin.import_upload, name="import-upload"),
     path("w/<slug:slug>/rules/add/", views_admin.rule_add, name="rule-add"),
     path("w/<slug:slug>/rules/<int:pk>/toggle/", views_admin.rule_toggle, name="rule-toggle"),

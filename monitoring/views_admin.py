@@ -33,7 +33,12 @@ def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _sources_page(
-    request: HttpRequest, workspace: Workspace, role: str, source_form: SourceForm, status=200
+    request: HttpRequest,
+    workspace: Workspace,
+    role: str,
+    source_form: SourceForm,
+    status: int = 200,
+    term_form: WatchTermForm | None = None,
 ) -> HttpResponse:
     slug = workspace.slug
     return render(
@@ -48,7 +53,7 @@ def _sources_page(
             "imports": selectors.import_job_list(user=request.user, workspace=slug)[:10],
             "dead_letters": selectors.dead_letter_list(user=request.user, workspace=slug)[:20],
             "source_form": source_form,
-            "term_form": WatchTermForm(),
+            "term_form": term_form or WatchTermForm(),
             "import_form": ImportForm(initial={"platform": "import"}),
             "rules": selectors.alert_rule_list(user=request.user, workspace=slug),
             "rule_form": AlertRuleForm(),
@@ -151,7 +156,8 @@ def source_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _toggle(request: HttpRequest, slug: str, model: type, pk: int, update: Any) -> HttpResponse:
-    """Flip `is_enabled` of one of the workspace's sources or rules through its service."""
+    """Flip `is_enabled` of one of the workspace's sources, watch terms or rules through its
+    service."""
     workspace, _role = workspace_for_page(request, slug, admin=True)
     obj = model.objects.filter(workspace=workspace, pk=pk).first()
     if obj is None:
@@ -171,17 +177,26 @@ def source_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def term_add(request: HttpRequest, slug: str) -> HttpResponse:
-    workspace, _role = workspace_for_page(request, slug, admin=True)
+    workspace, role = workspace_for_page(request, slug, admin=True)
     form = WatchTermForm(request.POST)
     if form.is_valid():
         try:
             services.watch_term_create(workspace_id=workspace.pk, query=form.cleaned_data["query"])
-            messages.success(request, _("Watch term added."))
         except CrisisCenterError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, form.errors.as_text())
-    return _back(slug)
+            form.add_error("query", exc.message)
+        else:
+            messages.success(request, _("Watch term added."))
+            return _back(slug)
+    # The page again with the query as typed and the reason beside it, to correct it there.
+    return _sources_page(request, workspace, role, SourceForm(), status=400, term_form=form)
+
+
+@login_required
+@require_POST
+def term_toggle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _toggle(
+        request, slug, WatchTerm, pk, lambda t, **kw: services.watch_term_update(term=t, **kw)
+    )
 
 
 @login_required

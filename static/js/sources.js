@@ -17,3 +17,13 @@
     show();
   });
 })();
+
+/* Deleting a watch term asks first (the form's data-confirm, in the page's language). */
+(function () {
+  "use strict";
+  document.querySelectorAll("form.term-delete").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+})();
