@@ -95,7 +95,11 @@ class SourceFieldsForm(forms.Form):
             name = credential_field_name(platform, key)
             if name in self.fields:
                 self.add_error(name, _("Required for this platform."))
-        self.add_error(None if missing else "settings", error.message)
+        invalid = [credential_field_name(platform, k) for k in error.extra.get("invalid", [])]
+        if invalid:  # a value a header cannot carry: shown at its field, never echoed
+            self.add_error(invalid[0] if invalid[0] in self.fields else None, error.message)
+        else:
+            self.add_error(None if missing else "settings", error.message)
 
 
 class SourceForm(SourceFieldsForm):

@@ -5,6 +5,7 @@ services run `source_config_check` before saving, so the pages and the API refus
 incomplete sources. The check needs only the names of the stored keys, never their values.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ class CredentialKey:
     label: Any  # lazy translation
     required: bool = False
     secret: bool = True  # typed into a password field
+    spaces: bool = False  # may hold spaces inside (a user agent); never control characters
 
 
 CREDENTIAL_KEYS: dict[str, tuple[CredentialKey, ...]] = {
@@ -31,7 +33,9 @@ CREDENTIAL_KEYS: dict[str, tuple[CredentialKey, ...]] = {
     "reddit": (
         CredentialKey("client_id", gettext_lazy("Client ID"), required=True, secret=False),
         CredentialKey("client_secret", gettext_lazy("Client secret"), required=True),
-        CredentialKey("user_agent", gettext_lazy("User agent (optional)"), secret=False),
+        CredentialKey(
+            "user_agent", gettext_lazy("User agent (optional)"), secret=False, spaces=True
+        ),
     ),
     "mastodon": (CredentialKey("access_token", gettext_lazy("Access token (needed for search)")),),
     "bluesky": (
@@ -67,6 +71,42 @@ def credentials_missing(*, platform: str, settings: dict[str, Any], keys: set[st
     if platform == "mastodon" and settings.get("search") is True and "access_token" not in keys:
         missing.append("access_token")  # Mastodon answers an anonymous search with nothing
     return missing
+
+
+def _refused_character(value: str, *, spaces: bool) -> bool:
+    """Whether `value` holds a control or invisible format character, or whitespace other than
+    the spaces a key may take: a header cannot carry it, and requests then quotes the whole
+    header, token and all, in its error."""
+    return any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+        or (ch.isspace() and not (spaces and ch == " "))
+        for ch in value
+    )
+
+
+def credentials_cleaned(*, platform: str, credentials: dict[str, str]) -> dict[str, str]:
+    """The credential values with leading and trailing whitespace removed (an empty one stays
+    empty). Raises SourceConfigInvalid (`extra`: `invalid`, the key) for a value with a line
+    break, another control character or, but in a key that takes spaces, whitespace inside;
+    the message names the key, never the value."""
+    specs = {c.key: c for c in CREDENTIAL_KEYS.get(platform, ())}
+    cleaned = {}
+    for key, value in credentials.items():
+        spec = specs.get(key)
+        spaces = spec is not None and spec.spaces
+        cleaned[key] = value.strip()
+        if _refused_character(cleaned[key], spaces=spaces):
+            message = (
+                _("%(key)s must not contain line breaks, tabs or other invisible characters.")
+                if spaces
+                else _(
+                    "%(key)s must not contain spaces, line breaks or other invisible characters."
+                )
+            )
+            raise SourceConfigInvalid(
+                message % {"key": spec.label if spec else key}, {"invalid": [key]}
+            )
+    return cleaned
 
 
 def source_config_check(*, platform: str, settings: dict[str, Any], keys: set[str]) -> None:

@@ -54,7 +54,7 @@ def poll_source(self, source_id: int) -> None:
         # the platform's reset. Other errors raise (and are logged), with the source's text.
         return
     except Exception as exc:
-        raise services.poll_failure(source_id=source_id, error=exc) from None
+        raise services.poll_failure(source=source, error=exc) from None
     # Pipeline step two: new alerts join an open incident quietly or enter the triage queue,
     # and open incidents follow their growth (severity rises live).
     refreshed = alerts_route(alert_ids=result.alert_ids)

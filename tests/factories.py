@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from incidents.models import Incident
-from monitoring.models import Alert, AlertRule, Mention, Source
+from monitoring.credentials import credentials_encrypt
+from monitoring.models import Alert, AlertRule, Mention, Source, WatchTerm
 from workspaces.models import Membership, Workspace
 
 
@@ -45,6 +46,21 @@ class SourceFactory(factory.django.DjangoModelFactory):
     platform = "demo"
     settings = factory.LazyFunction(lambda: {"scenario": "nl"})
     poll_interval_seconds = 5
+
+
+def searching_source(
+    platform: str, settings: dict, credentials: dict[str, str], query: str = '"Bank Noord"'
+) -> Source:
+    """A source as stored (credentials encrypted, nothing checked on save) in a new workspace
+    with one watch term to search for."""
+    workspace = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query=query)
+    return SourceFactory(
+        workspace=workspace,
+        platform=platform,
+        settings=settings,
+        credentials_encrypted=credentials_encrypt(credentials),
+    )
 
 
 class MentionFactory(factory.django.DjangoModelFactory):

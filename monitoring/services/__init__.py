@@ -24,10 +24,9 @@ from monitoring.services.imports import (
     webhook_signature,
 )
 from monitoring.services.ingest import StoreResult, mention_import_batch, mention_ingest_batch
+from monitoring.services.poll_errors import PollFailed, poll_failure
 from monitoring.services.polling import (
-    PollFailed,
     PollResult,
-    poll_failure,
     source_lease_acquire,
     source_poll,
     sources_claim_due,

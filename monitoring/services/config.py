@@ -11,7 +11,7 @@ from monitoring.models import Source, WatchTerm
 from monitoring.query import QuerySyntaxError, parse_query
 from monitoring.selectors import source_credential_keys, watch_term_queries
 from monitoring.services.polling import search_unfit
-from monitoring.source_config import source_config_check
+from monitoring.source_config import credentials_cleaned, source_config_check
 
 
 @transaction.atomic
@@ -26,9 +26,11 @@ def source_create(
 ) -> Source:
     """Create an enabled source (no cursor: it starts from now); credentials are encrypted.
 
-    Raises SourceConfigInvalid (400) if the platform lacks a credential or refuses the settings.
+    Raises SourceConfigInvalid (400) if the platform lacks a credential or refuses the settings,
+    or a credential holds a line break or another character a header cannot carry.
     """
-    credentials = {k: v for k, v in (credentials or {}).items() if v}
+    credentials = credentials_cleaned(platform=platform, credentials=credentials or {})
+    credentials = {k: v for k, v in credentials.items() if v}
     source_config_check(platform=platform, settings=settings, keys=set(credentials))
     _terms_fit_check(workspace_id=workspace_id, platform=platform, settings=settings)
     return Source.objects.create(
@@ -58,6 +60,7 @@ def source_update(
     update_fields = [*fields.keys()]
     merged = None
     if credentials is not None:
+        credentials = credentials_cleaned(platform=source.platform, credentials=credentials)
         try:
             stored = credentials_decrypt(source.credentials_encrypted)
         except CredentialsUnreadable:

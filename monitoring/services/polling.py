@@ -9,8 +9,6 @@ platform client can carry a position over (`resume_cursor`), instead of at the n
 
 import logging
 import random
-import re
-import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,10 +26,14 @@ from monitoring.platforms.base import (
     RejectedItem,
     dead_letter_raw,
 )
-from monitoring.platforms.text import url_secrets_masked
 from monitoring.query import Query, QuerySyntaxError, compile_terms
 from monitoring.selectors import source_credentials, source_ids_due, watch_term_queries
 from monitoring.services.ingest import mention_ingest_batch
+from monitoring.services.poll_errors import (
+    poll_error_scrub,
+    poll_error_text,
+    poll_text_masked,
+)
 from monitoring.services.rules import alert_rules_evaluate, source_down_alert_raise
 from realtime import events
 from realtime.publisher import publish_on_commit
@@ -47,9 +49,6 @@ DOWN_AFTER_FAILURES = 3
 DOWN_AFTER = timedelta(minutes=3)
 RETRY_BACKOFF_FIRST = 30.0
 RETRY_BACKOFF_MAX = 300.0
-# Control characters (line breaks above all) as escapes in a log line: a platform's error text
-# must not start a line of its own there.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Platforms whose client searches: they need watch terms compiled into a query.
 SEARCHING_PLATFORMS = frozenset({"x", "reddit", "mastodon", "bluesky", "news"})
 X_MAX_QUERY = 512
@@ -200,11 +199,12 @@ def source_poll(
         _search_each(source=source, client=client, now=now, limit=limit, into=searched)
         if searched.failed:
             raise searched.failed[0]
-        warning = url_secrets_masked("; ".join(dict.fromkeys(searched.warnings))[:2000])
+        warning = poll_text_masked("; ".join(dict.fromkeys(searched.warnings)), source=source)
         if warning:  # a part failed (a news feed), the rest was read: shown, health stays OK
             Source.objects.filter(pk=source.pk).update(last_error=warning, last_error_at=now)
     except PlatformRateLimited as exc:
         source_record_rate_limit(source=source, error=exc, now=now)
+        poll_error_scrub(exc, source=source)
         raise
     except PlatformError as exc:
         for error in searched.failed or [exc]:
@@ -213,10 +213,12 @@ def source_poll(
         # Counted on from the state the poll started from: a search that worked before the
         # failing one has reset the count in the database (its page's health update).
         source_record_failure(source=source, error=exc, now=now, reread=False)
+        poll_error_scrub(exc, source=source)
         raise
     except Exception as exc:
         # The soft time limit, a database error, a bug: CrisisCenter is just as blind.
         _record_failure_of_our_own(source=source, error=exc, now=now)
+        poll_error_scrub(exc, source=source)
         raise
     finally:
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
@@ -288,31 +290,6 @@ def retry_backoff(failures: int) -> float:
     return min(RETRY_BACKOFF_FIRST * 2 ** min(failures - 1, 10), RETRY_BACKOFF_MAX)
 
 
-def poll_error_text(error: Exception) -> str:
-    """A failed poll's error as stored and shown to members: a platform error's message with
-    credentials in URLs masked; of any other error only its type (a database error can quote a
-    post, an exception's text a secret)."""
-    if not isinstance(error, PlatformError):
-        return f"{type(error).__name__}: the poll failed inside CrisisCenter, not at the platform"
-    return url_secrets_masked(f"{type(error).__name__}: {error}"[:2000])
-
-
-class PollFailed(Exception):
-    """A failed poll as Celery logs it: the text its source records (`poll_error_text`) with
-    line breaks escaped, never the original message, which can hold a feed URL's token or,
-    from the database, a post."""
-
-
-def poll_failure(*, source_id: int, error: Exception) -> PollFailed:
-    """What the poll task raises instead of `error` (`source_poll` records a failure on the
-    source when it can); logs where it failed: file, line and code of each frame, no values."""
-    text = poll_error_text(error)
-    where = "".join(traceback.format_tb(error.__traceback__)).rstrip()
-    logged = _CONTROL.sub(lambda ch: ascii(ch.group())[1:-1], text)
-    logger.error("monitoring.poll_source.failed: source %s: %s\n%s", source_id, logged, where)
-    return PollFailed(logged)
-
-
 def _record_failure_of_our_own(*, source: Source, error: Exception, now: datetime) -> None:
     """Record a non-platform failure; if even that fails (the database is gone), log it (type
     only) and let the caller raise the original error."""
@@ -345,7 +322,7 @@ def source_record_failure(
     since = source.failing_since if failures > 1 and source.failing_since else now
     down = failures >= DOWN_AFTER_FAILURES and now - since >= DOWN_AFTER
     health = Source.Health.DOWN if down else Source.Health.LAGGING
-    error_text = poll_error_text(error)
+    error_text = poll_error_text(error, source=source)
     Source.objects.filter(pk=source.pk).update(
         consecutive_failures=failures,
         failing_since=since,

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 import responses
 
-from monitoring.credentials import credentials_encrypt
 from monitoring.models import Mention, Source, WatchTerm
 from monitoring.services import source_poll, watch_term_update
-from tests.factories import SourceFactory, WorkspaceFactory
+from tests.factories import searching_source
 from tests.monitoring.platforms import recorded
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,17 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "platforms"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=30)
-
-
-def _source(platform: str, settings: dict, credentials: dict) -> Source:
-    workspace = WorkspaceFactory()
-    WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-    return SourceFactory(
-        workspace=workspace,
-        platform=platform,
-        settings=settings,
-        credentials_encrypted=credentials_encrypt(credentials),
-    )
 
 
 def _poll_edit_poll(source: Source, between=lambda: None) -> dict:
@@ -56,7 +44,7 @@ def _params(url: str) -> list[dict]:
 @responses.activate
 def test_x_goes_on_from_the_since_id_the_old_query_had_reached():
     search = "https://api.twitter.com/2/tweets/search/recent"
-    source = _source("x", {}, {"bearer_token": "test-token"})
+    source = searching_source("x", {}, {"bearer_token": "test-token"})
     first = recorded("x/search_recent_expanded.yaml")
     first.register(responses.mock, "GET", search)
     newest = first.json()["meta"]["newest_id"]
@@ -73,7 +61,7 @@ def test_x_goes_on_from_the_since_id_the_old_query_had_reached():
 def test_mastodon_goes_on_from_the_ids_the_old_query_had_reached():
     instance = "https://mastodon.social"
     tag, search = f"{instance}/api/v1/timelines/tag/banknoord", f"{instance}/api/v2/search"
-    source = _source(
+    source = searching_source(
         "mastodon",
         {"instance": instance, "hashtags": ["banknoord"], "search": True},
         {"access_token": "token"},
@@ -101,7 +89,7 @@ def test_mastodon_goes_on_from_the_ids_the_old_query_had_reached():
 @responses.activate
 def test_bluesky_sweeps_back_to_the_newest_post_the_old_query_had_seen():
     search = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
-    source = _source("bluesky", {}, {})
+    source = searching_source("bluesky", {}, {})
     page = json.loads((FIXTURES / "bluesky/search_page1.json").read_text())
     page.pop("cursor")
     responses.add("GET", search, json=page)
@@ -141,7 +129,7 @@ def test_reddit_reads_back_to_where_the_old_query_had_got_and_loses_no_post():
     recorded("reddit/TestSubreddit.test_search.json", 0).register(
         responses.mock, "POST", "https://www.reddit.com/api/v1/access_token"
     )
-    source = _source(
+    source = searching_source(
         "reddit", {"subreddits": ["askreddit"]}, {"client_id": "i", "client_secret": "s"}
     )
     stamp = NOW.timestamp()

@@ -1,0 +1,122 @@
+"""Saving a source's configuration: credential values a header cannot carry are refused by the
+one service behind the page and the API, naming the key, never echoing the value."""
+
+import pytest
+import responses
+
+from monitoring.models import Source, WatchTerm
+from monitoring.selectors import source_credentials
+from monitoring.services import source_create, source_poll
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "AAAAhead0123456789secret"
+SEARCH_URL = "https://api.twitter.com/2/tweets/search/recent"
+REDDIT = {"client_id": "reddit-id", "client_secret": "reddit-secret"}
+
+
+@pytest.fixture
+def bank(make_workspace):
+    return make_workspace(slug="bank")
+
+
+@pytest.fixture
+def admin_api(bank, make_member, api_client_for):
+    return api_client_for(make_member(bank, role="admin"))
+
+
+@pytest.fixture
+def admin_client(client, bank, make_member):
+    client.force_login(make_member(bank, role="admin"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    return client
+
+
+def _x_source(bank) -> Source:
+    return source_create(
+        workspace_id=bank.pk, name="X", platform="x", settings={}, interval=60,
+        credentials={"bearer_token": TOKEN},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", [f"{TOKEN}\nSDSJtail", f"{TOKEN} tail", f"{TOKEN}\u200btail"])
+def test_source_api_refuses_a_token_with_whitespace_or_control_characters(admin_api, bad):
+    payload = {
+        "workspace": "bank",
+        "name": "X",
+        "platform": "x",
+        "credentials": {"bearer_token": bad},
+    }
+    response = admin_api.post("/api/sources/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["invalid"] == ["bearer_token"]
+    assert body["detail"].startswith("Bearer token must not contain")
+    assert TOKEN not in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_source_api_patch_refuses_a_token_with_a_line_break_and_keeps_the_stored_one(
+    bank, admin_api
+):
+    source = _x_source(bank)
+    response = admin_api.patch(
+        f"/api/sources/{source.pk}/",
+        {"credentials": {"bearer_token": "fresh\r\ntoken"}},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 400
+    assert response.json()["invalid"] == ["bearer_token"]
+    assert "fresh" not in response.content.decode()
+    assert source_credentials(source=Source.objects.get(pk=source.pk)) == {"bearer_token": TOKEN}
+
+
+def test_source_add_form_shows_a_refused_token_at_its_field_without_the_value(admin_client):
+    form = {
+        "name": "X", "platform": "x", "settings": "{}", "poll_interval_seconds": 60,
+        "cred_x_bearer_token": f"{TOKEN}\nSDSJtail",
+    }  # fmt: skip
+    response = admin_client.post("/w/bank/sources/add/", form)
+    assert response.status_code == 400
+    errors = response.context["source_form"].errors
+    assert errors["cred_x_bearer_token"][0].startswith("Bearer token must not contain")
+    assert TOKEN not in response.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_a_reddit_user_agent_may_hold_spaces_but_no_line_break(bank, admin_api):
+    agent = {"user_agent": "CrisisCenter/1.0 (by u/banknoord)"}
+    payload = {"workspace": "bank", "name": "R", "platform": "reddit",
+               "settings": {"subreddits": ["thenetherlands"]}}  # fmt: skip
+    refused = admin_api.post(
+        "/api/sources/",
+        {**payload, "credentials": {**REDDIT, "user_agent": "CrisisCenter/1.0\nX-Evil: 1"}},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 400
+    assert refused.json()["invalid"] == ["user_agent"]
+    assert "line breaks" in refused.json()["detail"]
+    created = admin_api.post(
+        "/api/sources/", {**payload, "credentials": {**REDDIT, **agent}}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    source = Source.objects.get(pk=created.json()["id"])
+    assert source_credentials(source=source) == {**REDDIT, **agent}
+
+
+@responses.activate
+def test_a_token_pasted_with_a_trailing_line_break_is_stored_and_sent_without_it(bank, admin_api):
+    WatchTerm.objects.create(workspace=bank, query="Bank Noord")
+    payload = {"workspace": "bank", "name": "X", "platform": "x",
+               "credentials": {"bearer_token": f"  {TOKEN}\n"}}  # fmt: skip
+    created = admin_api.post("/api/sources/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert created.status_code == 201, created.content
+    source = Source.objects.get(pk=created.json()["id"])
+    assert source_credentials(source=source) == {"bearer_token": TOKEN}
+    responses.add("GET", SEARCH_URL, json={"meta": {"result_count": 0}})
+    source_poll(source=source)
+    assert responses.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    source.refresh_from_db()
+    assert (source.health, source.last_error) == (Source.Health.OK, "")
