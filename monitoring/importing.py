@@ -6,7 +6,10 @@ author_verified: yes/no, true/false, ja/nee, 1/0), author_created_at, likes, rep
 quotes, views (counts: whole numbers from 0 to PostgreSQL's bigint), lang (or language),
 reply_to, quote_of, repost_of, conversation_id, urls and hashtags (a JSON array, or text
 separated by spaces or commas; without them, those written in the text are taken).
-A bad row raises RowInvalid naming the field. JSON is read strictly (`json_loads`).
+Texts are JSON strings (null or left out where optional), the id a string or an integer,
+dates a string or epoch seconds; NULs and lone surrogates are dropped from texts (as "?"), and
+an id holding one is refused. A bad row raises RowInvalid naming the field. JSON is read
+strictly (`json_loads`).
 """
 
 import csv
@@ -94,13 +97,54 @@ class ParsedRow:
 
 
 def _datetime(value: Any) -> datetime:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("not a date")  # true was 1970-01-01, a list its repr
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, tz=UTC)
-    text = str(value).strip()
+    text = value.strip()
     if text.isdigit():
         return datetime.fromtimestamp(int(text), tz=UTC)
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _storable(value: str) -> str:
+    """`value` as PostgreSQL's text takes it: NULs dropped, a lone surrogate (JSON can carry
+    "\\ud800", UTF-8 cannot) as "?"; one such value must not fail its whole batch."""
+    value = value.replace("\x00", "")
+    return value if value.isascii() else value.encode(errors="replace").decode()
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "an array" if isinstance(value, list) else "an object"
+
+
+def _text(row: dict[str, Any], key: str, *, limit: int | None = 200) -> str:
+    """A text column as storable (`_storable`), at most `limit` characters; '' when the row
+    leaves it out or null. Raises RowInvalid for another JSON type (a list was its repr)."""
+    value = row.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise RowInvalid(f"{key}: expected a string, not {_json_type(value)}")
+    return _storable(value)[:limit]
+
+
+def _external_id(value: Any) -> str:
+    """The row's id: a string or an integer, refused (not cleaned: two ids must not become
+    one) when it holds what PostgreSQL cannot store."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RowInvalid(f"id: expected a string or an integer, not {_json_type(value)}")
+    external_id = str(value).strip()
+    if _storable(external_id) != external_id:
+        raise RowInvalid("id: holds a NUL or a lone surrogate, which cannot be stored")
+    if len(external_id) > 200:
+        raise RowInvalid("id: longer than 200 characters")
+    return external_id
 
 
 def _key(row: dict[str, Any], *names: str) -> str:
@@ -219,18 +263,17 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
     if _nested_deeper(row, MAX_NESTING):
         raise RowInvalid(f"row: nested deeper than {MAX_NESTING} levels")
     for key in REQUIRED:
-        if row.get(key) is None or not str(row[key]).strip():
+        value = row.get(key)
+        if value is None or (isinstance(value, str) and not _storable(value).strip()):
             raise RowInvalid(f"{key}: required")
-    platform = str(row.get("platform") or platform)
+    platform = _text(row, "platform", limit=None) or platform
     if platform not in PUSHED_PLATFORMS:
         raise RowInvalid(f"platform: not one of {', '.join(PUSHED_PLATFORMS)} ({platform[:40]!r})")
-    text = str(row["text"])
+    text = _text(row, "text", limit=None)
     if len(text) > MAX_TEXT:
         raise RowInvalid(f"text: longer than {MAX_TEXT} characters")
-    external_id = str(row["id"]).strip()
-    if len(external_id) > 200:
-        raise RowInvalid("id: longer than 200 characters")
-    url = str(row.get("url") or "")
+    external_id = _external_id(row["id"])
+    url = _text(row, "url", limit=None)
     if url and not url.startswith(("http://", "https://")):
         raise RowInvalid("url: must start with http:// or https://")
     views, author_created = row.get("views"), row.get("author_created_at")
@@ -241,23 +284,23 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         text=text,
         posted_at=_posted_at(row["created_at"]),
         url=url[:1000],
-        author_handle=str(row["author"])[:200],
-        author_name=str(row.get("author_name") or "")[:200],
+        author_handle=_text(row, "author"),
+        author_name=_text(row, "author_name"),
         author_followers=_int(row, _key(row, "followers", "author_followers")),
         author_verified=_bool(row, _key(row, "verified", "author_verified")),
         author_created_at=(
             None if author_created in (None, "") else _date(author_created, "author_created_at")
         ),
-        language=str(row.get("lang") or row.get("language") or "")[:10],
+        language=_text(row, _key(row, "lang", "language"), limit=10),
         likes=_int(row, "likes"),
         reposts=_int(row, "reposts"),
         replies=_int(row, "replies"),
         quotes=_int(row, "quotes"),
         views=_int(row, "views") if views not in (None, "") else None,
-        reply_to=str(row.get("reply_to") or "")[:200],
-        quote_of=str(row.get("quote_of") or "")[:200],
-        repost_of=str(row.get("repost_of") or "")[:200],
-        conversation_id=str(row.get("conversation_id") or "")[:200],
+        reply_to=_text(row, "reply_to"),
+        quote_of=_text(row, "quote_of"),
+        repost_of=_text(row, "repost_of"),
+        conversation_id=_text(row, "conversation_id"),
         urls=urls,
         hashtags=hashtags,
         raw={k: v for k, v in row.items() if isinstance(k, str)},

@@ -308,3 +308,35 @@ def test_import_mentions_csv_dead_letters_a_text_over_the_csv_field_limit(tmp_pa
     assert "1 failed" in out
     (letter,) = DeadLetter.objects.filter(workspace=ws)
     assert letter.reason == "line 4: text: longer than 100000 characters"
+
+
+def test_import_mentions_stores_rows_with_a_nul_in_any_text(tmp_path):
+    # A NUL in lang stopped the import with PostgreSQL's DataError (0x00 in COPY).
+    ws = WorkspaceFactory(slug="bank")
+    columns = {"text": "text", "author": "author_handle", "author_name": "author_name",
+               "url": "url", "language": "language", "reply_to": "reply_to",
+               "quote_of": "quote_of", "repost_of": "repost_of",
+               "conversation_id": "conversation_id"}  # fmt: skip
+    rows = [{**FULL_ROW, "id": field, field: f"\x00{FULL_ROW[field]}"} for field in columns]
+    rows.append({**FULL_ROW, "id": "n\x00ul"})
+    path = tmp_path / "m.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    out = _run(str(path), "--workspace", "bank")
+    assert f"{len(columns)} new, 0 already present, 1 failed" in out
+    for field, column in columns.items():
+        stored = Mention.objects.get(workspace=ws, external_id=field)
+        assert getattr(stored, column) == FULL_ROW[field]
+    (letter,) = DeadLetter.objects.filter(workspace=ws)
+    assert letter.reason == "line 10: id: holds a NUL or a lone surrogate, which cannot be stored"
+
+
+def test_import_mentions_csv_stores_a_row_with_a_nul_in_lang(tmp_path):
+    WorkspaceFactory(slug="bank")
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "id,text,author,created_at,lang\n1,Storing,kees,2026-11-25 09:00,n\x00l\n"
+        "2,Storing,anna,2026-11-25 09:01,nl\n",
+        encoding="utf-8",
+    )
+    assert "2 new" in _run(str(path), "--workspace", "bank")
+    assert set(Mention.objects.values_list("language", flat=True)) == {"nl"}

@@ -303,3 +303,15 @@ def test_an_import_stopping_after_a_stored_batch_reports_that_batch_and_not_the_
     assert (job.status, job.error, job.processed, job.new) == ("failed", expected, 1000, 1000)
     assert ImportJob.objects.get(pk=job.pk).error == expected
     assert Mention.objects.filter(workspace=ws).count() == 1000
+
+
+def test_an_upload_with_a_nul_in_lang_stores_every_row(client, make_workspace, make_member):
+    # The database refused the batch: the job failed and the valid rows were lost with it.
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    rows = [{**ROWS[0], "lang": "n\x00l"}, ROWS[1]]
+    data = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    client.post("/w/bank/imports/", {"file": SimpleUploadedFile("m.jsonl", data), "platform": "x"})
+    job = import_job_run(job=ImportJob.objects.get(workspace=ws))
+    assert (job.status, job.new, job.failed) == ("done", 2, 0)
+    assert Mention.objects.get(external_id="1").language == "nl"

@@ -361,3 +361,86 @@ def test_webhook_ingest_refuses_a_body_sent_without_length_once_it_passes_the_li
     small = post(json.dumps({"mentions": _realistic_items(5)}).encode())
     assert small.status_code == 200, small.content
     assert Mention.objects.count() == 5
+
+
+# Every text a row carries, with a NUL and a lone surrogate (JSON can carry both, PostgreSQL's
+# text takes neither): the column it is stored in, and the value stored.
+STORED_TEXTS = [
+    ("text", "Bank\x00 Noord\ud800", "text", "Bank Noord?"),
+    ("author", "k\x00ees\ud800", "author_handle", "kees?"),
+    ("author_name", "Kees\x00\ud800", "author_name", "Kees?"),
+    ("url", "https://x.com/k\x00/1\ud800", "url", "https://x.com/k/1?"),
+    ("lang", "n\x00l", "language", "nl"),
+    ("language", "n\x00l", "language", "nl"),
+    ("lang", "n\ud800", "language", "n?"),
+    ("reply_to", "p\x000\ud800", "reply_to", "p0?"),
+    ("quote_of", "q\x000\ud800", "quote_of", "q0?"),
+    ("repost_of", "o\x001\ud800", "repost_of", "o1?"),
+    ("conversation_id", "c\x001\ud800", "conversation_id", "c1?"),
+    ("urls", ["https://a.example/\x00x\ud800"], "urls", ["https://a.example/x?"]),
+    ("platform", "reddit\x00", "platform", "reddit"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "column", "stored"), STORED_TEXTS)
+def test_webhook_ingest_stores_a_nul_in_any_text_without_it(
+    client, webhook_source, field, value, column, stored
+):
+    # A NUL in lang was a 500: the whole push lost, and retried by its sender for ever.
+    item = {**ITEMS[0], field: value}
+    response = _post(client, webhook_source, {"mentions": [item, ITEMS[1]]})
+    assert response.status_code == 200, response.content
+    assert getattr(Mention.objects.get(external_id="1"), column) == stored
+    assert Mention.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("author", ["a"], "author: expected a string, not an array"),
+        ("text", {"a": "Bank Noord"}, "text: expected a string, not an object"),
+        ("id", True, "id: expected a string or an integer, not a boolean"),
+        ("id", 1.5, "id: expected a string or an integer, not a number"),
+        ("created_at", True, "created_at: not an ISO 8601 date or epoch ('True')"),
+        ("created_at", ["2026-11-25"], "created_at: not an ISO 8601 date or epoch"),
+        ("author_created_at", False, "author_created_at: not an ISO 8601 date or epoch"),
+        ("url", 7, "url: expected a string, not a number"),
+        ("lang", ["nl"], "lang: expected a string, not an array"),
+        ("language", 1, "language: expected a string, not a number"),
+        ("author_name", {"n": 1}, "author_name: expected a string, not an object"),
+        ("reply_to", 12, "reply_to: expected a string, not a number"),
+        ("quote_of", True, "quote_of: expected a string, not a boolean"),
+        ("repost_of", [1], "repost_of: expected a string, not an array"),
+        ("conversation_id", 3.0, "conversation_id: expected a string, not a number"),
+        ("platform", ["x"], "platform: expected a string, not an array"),
+        # A NUL where dropping it would not do (two ids made one) or leaves nothing valid.
+        ("id", "1\x00", "id: holds a NUL or a lone surrogate, which cannot be stored"),
+        ("id", "1\ud800", "id: holds a NUL or a lone surrogate, which cannot be stored"),
+        ("created_at", "2026-11-\x0025T10:00:00Z", "created_at: not an ISO 8601 date"),
+        ("author_created_at", "2014-03-01\x00", "author_created_at: not an ISO 8601 date"),
+        ("followers", "12\x00", "followers: not a number"),
+        ("likes", "\x00", "likes: not a number"),
+        ("verified", "ja\x00", "verified: not yes or no"),
+        ("hashtags", ["storing\x00"], "hashtags: not a hashtag"),
+        ("text", "\x00", "text: required"),
+        ("author", "\x00 ", "author: required"),
+    ],
+)
+def test_webhook_ingest_refuses_a_value_of_the_wrong_json_type_or_with_a_nul(
+    client, webhook_source, field, value, reason
+):
+    # The types were stored as their Python repr ("['a']"): a text object matched watch terms.
+    response = _post(client, webhook_source, {"mentions": [ITEMS[1], {**ITEMS[0], field: value}]})
+    assert response.status_code == 400, response.content
+    (error,) = response.json()["errors"]
+    assert error.startswith(f"mentions[1].{reason}")
+    assert not Mention.objects.exists()
+
+
+def test_webhook_ingest_takes_an_integer_id_and_an_epoch_date(client, webhook_source):
+    item = {**ITEMS[0], "id": 42, "created_at": 1764064800.5, "author_created_at": 1393660800}
+    assert _post(client, webhook_source, {"mentions": [item]}).status_code == 200
+    stored = Mention.objects.get()
+    assert stored.external_id == "42"
+    assert stored.posted_at.timestamp() == 1764064800.5
+    assert stored.author_created_at.timestamp() == 1393660800
