@@ -47,6 +47,7 @@ from monitoring.platforms.base import (
 from monitoring.platforms.sessions import public_only_session
 from monitoring.platforms.text import (
     html_links_and_text,
+    is_http_url,
     language_code,
     parse_time,
     unique_entities,
@@ -257,7 +258,7 @@ class MastodonClient:
             external_id=str(status["id"]),
             text=text,
             posted_at=parse_time(status["created_at"], "created_at"),
-            url=status.get("url") or status.get("uri") or "",
+            url=_page_url(status),
             author_handle=acct if "@" in acct else f"{acct}@{self.host}",
             author_name=(account.get("display_name") or account.get("username") or "")[:200],
             author_followers=platform_count(
@@ -354,6 +355,15 @@ def _retry_after(response: requests.Response, now: datetime) -> float:
 SETTINGS_KEYS = ("instance", "hashtags", "search", "timeout")
 
 
+def _page_url(status: dict[str, Any]) -> str:
+    """The status's web page (`url`, else its `uri`), if it is an http(s) URL: an instance
+    may send anything there (a `javascript:` link), and the dashboard links to it."""
+    for url in (status.get("url"), status.get("uri")):
+        if isinstance(url, str) and is_http_url(url):
+            return url
+    return ""
+
+
 def build(settings: dict[str, Any], credentials: dict[str, str]) -> MastodonClient:
     """The Mastodon client for a source; raises PlatformBadPayload/AuthError on bad config."""
     instance = setting_url(settings, "instance")
@@ -364,10 +374,10 @@ def build(settings: dict[str, Any], credentials: dict[str, str]) -> MastodonClie
     if search and not token:
         # Without a user token Mastodon answers status searches with an empty list, silently.
         raise PlatformAuthError("credentials.access_token: status search needs an access token")
+    hashtags = setting_strings(settings, "hashtags")
+    timeout = setting_seconds(settings, "timeout", default=DEFAULT_TIMEOUT)
+    if not hashtags and not search:
+        raise PlatformBadPayload("settings: give `hashtags` to follow, or `search`: true")
     return MastodonClient(
-        instance=instance,
-        hashtags=setting_strings(settings, "hashtags"),
-        search=search,
-        token=token,
-        timeout=setting_seconds(settings, "timeout", default=DEFAULT_TIMEOUT),
+        instance=instance, hashtags=hashtags, search=search, token=token, timeout=timeout
     )

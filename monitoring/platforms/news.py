@@ -389,8 +389,8 @@ SETTINGS_KEYS = ("feeds", "search_feeds", "timeout")
 
 def build(settings: dict[str, Any], credentials: dict[str, str]) -> NewsClient:
     """The news client for a source's settings (`feeds`, `search_feeds`, optional `timeout`)."""
-    return NewsClient(
-        feeds=setting_urls(settings, "feeds"),
-        search_feeds=setting_urls(settings, "search_feeds"),
-        timeout=setting_seconds(settings, "timeout", default=DEFAULT_TIMEOUT),
-    )
+    feeds, search_feeds = setting_urls(settings, "feeds"), setting_urls(settings, "search_feeds")
+    timeout = setting_seconds(settings, "timeout", default=DEFAULT_TIMEOUT)
+    if not feeds and not search_feeds:
+        raise PlatformBadPayload("settings: give `feeds` or `search_feeds` (http(s) URLs)")
+    return NewsClient(feeds=feeds, search_feeds=search_feeds, timeout=timeout)

@@ -151,6 +151,16 @@ MASTODON = {"instance": "https://mastodon.example"}
             "settings: unknown key 'timout'; accepted: feeds, search_feeds, timeout",
         ),
         ("webhook", {"platform": "x", "note": 1}, {"webhook_secret": "s"}, "unknown key 'note'"),
+        # Sources that would show Live while reading nothing.
+        ("news", {}, {}, "give `feeds` or `search_feeds`"),
+        ("news", {"feeds": [], "search_feeds": []}, {}, "give `feeds` or `search_feeds`"),
+        ("mastodon", {"instance": "https://m.example"}, {}, "give `hashtags` to follow"),
+        (
+            "mastodon",
+            {"instance": "https://m.example", "hashtags": [], "search": False},
+            {},
+            "give `hashtags` to follow",
+        ),
     ],
 )
 def test_source_create_refuses_bad_settings_naming_them(

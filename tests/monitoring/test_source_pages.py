@@ -253,12 +253,13 @@ def test_edit_replaces_an_expired_x_token_and_removes_an_optional_key(admin_clie
     assert source_credentials(source=Source.objects.get(pk=x.pk)) == {"bearer_token": "fresh"}
     masto = source_create(
         workspace_id=admin_client.workspace.pk, name="M", platform="mastodon",
-        settings={"instance": "https://mastodon.social"}, interval=60,
-        credentials={"access_token": "tok"},
+        settings={"instance": "https://mastodon.social", "hashtags": ["banknoord"]},
+        interval=60, credentials={"access_token": "tok"},
     )  # fmt: skip
     response = admin_client.post(
         f"/w/bank/sources/{masto.pk}/edit/",
-        {**form, "name": "M", "settings": '{"instance": "https://mastodon.social"}',
+        {**form, "name": "M",
+         "settings": '{"instance": "https://mastodon.social", "hashtags": ["banknoord"]}',
          "cred_mastodon_access_token_clear": "on"},
     )  # fmt: skip
     assert response.status_code == 302

@@ -184,6 +184,28 @@ def test_mastodon_client_turns_hostile_html_into_plain_text(http):
         assert markup not in text
 
 
+@pytest.mark.parametrize(
+    ("url", "uri", "kept"),
+    [
+        (
+            "javascript:alert(1)",
+            "https://m.example/users/a/statuses/1",
+            "https://m.example/users/a/statuses/1",
+        ),
+        ("javascript:alert(1)", "data:text/html,<script>", ""),
+        ("https://m.example/@a/1", "javascript:alert(1)", "https://m.example/@a/1"),
+    ],
+)
+def test_mastodon_client_keeps_only_an_http_link_to_the_status(http, url, uri, kept):
+    # An instance may send anything as a status's address; the dashboard links to it.
+    statuses = load("tag_banknoord.json")
+    http.get(TAG_URL, json=[{**statuses[0], "url": url, "uri": uri}])
+
+    (post,) = client().fetch(cursor={}, now=NOW).posts
+
+    assert post.url == kept
+
+
 def test_mastodon_client_rejects_a_malformed_status_and_keeps_the_rest(http):
     http.get(TAG_URL, json=load("tag_one_bad_status.json"))
 
