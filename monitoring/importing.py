@@ -3,9 +3,10 @@
 One row → one NormalizedPost. Required: id, text, author, created_at. Optional: url,
 platform (one of PUSHED_PLATFORMS), author_name, followers (or author_followers), verified (or
 author_verified: yes/no, true/false, ja/nee, 1/0), author_created_at, likes, reposts, replies,
-quotes, views (counts: whole numbers from 0 to PostgreSQL's bigint), lang (or language),
-reply_to, quote_of, repost_of, conversation_id, urls and hashtags (a JSON array, or text
-separated by spaces or commas; without them, those written in the text are taken).
+quotes, views (counts: whole numbers from 0 to PostgreSQL's bigint: integers, 12.0 or digits;
+not 1.5, "1.234" or true), lang (or language), reply_to, quote_of, repost_of,
+conversation_id, urls and hashtags (a JSON array, or text separated by spaces or commas;
+without them, those written in the text are taken).
 Texts are JSON strings (null or left out where optional), the id a string or an integer,
 dates a string or epoch seconds; NULs and lone surrogates are dropped from texts (as "?"), and
 an id holding one is refused. A bad row raises RowInvalid naming the field. JSON is read
@@ -43,6 +44,7 @@ _NO = frozenset({"0", "false", "no", "n", "nee", ""})
 _URL_SEPARATOR = re.compile(r"\s+|,\s*(?=https?://)", re.IGNORECASE)
 _TAG_SEPARATOR = re.compile(r"[\s,]+")
 _HASHTAG = re.compile(r"#?\w+")
+_DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
 class RowInvalid(ValueError):
@@ -211,27 +213,33 @@ def _entities(row: dict[str, Any], text: str) -> tuple[tuple[str, ...], tuple[st
     )
 
 
-def _whole(value: Any) -> int:
-    """A count as given: an integer as it is (through a float, 2^63 - 1 would round up), else
-    a number's whole part ("7", "7.0", "1e3")."""
+def _whole(value: Any, key: str) -> int:
+    """A count as given: an integer as it is (through a float, 2^63 - 1 would round up), a
+    whole float (12.0, 1e300) or a string of digits. Not a fraction, a string with a point
+    ("1.234" is a Dutch 1234, not 1) nor a boolean: each was cut to its whole part."""
     if type(value) is int:
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
         try:
             return int(value)
         except ValueError:
-            pass  # "7.5", "1e3"
-    return int(float(value))
+            pass  # over 4,300 digits (`sys.get_int_max_str_digits`): infinite as a float
+    try:
+        number = float(value)  # "nan", "inf", "1e400": not a number
+    except (TypeError, ValueError) as exc:
+        raise RowInvalid(f"{key}: not a number ({_shown(value)})") from exc
+    if not math.isfinite(number):
+        raise RowInvalid(f"{key}: not a number ({_shown(value)})")
+    if isinstance(value, bool | str) or not number.is_integer():
+        raise RowInvalid(f"{key}: expected a whole number ({_shown(value)})")
+    return int(number)
 
 
 def _int(row: dict[str, Any], key: str) -> int:
     value = row.get(key)
     if value in (None, ""):
         return 0
-    try:
-        number = _whole(value)
-    except (TypeError, ValueError, OverflowError) as exc:  # "nan"; "inf", "1e400"
-        raise RowInvalid(f"{key}: not a number ({_shown(value)})") from exc
+    number = _whole(value, key)
     if number < 0:
         raise RowInvalid(f"{key}: must not be negative")
     if number > MAX_COUNT:

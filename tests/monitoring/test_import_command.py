@@ -330,13 +330,33 @@ def test_import_mentions_stores_rows_with_a_nul_in_any_text(tmp_path):
     assert letter.reason == "line 10: id: holds a NUL or a lone surrogate, which cannot be stored"
 
 
+def _import_csv(tmp_path, text: str) -> str:
+    """Import `text` as a CSV file into workspace "bank"; the command's output."""
+    path = tmp_path / "m.csv"
+    path.write_text(text, encoding="utf-8")
+    return _run(str(path), "--workspace", "bank")
+
+
 def test_import_mentions_csv_stores_a_row_with_a_nul_in_lang(tmp_path):
     WorkspaceFactory(slug="bank")
-    path = tmp_path / "m.csv"
-    path.write_text(
+    out = _import_csv(
+        tmp_path,
         "id,text,author,created_at,lang\n1,Storing,kees,2026-11-25 09:00,n\x00l\n"
         "2,Storing,anna,2026-11-25 09:01,nl\n",
-        encoding="utf-8",
     )
-    assert "2 new" in _run(str(path), "--workspace", "bank")
+    assert "2 new" in out
     assert set(Mention.objects.values_list("language", flat=True)) == {"nl"}
+
+
+def test_import_mentions_csv_dead_letters_a_count_with_a_decimal_point(tmp_path):
+    # "1.234" (a Dutch thousands separator) was stored as 1 follower.
+    ws = WorkspaceFactory(slug="bank")
+    out = _import_csv(
+        tmp_path,
+        "id,text,author,created_at,followers\n1,Storing,kees,2026-11-25 09:00,1.234\n"
+        "2,Storing,anna,2026-11-25 09:01,1234\n",
+    )
+    assert "1 new" in out
+    assert Mention.objects.get().author_followers == 1234
+    (letter,) = DeadLetter.objects.filter(workspace=ws)
+    assert letter.reason == "line 2: followers: expected a whole number ('1.234')"

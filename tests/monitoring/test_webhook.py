@@ -444,3 +444,38 @@ def test_webhook_ingest_takes_an_integer_id_and_an_epoch_date(client, webhook_so
     assert stored.external_id == "42"
     assert stored.posted_at.timestamp() == 1764064800.5
     assert stored.author_created_at.timestamp() == 1393660800
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("likes", 1.5, "likes: expected a whole number ('1.5')"),
+        ("followers", True, "followers: expected a whole number ('True')"),
+        ("views", False, "views: expected a whole number ('False')"),
+        ("followers", "1.234", "followers: expected a whole number ('1.234')"),
+        ("reposts", "7.0", "reposts: expected a whole number ('7.0')"),
+        ("replies", "1e3", "replies: expected a whole number ('1e3')"),
+        ("quotes", "1,5", "quotes: not a number ('1,5')"),
+        ("likes", [1], "likes: not a number ('[1]')"),
+        ("likes", -2.0, "likes: must not be negative"),
+    ],
+)
+def test_webhook_ingest_refuses_a_count_that_is_not_a_whole_number(
+    client, webhook_source, field, value, reason
+):
+    # Each was cut to its whole part: 1.5 likes was 1, "1.234" followers (Dutch 1234) was 1.
+    response = _post(client, webhook_source, {"mentions": [{**ITEMS[0], field: value}]})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == [f"mentions[0].{reason}"]
+
+
+def test_webhook_ingest_takes_whole_counts_as_integers_floats_or_digits(client, webhook_source):
+    item = {**ITEMS[0], "likes": 12.0, "followers": " 1234 ", "views": 1e18, "quotes": "+3"}
+    assert _post(client, webhook_source, {"mentions": [item]}).status_code == 200
+    stored = Mention.objects.get()
+    assert (stored.likes, stored.author_followers, stored.views, stored.quotes) == (
+        12,
+        1234,
+        10**18,
+        3,
+    )
