@@ -282,7 +282,7 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         raise RowInvalid(f"text: longer than {MAX_TEXT} characters")
     external_id = _external_id(row["id"])
     url = _text(row, "url", limit=None)
-    if url and not url.startswith(("http://", "https://")):
+    if url and not url[:8].lower().startswith(("http://", "https://")):  # schemes ignore case
         raise RowInvalid("url: must start with http:// or https://")
     views, author_created = row.get("views"), row.get("author_created_at")
     urls, hashtags = _entities(row, text)

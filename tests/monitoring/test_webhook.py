@@ -479,3 +479,10 @@ def test_webhook_ingest_takes_whole_counts_as_integers_floats_or_digits(client, 
         10**18,
         3,
     )
+
+
+@pytest.mark.parametrize("url", ["HTTPS://EXAMPLE.ORG/x", "Http://example.org/y"])
+def test_webhook_ingest_takes_a_url_whose_scheme_is_in_capitals(client, webhook_source, url):
+    response = _post(client, webhook_source, {"mentions": [{**ITEMS[0], "url": url}]})
+    assert response.status_code == 200, response.content
+    assert Mention.objects.get().url == url
