@@ -25,6 +25,8 @@ from monitoring.models import AlertRule, Source, WatchTerm
 from workspaces.models import Membership, Workspace
 from workspaces.page_permissions import workspace_for_page
 
+DEAD_LETTERS_SHOWN = 20  # the newest; the API lists them all
+
 
 @login_required
 def sources_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -41,6 +43,7 @@ def _sources_page(
     term_form: WatchTermForm | None = None,
 ) -> HttpResponse:
     slug = workspace.slug
+    dead_letters = selectors.dead_letter_list(user=request.user, workspace=slug)
     return render(
         request,
         "monitoring/sources.html",
@@ -51,7 +54,8 @@ def _sources_page(
             "sources": selectors.source_list(user=request.user, workspace=slug),
             "terms": selectors.watch_term_list(user=request.user, workspace=slug),
             "imports": selectors.import_job_list(user=request.user, workspace=slug)[:10],
-            "dead_letters": selectors.dead_letter_list(user=request.user, workspace=slug)[:20],
+            "dead_letters": dead_letters[:DEAD_LETTERS_SHOWN],
+            "dead_letter_count": dead_letters.count(),
             "source_form": source_form,
             "term_form": term_form or WatchTermForm(),
             "import_form": ImportForm(initial={"platform": "import"}),

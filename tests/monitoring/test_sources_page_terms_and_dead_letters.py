@@ -1,11 +1,14 @@
-"""Watch terms on the sources page: a refused term comes back as typed with the reason beside
-it, a term can be paused and resumed (polled sources search only the enabled ones), and
-deleting one asks first."""
+"""Watch terms and dead letters on the sources page: a refused term comes back as typed with the
+reason beside it, a term can be paused and resumed (polled sources search only the enabled
+ones), deleting one asks first; the newest dead letters show with their source, and how many
+more the API lists."""
 
 import pytest
 
-from monitoring.models import WatchTerm
+from monitoring.models import DeadLetter, WatchTerm
 from monitoring.selectors import watch_term_queries
+from monitoring.views_admin import DEAD_LETTERS_SHOWN
+from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +88,25 @@ def test_the_delete_button_carries_its_confirm_question(admin_client):
         'data-confirm="Delete the watch term “&lt;b&gt;Bank&lt;/b&gt;”? '
         'Polled sources stop searching for it."' in page
     )
+
+
+def test_the_page_shows_the_newest_dead_letters_with_their_source_and_counts_the_rest(
+    admin_client,
+):
+    source = SourceFactory(workspace=admin_client.workspace, name="Nieuwsfeeds")
+    for n in range(DEAD_LETTERS_SHOWN + 5):
+        DeadLetter.objects.create(
+            workspace=admin_client.workspace, source=source, platform="news", reason=f"r{n}"
+        )
+    page = admin_client.get("/w/bank/sources/").content.decode()
+    assert f"The newest {DEAD_LETTERS_SHOWN} of {DEAD_LETTERS_SHOWN + 5}." in page
+    assert 'href="/api/dead-letters/?workspace=bank"' in page
+    dead_letters = page[page.index('id="dead-h"') :]
+    assert dead_letters.count("<td>Nieuwsfeeds</td>") == DEAD_LETTERS_SHOWN
+
+
+def test_the_page_shows_all_dead_letters_when_they_fit(admin_client):
+    DeadLetter.objects.create(workspace=admin_client.workspace, platform="import", reason="bad")
+    page = admin_client.get("/w/bank/sources/").content.decode()
+    assert "The newest" not in page
+    assert "<td>—</td><td>import</td><td>bad</td>" in page
