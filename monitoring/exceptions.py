@@ -9,6 +9,10 @@ class SourceConfigInvalid(CrisisCenterError):
     """A source's settings or credentials that its platform cannot poll with."""
 
 
+class AlertRuleInvalid(CrisisCenterError):
+    """Alert rule parameters that cannot be stored."""
+
+
 class WatchTermInvalid(CrisisCenterError):
     pass
 

@@ -1,6 +1,5 @@
 """HTML forms for the admin pages (sources, watch terms, imports): parse and validate only."""
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,12 +7,22 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.exceptions import SourceConfigInvalid
+from monitoring.importing import JsonUnreadable, json_loads
 from monitoring.models import AlertRule, Platform
 from monitoring.rule_params import rule_params_validate
 from monitoring.services.imports import import_size_error
 from monitoring.source_config import CREDENTIAL_KEYS, SETTINGS_EXAMPLES, CredentialKey
 
 POLLED = [c for c in Platform.choices if c[0] not in ("import",)]
+
+
+def _json_field(raw: str) -> Any:
+    """A JSON field's value ("{}" when blank), read strictly (`json_loads`: no NaN or
+    Infinity); what jsonb cannot store is the save services' check."""
+    try:
+        return json_loads(raw.strip() or "{}")
+    except JsonUnreadable as exc:
+        raise forms.ValidationError(_("Not valid JSON: %(e)s") % {"e": exc}) from exc
 
 
 def credential_field_name(platform: str, key: str) -> str:
@@ -58,11 +67,7 @@ class SourceFieldsForm(forms.Form):
             self.fields[credential_field_name(platform, spec.key)] = _credential_field(spec)
 
     def clean_settings(self) -> dict:
-        raw = self.cleaned_data["settings"].strip() or "{}"
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("Not valid JSON: %(e)s") % {"e": exc.msg}) from exc
+        value = _json_field(self.cleaned_data["settings"])
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Settings must be a JSON object."))
         return value
@@ -204,11 +209,7 @@ class AlertRuleForm(forms.Form):
     )
 
     def clean_params(self) -> dict:
-        raw = self.cleaned_data["params"].strip() or "{}"
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("Not valid JSON: %(e)s") % {"e": exc.msg}) from exc
+        value = _json_field(self.cleaned_data["params"])
         if not isinstance(value, dict):
             raise forms.ValidationError(_("Parameters must be a JSON object."))
         try:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from monitoring.exceptions import SourceConfigInvalid
 from monitoring.importing import PUSHED_PLATFORMS
+from monitoring.jsonb import jsonb_refusal
 from monitoring.models import Platform
 from monitoring.platforms import MODULES, client_for, settings_keys
 from monitoring.platforms.base import settings_unknown_check
@@ -111,7 +112,12 @@ def credentials_cleaned(*, platform: str, credentials: dict[str, str]) -> dict[s
 
 def source_config_check(*, platform: str, settings: dict[str, Any], keys: set[str]) -> None:
     """Raise SourceConfigInvalid if a needed credential is missing or the platform's client
-    refuses the settings; `extra` holds `missing` (keys) or `field: "settings"`."""
+    refuses the settings, or PostgreSQL could not store them (a NUL, NaN); `extra` holds
+    `missing` (keys) or `field: "settings"`."""
+    if unstorable := jsonb_refusal(settings, "settings"):
+        raise SourceConfigInvalid(
+            _("Settings not accepted: %(error)s") % {"error": unstorable}, {"field": "settings"}
+        )
     missing = credentials_missing(platform=platform, settings=settings, keys=keys)
     if missing:
         labels = {c.key: str(c.label) for c in CREDENTIAL_KEYS.get(platform, ())}

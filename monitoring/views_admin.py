@@ -248,7 +248,11 @@ def rule_add(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, form.errors.as_text())
         return _back(slug)
-    services.alert_rule_create(workspace_id=workspace.pk, **form.cleaned_data)
+    try:
+        services.alert_rule_create(workspace_id=workspace.pk, **form.cleaned_data)
+    except CrisisCenterError as exc:
+        messages.error(request, exc.message)
+        return _back(slug)
     messages.success(request, _("Alert rule added."))
     return _back(slug)
 

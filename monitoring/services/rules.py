@@ -12,7 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from monitoring.exceptions import AlertRuleInvalid
+from monitoring.jsonb import jsonb_refusal
 from monitoring.models import Alert, AlertRule, Source
 from monitoring.selectors import severity_input_for
 from monitoring.services.rule_checks import CHECKS, STATEFUL_KINDS
@@ -164,7 +167,9 @@ def source_down_alert_raise(*, source: Source, failures: int, error: str, now: d
 def alert_rule_create(
     *, workspace_id: int, name: str, kind: str, params: dict[str, Any], cooldown_minutes: int
 ) -> AlertRule:
-    """Create an enabled alert rule."""
+    """Create an enabled alert rule; raises AlertRuleInvalid (400) for params PostgreSQL
+    cannot store (a NUL, NaN)."""
+    _params_storable_check(params)
     return AlertRule.objects.create(
         workspace_id=workspace_id,
         name=name,
@@ -179,13 +184,23 @@ ALERT_RULE_EDITABLE = {"name", "params", "cooldown_minutes", "is_enabled"}
 
 @transaction.atomic
 def alert_rule_update(*, rule: AlertRule, **fields: Any) -> AlertRule:
-    """Change name, params, cooldown or enabled flag. New params reset the detector state."""
+    """Change name, params, cooldown or enabled flag. New params reset the detector state.
+    Raises AlertRuleInvalid (400) for params PostgreSQL cannot store (a NUL, NaN)."""
+    if "params" in fields:
+        _params_storable_check(fields["params"])
     for key, value in fields.items():
         if key not in ALERT_RULE_EDITABLE:
             raise ValueError(f"alert_rule_update: {key} is not editable")
         setattr(rule, key, value)
     rule.save(update_fields=list(fields))
     return rule
+
+
+def _params_storable_check(params: dict[str, Any]) -> None:
+    if unstorable := jsonb_refusal(params, "params"):
+        raise AlertRuleInvalid(
+            _("Parameters not accepted: %(error)s") % {"error": unstorable}, {"field": "params"}
+        )
 
 
 @transaction.atomic
