@@ -10,6 +10,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import IO, Any
 
 from django.conf import settings
@@ -78,17 +79,46 @@ def webhook_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+# A refused push shows as the source's last error at most this often (each refusal is one
+# UPDATE, and anyone can send a push with a wrong signature).
+PUSH_REFUSED_NOTED_EVERY = timedelta(minutes=1)
+
+
 def webhook_ingest(*, source: Source, body: bytes, signature: str) -> dict[str, int]:
     """Verify the HMAC-SHA256 signature, validate every item, store them (idempotent).
 
     Raises WebhookSignatureInvalid (401) or IngestPayloadInvalid (400, naming item and field);
-    nothing is stored from a request with any invalid item.
+    nothing is stored from a request with any invalid item. A refused push is noted as the
+    source's last error (admins see a sender with a wrong secret or a broken payload); the
+    next push that is stored clears it.
     """
     try:
         secret = source_credentials(source=source).get("webhook_secret", "")
     except CredentialsUnreadable as exc:  # shown as the source's error, and alerted if it lasts
         source_record_failure(source=source, error=exc, now=timezone.now())
         raise WebhookSignatureInvalid(_("Invalid or missing signature.")) from exc
+    try:
+        return _webhook_store(source=source, secret=secret, body=body, signature=signature)
+    except (WebhookSignatureInvalid, IngestPayloadInvalid) as exc:
+        _push_refused_note(source=source, error=exc)
+        raise
+
+
+def _push_refused_note(
+    *, source: Source, error: WebhookSignatureInvalid | IngestPayloadInvalid
+) -> None:
+    reason = "; ".join([error.message, *error.extra.get("errors", [])[:1]])
+    text = _("Push refused (HTTP %(status)s): %(reason)s") % {
+        "status": error.status_code,
+        "reason": reason,
+    }
+    now = timezone.now()
+    Source.objects.filter(pk=source.pk).exclude(
+        last_error=text[:2000], last_error_at__gt=now - PUSH_REFUSED_NOTED_EVERY
+    ).update(last_error=text[:2000], last_error_at=now)
+
+
+def _webhook_store(*, source: Source, secret: str, body: bytes, signature: str) -> dict[str, int]:
     expected = webhook_signature(secret, body) if secret else ""
     if not secret or not hmac.compare_digest(expected, signature or ""):
         raise WebhookSignatureInvalid(_("Invalid or missing signature."))

@@ -3,6 +3,8 @@
 import pytest
 from django.db import connection
 
+from monitoring.models import WatchTerm
+
 REFUSED = "refused by the test trigger"
 
 
@@ -22,3 +24,24 @@ def refusing_mentions():
     with connection.cursor() as cursor:
         cursor.execute("DROP TRIGGER test_refuse_mention ON monitoring_mention")
         cursor.execute("DROP FUNCTION test_refuse_mention()")
+
+
+SECRET = "s3cret-webhook-key"
+
+
+@pytest.fixture
+def webhook_source():
+    """A webhook source pushing as X, signed with SECRET, in a workspace watching "Bank Noord"."""
+    from monitoring.services import source_create
+    from tests.factories import WorkspaceFactory
+
+    ws = WorkspaceFactory()
+    WatchTerm.objects.create(workspace=ws, query='"Bank Noord"')
+    return source_create(
+        workspace_id=ws.pk,
+        name="Brandwatch push",
+        platform="webhook",
+        settings={"platform": "x"},
+        interval=60,
+        credentials={"webhook_secret": SECRET},
+    )

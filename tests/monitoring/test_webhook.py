@@ -8,27 +8,11 @@ from django.utils import timezone
 from monitoring.models import Mention, Source, WatchTerm
 from monitoring.services import webhook_signature
 from tests.factories import SourceFactory
+from tests.monitoring.conftest import SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SECRET = "s3cret-webhook-key"
-
-
-@pytest.fixture
-def webhook_source():
-    from monitoring.services import source_create
-    from tests.factories import WorkspaceFactory
-
-    ws = WorkspaceFactory()
-    WatchTerm.objects.create(workspace=ws, query='"Bank Noord"')
-    return source_create(
-        workspace_id=ws.pk,
-        name="Brandwatch push",
-        platform="webhook",
-        settings={"platform": "x"},
-        interval=60,
-        credentials={"webhook_secret": SECRET},
-    )
+# The `webhook_source` fixture (tests/monitoring/conftest.py) signs with this secret.
 
 
 def _post(client, source: Source, payload, *, secret: str = SECRET, raw: bytes | None = None):
