@@ -1,8 +1,11 @@
 """Admin-edited configuration: sources (with encrypted credentials) and watch terms."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from monitoring.credentials import CredentialsUnreadable, credentials_decrypt, credentials_encrypt
@@ -51,14 +54,15 @@ def source_update(
     merge `credentials` into the stored ones (an empty value deletes that key).
 
     A change of settings or credentials is checked as in source_create (SourceConfigInvalid);
-    pausing or renaming a source is always allowed.
+    pausing or renaming a source is always allowed. A change of settings or credentials, or
+    enabling the source, makes it due at once (`_poll_soon`).
     """
     allowed = {"name", "settings", "poll_interval_seconds", "is_enabled"}
     for key in fields:
         if key not in allowed:
             raise ValueError(f"source_update: {key} is not editable")
     update_fields = [*fields.keys()]
-    merged = None
+    merged = stored = None
     if credentials is not None:
         credentials = credentials_cleaned(platform=source.platform, credentials=credentials)
         try:
@@ -74,12 +78,28 @@ def source_update(
         _terms_fit_check(
             workspace_id=source.workspace_id, platform=source.platform, settings=settings
         )
+    changed = fields.get("settings", source.settings) != source.settings
+    enabled = fields.get("is_enabled") is True and not source.is_enabled
     for key, value in fields.items():
         setattr(source, key, value)
     if merged is not None:
         source.credentials_encrypted = credentials_encrypt(merged)
+    if _poll_soon(source, changed=changed or enabled, credentials_changed=merged != stored):
+        update_fields.append("next_poll_at")
     source.save(update_fields=update_fields)
     return source
+
+
+def _poll_soon(source: Source, *, changed: bool, credentials_changed: bool) -> bool:
+    """Make the source due now (True) after a change that may mend it: a Down or Lagging source
+    otherwise waits out its failure backoff first. Health and failure counts stay: the next
+    poll decides. A platform's rate-limit wait stays too, but for new credentials."""
+    if not (changed or credentials_changed):
+        return False
+    if source.rate_limited_until is not None and not credentials_changed:
+        return False
+    source.next_poll_at = timezone.now()
+    return True
 
 
 @transaction.atomic
@@ -125,24 +145,34 @@ def _validated_query(query: str, *, workspace_id: int) -> str:
 def watch_term_create(*, workspace_id: int, query: str) -> WatchTerm:
     """Create a watch term after checking its syntax; raises WatchTermInvalid (400) or 409."""
     query = _validated_query(query, workspace_id=workspace_id)
-    try:
-        with transaction.atomic():
-            return WatchTerm.objects.create(workspace_id=workspace_id, query=query)
-    except IntegrityError as exc:
-        raise WatchTermDuplicate(_("This watch term already exists.")) from exc
+    with _duplicate_refused():
+        return WatchTerm.objects.create(workspace_id=workspace_id, query=query)
 
 
 @transaction.atomic
 def watch_term_update(
     *, term: WatchTerm, query: str | None = None, is_enabled: bool | None = None
 ) -> WatchTerm:
-    """Change a term's query (syntax-checked) or enabled flag."""
+    """Change a term's query (syntax-checked) or enabled flag; raises WatchTermInvalid (400)
+    or WatchTermDuplicate (409) when the workspace has that query already."""
     if query is not None:
         term.query = _validated_query(query, workspace_id=term.workspace_id)
     if is_enabled is not None:
         term.is_enabled = is_enabled
-    term.save(update_fields=["query", "is_enabled"])
+    with _duplicate_refused():
+        term.save(update_fields=["query", "is_enabled"])
     return term
+
+
+@contextmanager
+def _duplicate_refused() -> Iterator[None]:
+    """Raise WatchTermDuplicate (409) for a query the workspace has already
+    (`uniq_watchterm_ws_query`); the savepoint keeps the caller's transaction usable."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise WatchTermDuplicate(_("This watch term already exists.")) from exc
 
 
 @transaction.atomic

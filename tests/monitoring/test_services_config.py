@@ -1,11 +1,15 @@
-"""Saving a source's configuration: credential values a header cannot carry are refused by the
-one service behind the page and the API, naming the key, never echoing the value."""
+"""Saving configuration: credential values a header cannot carry are refused by the one service
+behind the page and the API, naming the key, never echoing the value; a change that may mend a
+failing source makes it due at once; a watch term edited into a duplicate is a 409."""
+
+from datetime import timedelta
 
 import pytest
 import responses
+from django.utils import timezone
 
 from monitoring.models import Source, WatchTerm
-from monitoring.selectors import source_credentials
+from monitoring.selectors import source_credentials, source_ids_due
 from monitoring.services import source_create, source_poll
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +26,9 @@ def bank(make_workspace):
 
 @pytest.fixture
 def admin_api(bank, make_member, api_client_for):
-    return api_client_for(make_member(bank, role="admin"))
+    client = api_client_for(make_member(bank, role="admin"))
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    return client
 
 
 @pytest.fixture
@@ -47,7 +53,7 @@ def test_source_api_refuses_a_token_with_whitespace_or_control_characters(admin_
         "platform": "x",
         "credentials": {"bearer_token": bad},
     }
-    response = admin_api.post("/api/sources/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = admin_api.post("/api/sources/", payload, format="json")
     assert response.status_code == 400, response.content
     body = response.json()
     assert body["invalid"] == ["bearer_token"]
@@ -64,7 +70,6 @@ def test_source_api_patch_refuses_a_token_with_a_line_break_and_keeps_the_stored
         f"/api/sources/{source.pk}/",
         {"credentials": {"bearer_token": "fresh\r\ntoken"}},
         format="json",
-        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert response.json()["invalid"] == ["bearer_token"]
@@ -93,7 +98,6 @@ def test_a_reddit_user_agent_may_hold_spaces_but_no_line_break(bank, admin_api):
         "/api/sources/",
         {**payload, "credentials": {**REDDIT, "user_agent": "CrisisCenter/1.0\nX-Evil: 1"}},
         format="json",
-        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert refused.status_code == 400
     assert refused.json()["invalid"] == ["user_agent"]
@@ -111,7 +115,7 @@ def test_a_token_pasted_with_a_trailing_line_break_is_stored_and_sent_without_it
     WatchTerm.objects.create(workspace=bank, query="Bank Noord")
     payload = {"workspace": "bank", "name": "X", "platform": "x",
                "credentials": {"bearer_token": f"  {TOKEN}\n"}}  # fmt: skip
-    created = admin_api.post("/api/sources/", payload, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    created = admin_api.post("/api/sources/", payload, format="json")
     assert created.status_code == 201, created.content
     source = Source.objects.get(pk=created.json()["id"])
     assert source_credentials(source=source) == {"bearer_token": TOKEN}
@@ -120,3 +124,82 @@ def test_a_token_pasted_with_a_trailing_line_break_is_stored_and_sent_without_it
     assert responses.calls[0].request.headers["Authorization"] == f"Bearer {TOKEN}"
     source.refresh_from_db()
     assert (source.health, source.last_error) == (Source.Health.OK, "")
+
+
+def test_watch_term_api_patch_to_a_query_the_workspace_has_is_409(bank, admin_api):
+    WatchTerm.objects.create(workspace=bank, query="Bank Noord")
+    other = WatchTerm.objects.create(workspace=bank, query="datalek")
+    response = admin_api.patch(
+        f"/api/watch-terms/{other.pk}/", {"query": " Bank Noord "}, format="json"
+    )
+    assert response.status_code == 409, response.content
+    assert response.json()["detail"] == "This watch term already exists."
+    other.refresh_from_db()
+    assert other.query == "datalek"
+    response = admin_api.patch(f"/api/watch-terms/{other.pk}/", {"query": "hack"}, format="json")
+    assert response.json()["query"] == "hack"  # the request after the refusal still works
+
+
+def _failing(source: Source, **fields) -> Source:
+    """The source as Down after a long outage: next attempt minutes away, after its backoff."""
+    fields = {
+        "health": Source.Health.DOWN,
+        "consecutive_failures": 5,
+        "failing_since": timezone.now() - timedelta(minutes=20),
+        "next_poll_at": timezone.now() + timedelta(minutes=5),
+        "last_polled_at": timezone.now(),
+        **fields,
+    }
+    Source.objects.filter(pk=source.pk).update(**fields)
+    return Source.objects.get(pk=source.pk)
+
+
+def _due_now(source: Source) -> bool:
+    return source.pk in source_ids_due(now=timezone.now())
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"settings": {"query_suffix": "lang:nl"}},
+        {"credentials": {"bearer_token": "fresh-token"}},
+    ],
+)
+def test_source_api_patch_of_settings_or_credentials_makes_a_down_source_due_now(
+    bank, admin_api, patch
+):
+    source = _failing(_x_source(bank))
+    assert not _due_now(source)
+    response = admin_api.patch(f"/api/sources/{source.pk}/", patch, format="json")
+    assert response.status_code == 200, response.content
+    assert _due_now(source)
+    source.refresh_from_db()
+    assert (source.health, source.consecutive_failures) == (Source.Health.DOWN, 5)
+
+
+def test_source_edit_form_and_re_enabling_make_a_source_due_now(bank, admin_client):
+    source = _failing(_x_source(bank))
+    form = {"name": "X", "settings": "{}", "poll_interval_seconds": 60, "is_enabled": "on"}
+    admin_client.post(f"/w/bank/sources/{source.pk}/edit/", {**form, "name": "X2"})
+    assert not _due_now(source)  # a new name mends nothing: the backoff stays
+    admin_client.post(
+        f"/w/bank/sources/{source.pk}/edit/", {**form, "cred_x_bearer_token": "fresh-token"}
+    )
+    assert _due_now(source)
+    paused = _failing(source, is_enabled=False)
+    admin_client.post(f"/w/bank/sources/{paused.pk}/toggle/")
+    assert _due_now(paused)
+
+
+def test_a_settings_change_keeps_a_platforms_rate_limit_wait_but_new_credentials_end_it(
+    bank, admin_api
+):
+    until = timezone.now() + timedelta(minutes=10)
+    source = _failing(
+        _x_source(bank), next_poll_at=until, rate_limit={"limited_until": until.isoformat()}
+    )
+    url = f"/api/sources/{source.pk}/"
+    admin_api.patch(url, {"settings": {"query_suffix": "lang:nl"}}, format="json")
+    assert not _due_now(source)
+    admin_api.patch(url, {"credentials": {"bearer_token": "other-app-token"}}, format="json")
+    assert _due_now(source)
