@@ -15,6 +15,7 @@ strictly (`json_loads`).
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -44,6 +45,8 @@ _NO = frozenset({"0", "false", "no", "n", "nee", ""})
 _URL_SEPARATOR = re.compile(r"\s+|,\s*(?=https?://)", re.IGNORECASE)
 _TAG_SEPARATOR = re.compile(r"[\s,]+")
 _HASHTAG = re.compile(r"#?\w+")
+# What may separate a CSV file's columns (Dutch Excel writes semicolons), tried in this order.
+_CSV_DELIMITERS = (",", ";", "\t")
 _DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
@@ -334,7 +337,7 @@ def _allow_csv_fields() -> None:
 class _Lines:
     """A text stream's lines, counted as a csv reader takes them."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: Iterator[str]) -> None:
         self.stream, self.taken = stream, 0
 
     def __iter__(self) -> "_Lines":
@@ -366,16 +369,48 @@ def _read_on(reader: Iterator[Any], lines: _Lines) -> Iterator[Any]:
             yield exc
 
 
+def _header_names(names: list[str]) -> list[str]:
+    """Column names as matched: "ID", " text" and "Text " are id and text."""
+    return [name.strip().lower() for name in names]
+
+
+def _csv_dialect(header: str) -> dict[str, Any]:
+    """csv reader options for a file with this header line: the first of comma, semicolon
+    (Dutch Excel's default) and tab that splits it into every required column, else the one
+    splitting it into most (so the missing columns are named right); spaces after it skipped
+    when the header has them ("id, text", where a quoted field may follow a space)."""
+    columns = {}
+    for delimiter in _CSV_DELIMITERS:
+        try:
+            columns[delimiter] = next(csv.reader([header], delimiter=delimiter), [])
+        except csv.Error:  # a quoted header name running over lines: not this delimiter
+            columns[delimiter] = []
+        if set(REQUIRED) <= set(_header_names(columns[delimiter])):
+            break
+    else:  # max takes the first of a tie: comma
+        delimiter = max(_CSV_DELIMITERS, key=lambda each: len(columns[each]))
+    spaced = any(name[:1].isspace() for name in columns[delimiter][1:])
+    return {"delimiter": delimiter, "skipinitialspace": spaced}
+
+
+def _csv_lines(stream: IO[str]) -> tuple[_Lines, dict[str, Any]]:
+    """The stream's lines as a csv reader takes them, and the reader options its header line
+    calls for (`_csv_dialect`)."""
+    header = stream.readline()
+    return _Lines(itertools.chain([header] if header else [], stream)), _csv_dialect(header)
+
+
 def iter_rows(stream: IO[str], *, fmt: str, platform: str) -> Iterator[ParsedRow]:
     """Parse a JSONL or CSV text stream row by row; bad rows come back with their error."""
     if fmt == "csv":
         _allow_csv_fields()
-        lines = _Lines(stream)
-        reader = csv.DictReader(lines)
+        lines, dialect = _csv_lines(stream)
+        reader = csv.DictReader(lines, **dialect)
         try:
-            fieldnames = reader.fieldnames or []  # reads the header
+            fieldnames = _header_names(reader.fieldnames or [])  # reads the header
         except csv.Error as exc:
             raise RowInvalid(f"header: {exc}") from exc
+        reader.fieldnames = fieldnames
         missing = [k for k in REQUIRED if k not in fieldnames]
         if missing:
             raise RowInvalid(f"header: missing column(s) {', '.join(missing)}")
@@ -412,8 +447,8 @@ def count_rows(data: str, fmt: str) -> int:
     _allow_csv_fields()
     records = 0
     try:
-        lines = _Lines(io.StringIO(data))
-        for record in _read_on(csv.reader(lines), lines):
+        lines, dialect = _csv_lines(io.StringIO(data))
+        for record in _read_on(csv.reader(lines, **dialect), lines):
             records += record != []
     except RowInvalid:
         pass  # the import stops there too

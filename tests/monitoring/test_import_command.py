@@ -360,3 +360,33 @@ def test_import_mentions_csv_dead_letters_a_count_with_a_decimal_point(tmp_path)
     assert Mention.objects.get().author_followers == 1234
     (letter,) = DeadLetter.objects.filter(workspace=ws)
     assert letter.reason == "line 2: followers: expected a whole number ('1.234')"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Dutch Excel's default: semicolons, a quoted field with a semicolon and a line break.
+        'id;text;author;created_at;followers\n1;"Storing; al\nuren";kees;2026-11-25 09:00;12\n'
+        "2;Storing;anna;2026-11-25 09:01;3\n",
+        "id\ttext\tauthor\tcreated_at\tfollowers\n1\tStoring; al\tkees\t2026-11-25 09:00\t12\n"
+        "2\tStoring\tanna\t2026-11-25 09:01\t3\n",
+        "ID,Text,AUTHOR,Created_At,Followers\n1,Storing,kees,2026-11-25 09:00,12\n"
+        "2,Storing,anna,2026-11-25 09:01,3\n",
+        'id, text, author, created_at, followers\n1, "Storing, al", kees, 2026-11-25 09:00, 12\n'
+        "2, Storing, anna, 2026-11-25 09:01, 3\n",
+    ],
+    ids=["semicolons", "tabs", "capitals", "spaces"],
+)
+def test_import_mentions_csv_reads_other_delimiters_and_header_spellings(tmp_path, text):
+    # Each was refused with "header: missing column(s) id, text, author, created_at".
+    WorkspaceFactory(slug="bank")
+    assert "Imported 2 rows into 'bank': 2 new" in _import_csv(tmp_path, text)
+    first = Mention.objects.get(external_id="1")
+    assert (first.author_handle, first.author_followers) == ("kees", 12)
+    assert first.text.startswith("Storing")
+
+
+def test_import_mentions_csv_names_the_columns_a_semicolon_file_misses(tmp_path):
+    WorkspaceFactory(slug="bank")
+    with pytest.raises(CommandError, match=r"header: missing column\(s\) created_at$"):
+        _import_csv(tmp_path, "id;text;author;date\n1;Storing;kees;2026-11-25\n")

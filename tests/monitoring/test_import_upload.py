@@ -105,17 +105,21 @@ def test_sources_page_source_toggle_needs_admin(client, make_workspace, make_mem
     assert client.post(f"/w/bank/sources/{other.pk}/toggle/").status_code == 404
 
 
+@pytest.mark.parametrize("comma", [b",", b";"], ids=["commas", "semicolons"])
 def test_csv_with_line_breaks_in_quoted_fields_reaches_full_progress(
-    client, make_workspace, make_member
+    client, make_workspace, make_member, comma
 ):
+    # Separated by commas or by semicolons (Dutch Excel), the header in capitals: counted and
+    # read alike (each quoted field holds the other separator).
     ws = make_workspace(slug="bank")
     client.force_login(make_member(ws, role="admin"))
     data = (
-        b"id,text,author,created_at\r\n"
-        b'1,"Storing bij Bank Noord.\r\nNog steeds niets.\r\n\r\nWat nu?",a,2026-11-25T10:00Z\r\n'
+        b"ID,Text,author,created_at\r\n"
+        b'1,"Storing bij Bank Noord;\r\nNog steeds, niets.\r\n\r\nWat nu?",a,2026-11-25T10:00Z\r\n'
         b"\r\n"
         b'2,"Tweede regel\nen derde",b,2026-11-25T10:01Z\r\n'
     )
+    data = data.replace(b",", comma).replace(b"steeds" + comma, b"steeds,")
     client.post("/w/bank/imports/", {"file": SimpleUploadedFile("m.csv", data), "platform": "x"})
     job = ImportJob.objects.get(workspace=ws)
     assert job.total == 2
