@@ -32,9 +32,9 @@ def _assert_no_secret(*shown: str) -> None:
 def test_a_bearer_token_with_a_line_break_is_in_no_error_text_of_the_poll(caplog):
     # requests refuses the header before sending it and quotes it (InvalidHeader).
     source = searching_source("x", {}, {"bearer_token": f"{TOKEN_HEAD}\n{TOKEN_TAIL}"})
-    # INFO: tweepy's own DEBUG line shows every request's headers, the token too (no poll
-    # error; off unless a worker runs at DEBUG).
-    caplog.set_level(logging.INFO)
+    # A worker at LOG_LEVEL=DEBUG: tweepy's own DEBUG line shows every request's headers, the
+    # token too; the logging settings keep tweepy at INFO whatever the root's level.
+    caplog.set_level(logging.DEBUG)
     with pytest.raises(PlatformUnavailable) as raised:
         source_poll(source=source)
     source.refresh_from_db()
