@@ -7,10 +7,10 @@ quotes, views (counts: whole numbers from 0 to PostgreSQL's bigint: integers, 12
 not 1.5, "1.234" or true), lang (or language), reply_to, quote_of, repost_of,
 conversation_id, urls and hashtags (a JSON array, or text separated by spaces or commas;
 without them, those written in the text are taken).
-Texts are JSON strings (null or left out where optional), the id a string or an integer,
-dates a string or epoch seconds; NULs and lone surrogates are dropped from texts (as "?"), and
-an id holding one is refused. A bad row raises RowInvalid naming the field. JSON is read
-strictly (`json_loads`).
+Texts are JSON strings (null or left out where optional), ids (id, reply_to, quote_of,
+repost_of, conversation_id) a string or an integer, dates a string or epoch seconds; NULs and
+lone surrogates are dropped from texts (as "?"), a row's own id holding one is refused. A bad
+row raises RowInvalid naming the field. JSON is read strictly (`json_loads`).
 """
 
 import csv
@@ -128,24 +128,26 @@ def _json_type(value: Any) -> str:
     return "an array" if isinstance(value, list) else "an object"
 
 
-def _text(row: dict[str, Any], key: str, *, limit: int | None = 200) -> str:
+def _text(row: dict[str, Any], key: str, *, limit: int | None = 200, integer: bool = False) -> str:
     """A text column as storable (`_storable`), at most `limit` characters; '' when the row
-    leaves it out or null. Raises RowInvalid for another JSON type (a list was its repr)."""
+    leaves it out or null; an `integer` column (a post's id) also takes an integer. Raises
+    RowInvalid for another JSON type (a list was stored as its repr)."""
     value = row.get(key)
     if value is None:
         return ""
+    if integer and type(value) is int:  # not a boolean
+        return str(value)[:limit]
     if not isinstance(value, str):
-        raise RowInvalid(f"{key}: expected a string, not {_json_type(value)}")
+        kind = "a string or an integer" if integer else "a string"
+        raise RowInvalid(f"{key}: expected {kind}, not {_json_type(value)}")
     return _storable(value)[:limit]
 
 
-def _external_id(value: Any) -> str:
-    """The row's id: a string or an integer, refused (not cleaned: two ids must not become
-    one) when it holds what PostgreSQL cannot store."""
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise RowInvalid(f"id: expected a string or an integer, not {_json_type(value)}")
-    external_id = str(value).strip()
-    if _storable(external_id) != external_id:
+def _external_id(row: dict[str, Any]) -> str:
+    """The row's id, refused (not cleaned: two ids must not become one) when it holds what
+    PostgreSQL cannot store."""
+    external_id = _text(row, "id", limit=None, integer=True).strip()
+    if external_id != str(row["id"]).strip():
         raise RowInvalid("id: holds a NUL or a lone surrogate, which cannot be stored")
     if len(external_id) > 200:
         raise RowInvalid("id: longer than 200 characters")
@@ -283,7 +285,7 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
     text = _text(row, "text", limit=None)
     if len(text) > MAX_TEXT:
         raise RowInvalid(f"text: longer than {MAX_TEXT} characters")
-    external_id = _external_id(row["id"])
+    external_id = _external_id(row)
     url = _text(row, "url", limit=None)
     if url and not url[:8].lower().startswith(("http://", "https://")):  # schemes ignore case
         raise RowInvalid("url: must start with http:// or https://")
@@ -308,10 +310,10 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         replies=_int(row, "replies"),
         quotes=_int(row, "quotes"),
         views=_int(row, "views") if views not in (None, "") else None,
-        reply_to=_text(row, "reply_to"),
-        quote_of=_text(row, "quote_of"),
-        repost_of=_text(row, "repost_of"),
-        conversation_id=_text(row, "conversation_id"),
+        reply_to=_text(row, "reply_to", integer=True),
+        quote_of=_text(row, "quote_of", integer=True),
+        repost_of=_text(row, "repost_of", integer=True),
+        conversation_id=_text(row, "conversation_id", integer=True),
         urls=urls,
         hashtags=hashtags,
         raw={k: v for k, v in row.items() if isinstance(k, str)},

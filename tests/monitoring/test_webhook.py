@@ -392,10 +392,10 @@ def test_webhook_ingest_stores_a_nul_in_any_text_without_it(
         ("lang", ["nl"], "lang: expected a string, not an array"),
         ("language", 1, "language: expected a string, not a number"),
         ("author_name", {"n": 1}, "author_name: expected a string, not an object"),
-        ("reply_to", 12, "reply_to: expected a string, not a number"),
-        ("quote_of", True, "quote_of: expected a string, not a boolean"),
-        ("repost_of", [1], "repost_of: expected a string, not an array"),
-        ("conversation_id", 3.0, "conversation_id: expected a string, not a number"),
+        ("reply_to", 1.5, "reply_to: expected a string or an integer, not a number"),
+        ("quote_of", True, "quote_of: expected a string or an integer, not a boolean"),
+        ("repost_of", [1], "repost_of: expected a string or an integer, not an array"),
+        ("conversation_id", 3.0, "conversation_id: expected a string or an integer, not a number"),
         ("platform", ["x"], "platform: expected a string, not an array"),
         # A NUL where dropping it would not do (two ids made one) or leaves nothing valid.
         ("id", "1\x00", "id: holds a NUL or a lone surrogate, which cannot be stored"),
@@ -421,11 +421,14 @@ def test_webhook_ingest_refuses_a_value_of_the_wrong_json_type_or_with_a_nul(
     assert not Mention.objects.exists()
 
 
-def test_webhook_ingest_takes_an_integer_id_and_an_epoch_date(client, webhook_source):
+def test_webhook_ingest_takes_integer_ids_and_an_epoch_date(client, webhook_source):
     item = {**ITEMS[0], "id": 42, "created_at": 1764064800.5, "author_created_at": 1393660800}
+    item |= {"reply_to": 41, "quote_of": 40, "repost_of": 39, "conversation_id": 38}
     assert _post(client, webhook_source, {"mentions": [item]}).status_code == 200
     stored = Mention.objects.get()
     assert stored.external_id == "42"
+    assert (stored.reply_to, stored.quote_of, stored.repost_of) == ("41", "40", "39")
+    assert stored.conversation_id == "38"
     assert stored.posted_at.timestamp() == 1764064800.5
     assert stored.author_created_at.timestamp() == 1393660800
 
