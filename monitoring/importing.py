@@ -15,7 +15,6 @@ row raises RowInvalid naming the field. JSON is read strictly (`json_loads`).
 
 import csv
 import io
-import itertools
 import json
 import math
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from monitoring import csv_files
 from monitoring.dates import date_in_range
 from monitoring.models import Platform
 from monitoring.platforms.base import MAX_COUNT, NormalizedPost
@@ -33,9 +33,6 @@ REQUIRED = ("id", "text", "author", "created_at")
 # What a pushed or imported post may name as its platform (not the demo feed's).
 PUSHED_PLATFORMS = tuple(code for code in Platform.values if code != Platform.DEMO)
 MAX_TEXT = 100_000
-# Longest CSV field read (the csv module's default is 131,072 characters): a text over
-# MAX_TEXT must be read to be refused with its reason; a field past this is its row's error.
-CSV_FIELD_LIMIT = 10 * MAX_TEXT
 # Levels of objects and arrays a row may nest (the raw payload is kept as it came, and Python's
 # recursion limit is near 1,000 levels; platforms' items nest fewer than 10).
 MAX_NESTING = 100
@@ -45,8 +42,6 @@ _NO = frozenset({"0", "false", "no", "n", "nee", ""})
 _URL_SEPARATOR = re.compile(r"\s+|,\s*(?=https?://)", re.IGNORECASE)
 _TAG_SEPARATOR = re.compile(r"[\s,]+")
 _HASHTAG = re.compile(r"#?\w+")
-# What may separate a CSV file's columns (Dutch Excel writes semicolons), tried in this order.
-_CSV_DELIMITERS = (",", ";", "\t")
 _DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
@@ -330,97 +325,10 @@ def detect_format(filename: str, head: str) -> str:
     return "jsonl" if head.lstrip().startswith("{") else "csv"
 
 
-def _allow_csv_fields() -> None:
-    """Let csv readers read fields up to CSV_FIELD_LIMIT (the csv module's limit is one for
-    the whole process: it is only ever raised)."""
-    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
-
-
-class _Lines:
-    """A text stream's lines, counted as a csv reader takes them."""
-
-    def __init__(self, stream: Iterator[str]) -> None:
-        self.stream, self.taken = stream, 0
-
-    def __iter__(self) -> "_Lines":
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.stream)
-        self.taken += 1
-        return line
-
-
-def _read_on(reader: Iterator[Any], lines: _Lines) -> Iterator[Any]:
-    """The records of a csv `reader` over `lines`, with the error of one it cannot read (a
-    field over CSV_FIELD_LIMIT) in its place when that record stood on one line: the reader
-    goes on at the next. Raises RowInvalid when it ran over several: the reader would go on in
-    the middle of its quoted field, reading the rest of it as rows."""
-    while True:
-        before = lines.taken
-        try:
-            yield next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if lines.taken - before > 1:
-                raise RowInvalid(
-                    f"line {before + 1}: {exc}, in a field running over several lines; the "
-                    "import stopped there (the rows before it were stored)"
-                ) from exc
-            yield exc
-
-
-def _header_names(names: list[str]) -> list[str]:
-    """Column names as matched: "ID", " text" and "Text " are id and text."""
-    return [name.strip().lower() for name in names]
-
-
-def _csv_dialect(header: str) -> dict[str, Any]:
-    """csv reader options for a file with this header line: the first of comma, semicolon
-    (Dutch Excel's default) and tab that splits it into every required column, else the one
-    splitting it into most (so the missing columns are named right); spaces after it skipped
-    when the header has them ("id, text", where a quoted field may follow a space)."""
-    columns = {}
-    for delimiter in _CSV_DELIMITERS:
-        try:
-            columns[delimiter] = next(csv.reader([header], delimiter=delimiter), [])
-        except csv.Error:  # a quoted header name running over lines: not this delimiter
-            columns[delimiter] = []
-        if set(REQUIRED) <= set(_header_names(columns[delimiter])):
-            break
-    else:  # max takes the first of a tie: comma
-        delimiter = max(_CSV_DELIMITERS, key=lambda each: len(columns[each]))
-    spaced = any(name[:1].isspace() for name in columns[delimiter][1:])
-    return {"delimiter": delimiter, "skipinitialspace": spaced}
-
-
-def _csv_lines(stream: IO[str]) -> tuple[_Lines, dict[str, Any]]:
-    """The stream's lines as a csv reader takes them, and the reader options its header line
-    calls for (`_csv_dialect`)."""
-    header = stream.readline()
-    return _Lines(itertools.chain([header] if header else [], stream)), _csv_dialect(header)
-
-
 def iter_rows(stream: IO[str], *, fmt: str, platform: str) -> Iterator[ParsedRow]:
     """Parse a JSONL or CSV text stream row by row; bad rows come back with their error."""
     if fmt == "csv":
-        _allow_csv_fields()
-        lines, dialect = _csv_lines(stream)
-        reader = csv.DictReader(lines, **dialect)
-        try:
-            fieldnames = _header_names(reader.fieldnames or [])  # reads the header
-        except csv.Error as exc:
-            raise RowInvalid(f"header: {exc}") from exc
-        reader.fieldnames = fieldnames
-        missing = [k for k in REQUIRED if k not in fieldnames]
-        if missing:
-            raise RowInvalid(f"header: missing column(s) {', '.join(missing)}")
-        for number, row in enumerate(_read_on(reader, lines), start=2):
-            if isinstance(row, csv.Error):
-                yield ParsedRow(number, None, f"line {number}: {row}", "")
-                continue
-            yield _parse(number, row, platform, raw=json.dumps(row, ensure_ascii=False))
+        yield from _csv_rows(stream, platform)
         return
     for number, line in enumerate(stream, start=1):
         if not line.strip():
@@ -431,6 +339,29 @@ def iter_rows(stream: IO[str], *, fmt: str, platform: str) -> Iterator[ParsedRow
             yield ParsedRow(number, None, f"line {number}: invalid JSON ({exc})", line)
             continue
         yield _parse(number, row, platform, raw=line.rstrip("\n"))
+
+
+def _csv_rows(stream: IO[str], platform: str) -> Iterator[ParsedRow]:
+    """`iter_rows` of a CSV stream (`csv_files` reads it); raises RowInvalid where it stops."""
+    csv_files.allow_long_fields()
+    lines, dialect = csv_files.lines_and_dialect(stream, REQUIRED)
+    reader = csv.DictReader(lines, **dialect)
+    try:
+        fieldnames = csv_files.header_names(reader.fieldnames or [])  # reads the header
+    except csv.Error as exc:
+        raise RowInvalid(f"header: {exc}") from exc
+    reader.fieldnames = fieldnames
+    missing = [k for k in REQUIRED if k not in fieldnames]
+    if missing:
+        raise RowInvalid(f"header: missing column(s) {', '.join(missing)}")
+    try:
+        for number, row in enumerate(csv_files.read_on(reader, lines), start=2):
+            if isinstance(row, csv.Error):
+                yield ParsedRow(number, None, f"line {number}: {row}", "")
+                continue
+            yield _parse(number, row, platform, raw=json.dumps(row, ensure_ascii=False))
+    except csv_files.RecordsStopped as exc:
+        raise RowInvalid(str(exc)) from exc
 
 
 def _parse(number: int, row: Any, platform: str, *, raw: str) -> ParsedRow:
@@ -446,12 +377,12 @@ def count_rows(data: str, fmt: str) -> int:
     line breaks; blank lines are skipped)."""
     if fmt != "csv":
         return sum(1 for line in io.StringIO(data) if line.strip())
-    _allow_csv_fields()
+    csv_files.allow_long_fields()
     records = 0
     try:
-        lines, dialect = _csv_lines(io.StringIO(data))
-        for record in _read_on(csv.reader(lines, **dialect), lines):
+        lines, dialect = csv_files.lines_and_dialect(io.StringIO(data), REQUIRED)
+        for record in csv_files.read_on(csv.reader(lines, **dialect), lines):
             records += record != []
-    except RowInvalid:
+    except csv_files.RecordsStopped:
         pass  # the import stops there too
     return max(0, records - 1)

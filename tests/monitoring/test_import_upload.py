@@ -182,7 +182,7 @@ def test_a_csv_upload_with_a_field_over_the_csv_limit_stores_the_other_rows(
 ):
     # A field over 131,072 characters (the csv module's default limit) used to stop the job
     # on its first batch, with nothing stored, a total of 1 and a message saying otherwise.
-    from monitoring.importing import CSV_FIELD_LIMIT
+    from monitoring.csv_files import CSV_FIELD_LIMIT
 
     ws = make_workspace(slug="bank")
     client.force_login(make_member(ws, role="admin"))
@@ -208,7 +208,7 @@ def test_a_csv_field_over_the_limit_on_several_lines_stops_the_import_after_the_
     client, make_workspace, make_member
 ):
     # Read on past such a field, the csv reader would take the rest of it for rows.
-    from monitoring.importing import CSV_FIELD_LIMIT
+    from monitoring.csv_files import CSV_FIELD_LIMIT
 
     ws = make_workspace(slug="bank")
     client.force_login(make_member(ws, role="admin"))
