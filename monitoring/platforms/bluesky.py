@@ -54,7 +54,7 @@ from monitoring.platforms.base import (
     setting_url,
 )
 from monitoring.platforms.sessions import public_only_session
-from monitoring.platforms.text import unique_entities
+from monitoring.platforms.text import language_code, unique_entities
 
 PUBLIC_SERVICE = "https://public.api.bsky.app"
 AUTH_SERVICE = "https://bsky.social"
@@ -351,7 +351,7 @@ def _post(item: dict[str, Any]) -> tuple[NormalizedPost, datetime]:
             author_created_at=(
                 _time(author["createdAt"], "author.createdAt") if author.get("createdAt") else None
             ),
-            language=str(langs[0]).replace("_", "-").split("-")[0].lower()[:10],
+            language=language_code(langs[0]),
             likes=platform_count(item.get("likeCount"), "likeCount"),
             reposts=platform_count(item.get("repostCount"), "repostCount"),
             replies=platform_count(item.get("replyCount"), "replyCount"),

@@ -102,8 +102,10 @@ def parse_time(value: Any, field: str) -> datetime:
 
 
 def language_code(value: Any) -> str:
-    """`nl-NL`, `NL_nl` → `nl`; empty when unknown."""
-    return str(value or "").replace("_", "-").split("-")[0].strip().lower()[:10]
+    """`nl-NL`, `NL_nl` → `nl`; empty when unknown or not letters (a platform's value is not
+    trusted: a NUL in it would fail the whole page's insert)."""
+    code = str(value or "").replace("_", "-").split("-")[0].strip().lower()[:10]
+    return code if code.isascii() and code.isalpha() else ""
 
 
 def _url_end(url: str) -> str:

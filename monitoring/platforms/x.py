@@ -45,7 +45,7 @@ from monitoring.platforms.base import (
     setting_seconds,
     setting_string,
 )
-from monitoring.platforms.text import unique_entities
+from monitoring.platforms.text import language_code, unique_entities
 
 # X's `lang` codes that name no language (undetermined; only media, hashtags, mentions or
 # cashtags; text too short; no linguistic content; "art", ISO 639's artificial languages):
@@ -302,7 +302,7 @@ def _post(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> Normalized
         author_followers=_count(author_metrics, "followers_count"),
         author_verified=bool(author.get("verified", False)),
         author_created_at=_optional_timestamp(author.get("created_at")),
-        language="" if lang in X_NO_LANGUAGE else lang,
+        language="" if lang in X_NO_LANGUAGE else language_code(lang),
         likes=_count(metrics, "like_count"),
         reposts=_count(metrics, "retweet_count"),
         replies=_count(metrics, "reply_count"),

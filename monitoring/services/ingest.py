@@ -129,6 +129,17 @@ def _remember(keys: dict[tuple[str, str], None], seen: list[tuple[str, str]]) ->
             del keys[stale]
 
 
+def _encodable(text: str) -> bool:
+    """Whether PostgreSQL can store `text` as UTF-8 (no lone surrogate)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _prepare(
     *,
     workspace_id: int,
@@ -148,6 +159,12 @@ def _prepare(
             out.rejects.append(
                 RejectedItem(reason="external_id: empty or too long", raw=raw_text(post.raw))
             )
+            continue
+        if "\x00" in post.external_id or not _encodable(post.external_id):
+            # Not cleaned (two ids must not become one), and not stored: it would fail the
+            # page's insert, and the page would be fetched and refused again for ever.
+            reason = "external_id: holds a NUL or a lone surrogate"
+            out.rejects.append(RejectedItem(reason=reason, raw=raw_text(post.raw)))
             continue
         if (post.platform, post.external_id) in known:
             out.known += 1

@@ -13,6 +13,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from monitoring.models import DeadLetter, Mention, Source, WatchTerm
 from monitoring.platforms.base import NormalizedPost, RejectedItem
+from monitoring.platforms.text import language_code
 from monitoring.sentiment import CHUNK_TOKENS, MAX_CHUNKS
 from monitoring.services import mention_import_batch, mention_ingest_batch
 from tests.factories import MembershipFactory, MentionFactory, SourceFactory
@@ -299,3 +300,24 @@ def test_migration_0013_mends_mentions_stored_with_impossible_dates(client):
         datetime(2020, 1, 1, tzinfo=UTC),
     )
     assert client.get(listing).status_code == 200
+
+
+def test_mention_ingest_batch_sets_aside_an_id_it_cannot_store_and_stores_the_rest():
+    # Cleaning the id could make two ids one; storing it would fail the page, and the page
+    # would be fetched and refused again at every poll.
+    source = SourceFactory(cursor={"n": 0})
+    posts = [_post("1"), _post("a\x00b"), _post("c\ud800d"), _post("é-2")]
+    result = mention_ingest_batch(source=source, posts=posts, cursor={"n": 1})
+    assert sorted(m.external_id for m in result.new) == ["1", "é-2"]
+    reasons = DeadLetter.objects.filter(source=source).values_list("reason", flat=True)
+    assert list(reasons) == ["external_id: holds a NUL or a lone surrogate"] * 2
+    source.refresh_from_db()
+    assert source.cursor == {"n": 1}
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [("nl-NL", "nl"), ("NL_nl", "nl"), (" en ", "en"), ("n\x00l", ""), ("1", ""), (None, "")],
+)
+def test_language_code_keeps_only_letters(given, code):
+    assert language_code(given) == code
