@@ -7,6 +7,7 @@ process, so the schedule runs here, calling the *same* Celery tasks (`Task.apply
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -24,10 +25,11 @@ def _run_task(name: str) -> None:
     app.tasks[name].apply()
 
 
-async def _run_logged(key: str, task: str) -> None:
+async def _run_logged(key: str, task: str, executor: ThreadPoolExecutor) -> None:
     try:
-        # Own thread (not the request thread), so a task never blocks a page.
-        await sync_to_async(_run_task, thread_sensitive=False)(task)
+        # A thread of the scheduler's own (not the request thread), so a task never blocks a
+        # page, nor waits behind the server's other work.
+        await sync_to_async(_run_task, thread_sensitive=False, executor=executor)(task)
     except Exception:
         logger.exception("crisiscenter.embedded_beat.failed", extra={"task": key})
 
@@ -37,9 +39,12 @@ async def _beat(entries: dict[str, dict[str, Any]]) -> None:
 
     Each entry runs on its own, as beat's tasks do on a worker's processes: a slow poll (a
     platform that takes its timeout to answer) does not hold back the escalation tick. An
-    entry still running when it is due again waits for its previous run to end."""
+    entry still running when it is due again waits for its previous run to end. On shutdown
+    nothing new starts; a task already running finishes in its thread (a thread cannot be
+    stopped), and the server does not wait for it."""
     next_run = dict.fromkeys(entries, 0.0)
     running: dict[str, asyncio.Task] = {}
+    executor = ThreadPoolExecutor(max_workers=len(entries), thread_name_prefix="embedded-beat")
     loop = asyncio.get_running_loop()
     try:
         while True:
@@ -48,11 +53,12 @@ async def _beat(entries: dict[str, dict[str, Any]]) -> None:
                     continue
                 if loop.time() >= next_run[key]:
                     next_run[key] = loop.time() + float(entry["schedule"])
-                    running[key] = loop.create_task(_run_logged(key, entry["task"]))
+                    running[key] = loop.create_task(_run_logged(key, entry["task"], executor))
             await asyncio.sleep(0.5)
     finally:
         for task in running.values():
             task.cancel()
+        executor.shutdown(wait=False, cancel_futures=True)
 
 
 async def lifespan(receive: Any, send: Any) -> None:

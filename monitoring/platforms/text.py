@@ -30,7 +30,7 @@ _URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 # ("…?key=abc: HTTP 500") stays outside it, so masking twice gives the same text.
 _URL_SECRET_PARAM = re.compile(
     r"(?i)([?&;][^=&\s]*(?:key|token|secret|pass|auth|sig|session)[^=&\s]*=)"
-    r"[^&\s]+?(?=[:,;.)\]'\"]*(?:[&\s]|$))"
+    r"[^&\s]+?(?=[:,;.)\]'\"]{0,8}(?:[&\s]|$))"
 )
 # A URL's host, then the rest, where any other value or path segment that looks like a token
 # (16 or more word characters, dots, tildes or hyphens, letters and digits mixed) is masked:

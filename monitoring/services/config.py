@@ -85,7 +85,7 @@ def source_update(
     if merged is not None:
         source.credentials_encrypted = credentials_encrypt(merged)
     if _poll_soon(source, changed=changed or enabled, credentials_changed=merged != stored):
-        update_fields.append("next_poll_at")
+        update_fields += ["next_poll_at", "rate_limit"]
     source.save(update_fields=update_fields)
     return source
 
@@ -96,8 +96,11 @@ def _poll_soon(source: Source, *, changed: bool, credentials_changed: bool) -> b
     poll decides. A platform's rate-limit wait stays too, but for new credentials."""
     if not (changed or credentials_changed):
         return False
-    if source.rate_limited_until is not None and not credentials_changed:
-        return False
+    if source.rate_limited_until is not None:
+        if not credentials_changed:
+            return False
+        # New credentials have a budget of their own: the old wait no longer shows.
+        source.rate_limit = {k: v for k, v in source.rate_limit.items() if k != "limited_until"}
     source.next_poll_at = timezone.now()
     return True
 

@@ -107,15 +107,18 @@ def webhook_ingest(*, source: Source, body: bytes, signature: str) -> dict[str, 
 def _push_refused_note(
     *, source: Source, error: WebhookSignatureInvalid | IngestPayloadInvalid
 ) -> None:
-    reason = "; ".join([error.message, *error.extra.get("errors", [])[:1]])
+    reason = " ".join([error.message, *error.extra.get("errors", [])[:1]])
     text = _("Push refused (HTTP %(status)s): %(reason)s") % {
         "status": error.status_code,
         "reason": reason,
     }
+    text = text[:2000]
     now = timezone.now()
-    Source.objects.filter(pk=source.pk).exclude(
-        last_error=text[:2000], last_error_at__gt=now - PUSH_REFUSED_NOTED_EVERY
-    ).update(last_error=text[:2000], last_error_at=now)
+    # Not over a failure of the source itself (its credentials unreadable: down, alerted),
+    # which only a stored push clears.
+    Source.objects.filter(pk=source.pk, consecutive_failures=0).exclude(
+        last_error=text, last_error_at__gt=now - PUSH_REFUSED_NOTED_EVERY
+    ).update(last_error=text, last_error_at=now)
 
 
 def _webhook_store(*, source: Source, secret: str, body: bytes, signature: str) -> dict[str, int]:

@@ -201,5 +201,8 @@ def test_a_settings_change_keeps_a_platforms_rate_limit_wait_but_new_credentials
     url = f"/api/sources/{source.pk}/"
     admin_api.patch(url, {"settings": {"query_suffix": "lang:nl"}}, format="json")
     assert not _due_now(source)
+    assert admin_api.get(url).json()["rate_limited_until"] is not None
     admin_api.patch(url, {"credentials": {"bearer_token": "other-app-token"}}, format="json")
     assert _due_now(source)
+    # The old wait no longer shows (sources page, API, dashboard): the new token has its own.
+    assert admin_api.get(url).json()["rate_limited_until"] is None

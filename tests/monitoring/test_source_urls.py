@@ -14,7 +14,7 @@ import responses
 from monitoring.credentials import credentials_encrypt
 from monitoring.models import Source, WatchTerm
 from monitoring.platforms import news
-from monitoring.platforms.addresses import host_is_plainly_private
+from monitoring.platforms.addresses import address_is_public, host_is_plainly_private
 from monitoring.platforms.base import PlatformAddressRefused, PlatformUnavailable
 from monitoring.services import source_poll
 from tests.factories import SourceFactory, WorkspaceFactory
@@ -185,3 +185,20 @@ def test_source_create_refuses_a_plainly_private_url(
 )
 def test_host_is_plainly_private(host, private):
     assert host_is_plainly_private(host) is private
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254 (cloud metadata)
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("2002:808:808::", True),  # 6to4 of 8.8.8.8
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),  # Teredo, client 10.0.0.1
+        ("::ffff:127.0.0.1", False),
+        ("2606:4700:4700::1111", True),
+        ("10.0.0.1", False),
+    ],
+)
+def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_it(address, public):
+    assert address_is_public(address) is public

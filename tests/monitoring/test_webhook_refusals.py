@@ -36,7 +36,7 @@ def test_a_push_with_a_bad_item_is_noted_with_the_first_reason_and_cleared_by_a_
     bad = {"mentions": [ITEMS[0], {**ITEMS[1], "created_at": "gisteren"}]}
     assert _post(client, webhook_source, bad).status_code == 400
     error, _at, _health = _last_error(webhook_source)
-    assert error.startswith("Push refused (HTTP 400): Invalid mentions.; mentions[1].created_at")
+    assert error.startswith("Push refused (HTTP 400): Invalid mentions. mentions[1].created_at")
     assert _post(client, webhook_source, {"mentions": ITEMS}).status_code == 200
     assert _last_error(webhook_source)[0] == ""
 
@@ -50,3 +50,11 @@ def test_the_same_refusal_is_written_once_a_minute(client, webhook_source):
     Source.objects.filter(pk=webhook_source.pk).update(last_error_at=earlier)
     _post(client, webhook_source, {"mentions": ITEMS}, secret="wrong")
     assert _last_error(webhook_source)[1] > earlier
+
+
+def test_a_refused_push_does_not_hide_a_failure_of_the_source_itself(client, webhook_source):
+    Source.objects.filter(pk=webhook_source.pk).update(
+        consecutive_failures=3, health=Source.Health.DOWN, last_error="credentials unreadable"
+    )
+    assert _post(client, webhook_source, {"mentions": ITEMS}, secret="wrong").status_code == 401
+    assert _last_error(webhook_source)[0] == "credentials unreadable"
