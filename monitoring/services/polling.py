@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from monitoring.models import DeadLetter, Source
@@ -323,13 +324,16 @@ def source_record_failure(
     down = failures >= DOWN_AFTER_FAILURES and now - since >= DOWN_AFTER
     health = Source.Health.DOWN if down else Source.Health.LAGGING
     error_text = poll_error_text(error, source=source)
+    backoff = now + _jittered(retry_backoff(failures))
     Source.objects.filter(pk=source.pk).update(
         consecutive_failures=failures,
         failing_since=since,
         last_error=error_text,
         last_error_at=now,
         health=health,
-        next_poll_at=now + _jittered(retry_backoff(failures)),
+        # The lease emptied next_poll_at; one set since is an admin's edit meant to mend the
+        # source (config._poll_soon): it stands if it comes before the backoff.
+        next_poll_at=Least(Coalesce("next_poll_at", Value(backoff)), Value(backoff)),
         lease_until=None,
     )
     logger.warning(

@@ -9,6 +9,7 @@ import responses
 from django.utils import timezone
 
 from monitoring.models import Source, WatchTerm
+from monitoring.platforms.base import PlatformUnavailable
 from monitoring.selectors import source_credentials, source_ids_due
 from monitoring.services import source_create, source_poll
 
@@ -206,3 +207,34 @@ def test_a_settings_change_keeps_a_platforms_rate_limit_wait_but_new_credentials
     assert _due_now(source)
     # The old wait no longer shows (sources page, API, dashboard): the new token has its own.
     assert admin_api.get(url).json()["rate_limited_until"] is None
+
+
+@responses.activate
+def test_an_edit_made_while_a_poll_fails_is_not_overtaken_by_the_polls_backoff(bank, admin_api):
+    WatchTerm.objects.create(workspace=bank, query="Bank Noord")
+    source = _failing(_x_source(bank), next_poll_at=None)
+    url = f"/api/sources/{source.pk}/"
+
+    def failing_while_an_admin_edits(request):
+        # The poll holds the lease (next_poll_at emptied) when the admin saves the fix.
+        admin_api.patch(url, {"settings": {"query_suffix": "lang:nl"}}, format="json")
+        return (503, {}, "")
+
+    responses.add_callback("GET", SEARCH_URL, callback=failing_while_an_admin_edits)
+    with pytest.raises(PlatformUnavailable):
+        source_poll(source=Source.objects.get(pk=source.pk))
+    source.refresh_from_db()
+    assert source.consecutive_failures == 6  # the failure is counted
+    assert _due_now(source)  # but the fix is tried at once, not after the backoff
+
+
+@responses.activate
+def test_a_failed_poll_without_an_edit_waits_out_its_backoff(bank):
+    WatchTerm.objects.create(workspace=bank, query="Bank Noord")
+    source = _failing(_x_source(bank), next_poll_at=None)
+    responses.add("GET", SEARCH_URL, status=503)
+    with pytest.raises(PlatformUnavailable):
+        source_poll(source=Source.objects.get(pk=source.pk))
+    source.refresh_from_db()
+    assert source.next_poll_at > timezone.now() + timedelta(minutes=2)
+    assert not _due_now(source)
