@@ -27,7 +27,12 @@ from monitoring import csv_files
 from monitoring.dates import date_in_range
 from monitoring.models import Platform
 from monitoring.platforms.base import MAX_COUNT, NormalizedPost
-from monitoring.platforms.text import is_http_url, text_entities, unique_entities
+from monitoring.platforms.text import (
+    is_http_url,
+    storable_text,
+    text_entities,
+    unique_entities,
+)
 
 REQUIRED = ("id", "text", "author", "created_at")
 # What a pushed or imported post may name as its platform (not the demo feed's).
@@ -108,13 +113,6 @@ def _datetime(value: Any) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _storable(value: str) -> str:
-    """`value` as PostgreSQL's text takes it: NULs dropped, a lone surrogate (JSON can carry
-    "\\ud800", UTF-8 cannot) as "?"; one such value must not fail its whole batch."""
-    value = value.replace("\x00", "")
-    return value if value.isascii() else value.encode(errors="replace").decode()
-
-
 def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -124,7 +122,7 @@ def _json_type(value: Any) -> str:
 
 
 def _text(row: dict[str, Any], key: str, *, limit: int | None = 200, integer: bool = False) -> str:
-    """A text column as storable (`_storable`), at most `limit` characters; '' when the row
+    """A text column as storable (`storable_text`), at most `limit` characters; '' when the row
     leaves it out or null; an `integer` column (a post's id) also takes an integer. Raises
     RowInvalid for another JSON type (a list was stored as its repr)."""
     value = row.get(key)
@@ -135,7 +133,7 @@ def _text(row: dict[str, Any], key: str, *, limit: int | None = 200, integer: bo
     if not isinstance(value, str):
         kind = "a string or an integer" if integer else "a string"
         raise RowInvalid(f"{key}: expected {kind}, not {_json_type(value)}")
-    return _storable(value)[:limit]
+    return storable_text(value)[:limit]
 
 
 def _external_id(row: dict[str, Any]) -> str:
@@ -272,7 +270,7 @@ def post_from_row(row: dict[str, Any], *, platform: str) -> NormalizedPost:
         raise RowInvalid(f"row: nested deeper than {MAX_NESTING} levels")
     for key in REQUIRED:
         value = row.get(key)
-        if value is None or (isinstance(value, str) and not _storable(value).strip()):
+        if value is None or (isinstance(value, str) and not storable_text(value).strip()):
             raise RowInvalid(f"{key}: required")
     platform = _text(row, "platform", limit=None) or platform
     if platform not in PUSHED_PLATFORMS:

@@ -5,16 +5,15 @@ Each of these was a 500 on save; the services refuse them as a 400 naming where 
 """
 
 import math
-import re
 from typing import Any
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+from monitoring.platforms.text import storable_as_is
 
 
 def _text_refusal(text: str) -> str | None:
     if "\x00" in text:
         return "a NUL character (\\u0000) cannot be stored"
-    if _SURROGATE.search(text):
+    if not storable_as_is(text):
         return "a lone surrogate (\\ud800-\\udfff) cannot be stored"
     return None
 

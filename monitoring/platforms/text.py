@@ -101,6 +101,27 @@ def parse_time(value: Any, field: str) -> datetime:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def storable_text(value: str) -> str:
+    """`value` as PostgreSQL's text takes it: NULs dropped, a lone surrogate (JSON can carry
+    "\\ud800", UTF-8 cannot) as "?". One such value must not fail its whole page or batch.
+    Plain ASCII without a NUL, nearly every value, comes back as it is at the cost of two
+    C-level scans."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            value = value.encode(errors="replace").decode()
+    return value
+
+
+def storable_as_is(value: str) -> bool:
+    """Whether PostgreSQL stores `value` unchanged (no NUL, no lone surrogate): an id must be
+    refused rather than cleaned, as two ids must not become one."""
+    return storable_text(value) == value
+
+
 def language_code(value: Any) -> str:
     """`nl-NL`, `NL_nl` → `nl`; empty when unknown or not letters (a platform's value is not
     trusted: a NUL in it would fail the whole page's insert)."""

@@ -29,6 +29,7 @@ from crisiscenter.db import (
 from monitoring.dates import posted_at_stored
 from monitoring.models import DeadLetter, Mention, Source
 from monitoring.platforms.base import NormalizedPost, RateLimit, RejectedItem, dead_letter_raw
+from monitoring.platforms.text import storable_as_is
 from monitoring.query import Query, compile_matcher
 from monitoring.selectors import watch_term_queries
 from monitoring.sentiment import sentiment_label
@@ -129,17 +130,6 @@ def _remember(keys: dict[tuple[str, str], None], seen: list[tuple[str, str]]) ->
             del keys[stale]
 
 
-def _encodable(text: str) -> bool:
-    """Whether PostgreSQL can store `text` as UTF-8 (no lone surrogate)."""
-    if text.isascii():
-        return True
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _prepare(
     *,
     workspace_id: int,
@@ -160,7 +150,7 @@ def _prepare(
                 RejectedItem(reason="external_id: empty or too long", raw=raw_text(post.raw))
             )
             continue
-        if "\x00" in post.external_id or not _encodable(post.external_id):
+        if not storable_as_is(post.external_id):
             # Not cleaned (two ids must not become one), and not stored: it would fail the
             # page's insert, and the page would be fetched and refused again for ever.
             reason = "external_id: holds a NUL or a lone surrogate"

@@ -20,6 +20,7 @@ from crisiscenter.json_text import dumps
 from monitoring.dates import date_in_range
 from monitoring.models import Mention
 from monitoring.platforms.base import NormalizedPost
+from monitoring.platforms.text import storable_text
 from monitoring.sentiment import detect_language, score_text
 
 # How json.dumps writes a NUL: jsonb refuses it (urls, hashtags), and so do `->>` and ORM
@@ -27,27 +28,11 @@ from monitoring.sentiment import detect_language, score_text
 _NUL_ESCAPE = "\\u0000"
 
 
-def _clean(value: str) -> str:
-    """A platform string PostgreSQL accepts (`row_of_post` also clamps it to its column): one bad or
-    over-long value must not fail a page, and a failing page would be fetched and refused
-    again forever.
-
-    NULs are dropped; a lone surrogate (JSON can carry "\\ud800", UTF-8 cannot) becomes "?".
-    """
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    if not value.isascii():
-        try:
-            value.encode()
-        except UnicodeEncodeError:
-            value = value.encode(errors="replace").decode()
-    return value
-
-
 def _storable(value: Any) -> Any:
-    """`value` (a decoded JSON payload) with every string, keys included, passed to `_clean`."""
+    """`value` (a decoded JSON payload) with every string, keys included, made storable
+    (`storable_text`)."""
     if isinstance(value, str):
-        return _clean(value)
+        return storable_text(value)
     if isinstance(value, dict):
         return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -56,11 +41,11 @@ def _storable(value: Any) -> Any:
 
 
 def _json_list(values: Sequence[str]) -> list[str]:
-    return [_clean(v) for v in values]
+    return [storable_text(v) for v in values]
 
 
 def _encoded_raw(raw: dict[str, Any]) -> tuple[EncodedJson, dict[str, Any]]:
-    """The raw payload as JSON text, and as stored, cleaned as `_clean` cleans strings only
+    """The raw payload as JSON text, and as stored, cleaned as `storable_text` cleans strings only
     when needed: orjson refuses lone surrogates, and a NUL shows as an escape (an escaped
     backslash followed by "u0000" is text, not a NUL: the cleaned payload tells them apart)."""
     if not raw:
@@ -124,18 +109,23 @@ def row_of_post(
     """The row to insert (a list in `ROW_COLUMNS` order: no dict per row), and its JSON
     columns as objects. `posted_at` is the post's, checked by `_prepare`."""
     raw, decoded_raw = _encoded_raw(post.raw)
-    text = _clean(post.text)
+    text = storable_text(post.text)
     language = post_language(post, text)
     score = score_text(text, language)
     url, handle, name = post.url, post.author_handle, post.author_name
     reply_to, quote_of, repost_of = post.reply_to, post.quote_of, post.repost_of
     thread = post.conversation_id
-    # One check for the short strings: most are plain ASCII, which `_clean` leaves as they are.
+    # One check for the short strings: most are plain ASCII, which `storable_text` leaves as
+    # they are.
     short = f"{url}{handle}{name}{reply_to}{quote_of}{repost_of}{thread}"
     if not short.isascii() or "\x00" in short:
-        url, handle, name = _clean(url), _clean(handle), _clean(name)
-        reply_to, quote_of, repost_of = _clean(reply_to), _clean(quote_of), _clean(repost_of)
-        thread = _clean(thread)
+        url, handle, name = storable_text(url), storable_text(handle), storable_text(name)
+        reply_to, quote_of, repost_of = (
+            storable_text(reply_to),
+            storable_text(quote_of),
+            storable_text(repost_of),
+        )
+        thread = storable_text(thread)
     urls = _json_list(post.urls) if post.urls else []
     hashtags = _json_list(post.hashtags) if post.hashtags else []
     author_created_at = post.author_created_at
