@@ -11,7 +11,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.utils import timezone
@@ -23,6 +22,7 @@ from escalation.tasks import send_delivery, tick
 from incidents.models import Incident, IncidentEvent
 from tests.e2e.conftest import STARTUP_TIMEOUT, CeleryWorker, _delete_queue, worker_command
 from tests.factories import IncidentFactory, MembershipFactory, WorkspaceFactory
+from tests.loopback import QuietHandler, loopback_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +34,7 @@ def webhook() -> Iterator[tuple[str, list[str]]]:
     """A local Slack-style webhook receiver; records the path of each POST."""
     hits: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             hits.append(self.path)
@@ -43,16 +43,8 @@ def webhook() -> Iterator[tuple[str, list[str]]]:
             self.end_headers()
             self.wfile.write(b"ok")
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as url:
+        yield url, hits
 
 
 def _start_worker(env: dict, queue: str, log) -> CeleryWorker:

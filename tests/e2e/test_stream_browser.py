@@ -3,9 +3,7 @@
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 
 import pytest
 from django.utils import timezone
@@ -18,6 +16,7 @@ from realtime import publisher
 from tests import factories
 from tests.e2e.conftest import AsgiServer
 from tests.e2e.test_pipeline_browser import _crisis_team_member, _open_dashboard
+from tests.loopback import QuietHandler, loopback_server
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +79,7 @@ Answer = Callable[[str], tuple[int, dict[str, str], bytes]]  # path -> status, h
 def _feed_server(answer: Answer) -> Iterator[str]:
     """A feed server on loopback answering each GET with `answer(path)`; yields its base URL."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             status, headers, body = answer(self.path)
             self.send_response(status)
@@ -89,16 +88,8 @@ def _feed_server(answer: Answer) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as url:
+        yield url
 
 
 def _news_source_on_dashboard(

@@ -12,7 +12,6 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
@@ -22,6 +21,7 @@ from django.db import connection
 from monitoring.models import Mention, Source, WatchTerm
 from monitoring.tasks import poll_source
 from tests.factories import SourceFactory, WorkspaceFactory
+from tests.loopback import QuietHandler, loopback_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ class _Feed:
 def stalling_feed() -> Iterator[tuple[str, _Feed]]:
     feed = _Feed()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             feed.requests += 1
             if feed.requests == 1:
@@ -61,18 +61,11 @@ def stalling_feed() -> Iterator[tuple[str, _Feed]]:
             self.end_headers()
             self.wfile.write(RSS)
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/rss", feed
-    finally:
-        feed.release.set()
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as url:
+        try:
+            yield f"{url}/rss", feed
+        finally:
+            feed.release.set()  # a held request ends before the server stops
 
 
 def _pool_children(pid: int) -> list[int]:

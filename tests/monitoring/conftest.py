@@ -45,3 +45,13 @@ def webhook_source():
         interval=60,
         credentials={"webhook_secret": SECRET},
     )
+
+
+@pytest.fixture
+def admin_client(client, make_workspace, make_member):
+    """A client logged in as an admin of workspace "bank" (`client.workspace`), in English."""
+    workspace = make_workspace(slug="bank")
+    client.force_login(make_member(workspace, role="admin"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    client.workspace = workspace
+    return client

@@ -20,15 +20,6 @@ REDDIT = {
 NEWS = {"name": "Nieuws", "platform": "news", "poll_interval_seconds": 60}
 
 
-@pytest.fixture
-def admin_client(client, make_workspace, make_member):
-    workspace = make_workspace(slug="bank")
-    client.force_login(make_member(workspace, role="admin"))
-    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    client.workspace = workspace
-    return client
-
-
 def test_add_form_has_a_credential_fieldset_per_platform(admin_client):
     page = admin_client.get("/w/bank/sources/").content.decode()
     for platform in ("x", "reddit", "mastodon", "bluesky", "webhook", "news", "demo"):

@@ -2,11 +2,10 @@
 no poll may reach a loopback or private address unless SOURCES_ALLOW_PRIVATE_URLS says so. A
 real local server proves that a refused request never arrived."""
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import responses
@@ -18,6 +17,7 @@ from monitoring.platforms.addresses import address_is_public, host_is_plainly_pr
 from monitoring.platforms.base import PlatformAddressRefused, PlatformUnavailable
 from monitoring.services import source_poll
 from tests.factories import SourceFactory, WorkspaceFactory
+from tests.loopback import QuietHandler, loopback_server
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def local_server() -> Iterator[tuple[int, list[str]]]:
     """(port, requests seen as "METHOD path") of a loopback server answering with a feed."""
     seen: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def _answer(self) -> None:
             seen.append(f"{self.command} {self.path}")
             self.send_response(200)
@@ -40,17 +40,8 @@ def local_server() -> Iterator[tuple[int, list[str]]]:
 
         do_GET = do_POST = _answer
 
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as url:
+        yield urlsplit(url).port, seen
 
 
 @pytest.fixture

@@ -13,15 +13,6 @@ from tests.factories import SourceFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, make_workspace, make_member):
-    workspace = make_workspace(slug="bank")
-    client.force_login(make_member(workspace, role="admin"))
-    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    client.workspace = workspace
-    return client
-
-
 @pytest.mark.parametrize(
     ("query", "reason"),
     [
