@@ -1,5 +1,6 @@
 import gettext
 import re
+import string
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,26 @@ def test_login_page_renders_in_dutch(client):
     response = client.get("/accounts/login/")
     assert response.status_code == 200
     assert "Inloggen bij CrisisCenter" in response.content.decode()
+
+
+def test_every_watch_term_error_has_a_dutch_template_with_the_same_placeholders():
+    # The query package (no Django) marks its English templates; the config services fill the
+    # Dutch one with the error's values, so a placeholder missing from it would be a KeyError.
+    from django.utils import translation
+
+    from monitoring.query import search, syntax
+
+    templates = {
+        value
+        for module in (syntax, search)
+        for name, value in vars(module).items()
+        if name.isupper() and isinstance(value, str) and " " in value
+    }
+    assert len(templates) == 17
+    fields = string.Formatter()
+    with translation.override("nl"):
+        for template in templates:
+            dutch = translation.gettext(template)
+            assert dutch != template, template
+            names = {name for _, name, _, _ in fields.parse(template) if name}
+            assert {name for _, name, _, _ in fields.parse(dutch) if name} == names, template

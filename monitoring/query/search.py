@@ -15,6 +15,7 @@ from monitoring.query.syntax import (
     QuerySyntaxError,
     Term,
     and_of,
+    gettext_noop,
     or_of,
 )
 
@@ -23,6 +24,12 @@ _WITH_OR = frozenset({"x", "reddit", "news"})
 _MAX_ALTERNATIVES = 64  # past this, AND/OR expansions are widened instead of multiplied
 
 Literals = tuple[Query, ...]  # Terms and Not(Term)s
+
+# What a query that cannot be searched is told (see syntax.py's templates).
+EXCLUSIONS_ONLY = gettext_noop("'{query}' only excludes terms")
+SEARCH_TOO_LONG = gettext_noop(
+    "{search} is longer than the {max_length} characters a {platform} search allows"
+)
 
 
 def _nnf(node: Query, negate: bool = False) -> Query:
@@ -67,7 +74,7 @@ def _safe(query: Query, platform: str) -> Query:
         raise ValueError(f"unknown platform {platform!r}")
     safe = _widen(_nnf(query), variants=platform in _WITH_OR)
     if safe is None:
-        raise QuerySyntaxError("only_exclusions", f"'{query}' only excludes terms")
+        raise QuerySyntaxError("only_exclusions", EXCLUSIONS_ONLY, query=str(query))
     return safe
 
 
@@ -155,10 +162,9 @@ def _fit(literals: Literals, platform: str, max_length: int) -> tuple[str, int]:
         if len(text) <= max_length:
             return text, len(kept)
         if len(kept) == 1:
-            message = (
-                f"{text} is longer than the {max_length} characters a {platform} search allows"
+            raise QuerySyntaxError(
+                "too_long", SEARCH_TOO_LONG, search=text, max_length=max_length, platform=platform
             )
-            raise QuerySyntaxError("too_long", message)
         negatives = [i for i, lit in enumerate(kept) if isinstance(lit, Not)]
         kept.pop(negatives[-1] if negatives else -1)
 

@@ -18,13 +18,49 @@ _BARE = re.compile(r'[^\s()"]+')
 _QUOTES = str.maketrans(dict.fromkeys("\u201c\u201d\u201e\u201f", '"'))
 
 
-class QuerySyntaxError(ValueError):
-    """An unusable query. `code` is stable (for translated messages); `position` is 1-based."""
+def gettext_noop(message: str) -> str:
+    """Marks `message` for the translation catalogue (makemessages finds this name) and
+    returns it unchanged: this package stays free of Django, the web side translates."""
+    return message
 
-    def __init__(self, code: str, message: str, position: int | None = None) -> None:
-        super().__init__(message)
+
+class QuerySyntaxError(ValueError):
+    """An unusable query. `code` is stable; `position` is 1-based. The English text is
+    `template` (marked for translation) filled with `position` and `params` by
+    `str.format`, so a translated template can be filled the same way (`message_in`)."""
+
+    def __init__(
+        self, code: str, template: str, position: int | None = None, **params: object
+    ) -> None:
         self.code = code
+        self.template = template
         self.position = position
+        self.params = params
+        super().__init__(self.message_in(template))
+
+    def message_in(self, template: str) -> str:
+        """`template` (this error's own, or its translation) filled with this error's values."""
+        return template.format(position=self.position, **self.params)
+
+
+# What an unusable query is told: English templates for `str.format`, marked for translation.
+EMPTY = gettext_noop("query is empty")
+TOO_LONG = gettext_noop("query is longer than {max_length} characters")
+TOO_MANY_TERMS = gettext_noop("query has more than {max_terms} terms")
+ONLY_EXCLUSIONS = gettext_noop(
+    "'{query}' only excludes terms, so it would match nearly every post; add a term to look for"
+)
+NO_WORDS = gettext_noop("term {term!r} has no letters or digits")
+NO_WORDS_AT = gettext_noop("term {term!r} at position {position} has no letters or digits")
+EMPTY_PHRASE = gettext_noop("empty phrase at position {position}")
+UNBALANCED_QUOTE = gettext_noop("unbalanced quote at position {position}")
+DASH_ALONE = gettext_noop("'-' at position {position} needs a term right after it")
+NOT_ALONE = gettext_noop("{operator} at position {position} needs a term after it")
+OPERATOR_ALONE = gettext_noop("{operator} at position {position} needs a term on both sides")
+UNEXPECTED_CLOSE = gettext_noop("unexpected ')' at position {position}")
+UNCLOSED = gettext_noop("unclosed '(' at position {position}")
+EMPTY_GROUP = gettext_noop("empty parentheses at position {position}")
+TOO_DEEP = gettext_noop("more than {max_depth} nested parentheses at position {position}")
 
 
 class _StripMarks(dict[int, int | None]):
@@ -85,7 +121,7 @@ class Term(Query):
     def __post_init__(self) -> None:
         folded = tuple(WORD.findall(fold(" ".join(self.words))))
         if not folded:
-            raise QuerySyntaxError("no_words", f"term {self.words!r} has no letters or digits")
+            raise QuerySyntaxError("no_words", NO_WORDS, term=self.words)
         body = r"\W+".join(map(re.escape, folded))
         object.__setattr__(self, "folded", folded)
         object.__setattr__(self, "pattern", re.compile(rf"(?<!\w){body}(?!\w)"))
@@ -153,9 +189,9 @@ def _count_terms(node: Query) -> int:
     return 1
 
 
-def _error(code: str, message: str, index: int) -> QuerySyntaxError:
-    """`message` names the spot as {at}: "OR {at} needs ..." -> "OR at position 4 needs ..."."""
-    return QuerySyntaxError(code, message.format(at=f"at position {index + 1}"), index + 1)
+def _error(code: str, template: str, index: int, **params: object) -> QuerySyntaxError:
+    """An error at the 0-based `index`; `template` names the spot as {position} (1-based)."""
+    return QuerySyntaxError(code, template, index + 1, **params)
 
 
 def _term(raw: str, index: int, phrase: bool) -> Term:
@@ -163,8 +199,8 @@ def _term(raw: str, index: int, phrase: bool) -> Term:
     if words:
         return Term(words)
     if phrase:
-        raise _error("empty_phrase", "empty phrase {at}", index)
-    raise _error("no_words", f"term {raw!r} {{at}} has no letters or digits", index)
+        raise _error("empty_phrase", EMPTY_PHRASE, index)
+    raise _error("no_words", NO_WORDS_AT, index, term=raw)
 
 
 Token = tuple[str, object, int]  # (kind: ( ) AND OR NOT term, value, index); `-` is NOT
@@ -183,12 +219,12 @@ def _tokenize(text: str) -> list[Token]:
         elif ch == '"':
             end = text.find('"', i + 1)
             if end < 0:
-                raise _error("unbalanced_quote", "unbalanced quote {at}", i)
+                raise _error("unbalanced_quote", UNBALANCED_QUOTE, i)
             tokens.append(("term", _term(text[i + 1 : end], i, phrase=True), i))
             i = end + 1
         elif ch == "-":
             if i + 1 == len(text) or text[i + 1].isspace() or text[i + 1] in "-)":
-                raise _error("dangling_operator", "'-' {at} needs a term right after it", i)
+                raise _error("dangling_operator", DASH_ALONE, i)
             tokens.append(("NOT", "-", i))
             i += 1
         else:
@@ -219,9 +255,9 @@ class _Parser:
         if self.kind() in _STARTS:
             return
         if value == "-":
-            raise _error("dangling_operator", "'-' {at} needs a term right after it", index)
-        what = "a term after it" if kind == "NOT" else "a term on both sides"
-        raise _error("dangling_operator", f"{kind} {{at}} needs {what}", index)
+            raise _error("dangling_operator", DASH_ALONE, index)
+        template = NOT_ALONE if kind == "NOT" else OPERATOR_ALONE
+        raise _error("dangling_operator", template, index, operator=kind)
 
     def parse_or(self) -> Query:
         children = [self.parse_and()]
@@ -252,17 +288,17 @@ class _Parser:
         if isinstance(value, Term):
             return value
         if kind in ("AND", "OR"):
-            raise _error("dangling_operator", f"{kind} {{at}} needs a term on both sides", index)
+            raise _error("dangling_operator", OPERATOR_ALONE, index, operator=kind)
         if kind == ")":
-            raise _error("unbalanced_parenthesis", "unexpected ')' {at}", index)
+            raise _error("unbalanced_parenthesis", UNEXPECTED_CLOSE, index)
         if self.kind() == ")":
-            raise _error("empty_group", "empty parentheses {at}", index)
+            raise _error("empty_group", EMPTY_GROUP, index)
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise _error("too_deep", f"more than {MAX_DEPTH} nested parentheses {{at}}", index)
+            raise _error("too_deep", TOO_DEEP, index, max_depth=MAX_DEPTH)
         node = self.parse_or() if self.kind() is not None else None
         if node is None or self.kind() != ")":
-            raise _error("unbalanced_parenthesis", "unclosed '(' {at}", index)
+            raise _error("unbalanced_parenthesis", UNCLOSED, index)
         self.i += 1
         self.depth -= 1
         return node
@@ -277,23 +313,19 @@ def parse_query(
     `parse_query(str(q)) == q`. The limits default to what a watch term may hold.
     """
     if not text.strip():
-        raise QuerySyntaxError("empty", "query is empty")
+        raise QuerySyntaxError("empty", EMPTY)
     if len(text) > max_length:
-        raise QuerySyntaxError("too_long", f"query is longer than {max_length} characters")
+        raise QuerySyntaxError("too_long", TOO_LONG, max_length=max_length)
     parser = _Parser(_tokenize(text.translate(_QUOTES)))
     query = parser.parse_or()
     if parser.kind() is not None:  # only a stray ')' can stop the parser early
-        raise _error("unbalanced_parenthesis", "unexpected ')' {at}", parser.tokens[parser.i][2])
+        raise _error("unbalanced_parenthesis", UNEXPECTED_CLOSE, parser.tokens[parser.i][2])
     if _count_terms(query) > max_terms:
-        raise QuerySyntaxError("too_many_terms", f"query has more than {max_terms} terms")
+        raise QuerySyntaxError("too_many_terms", TOO_MANY_TERMS, max_terms=max_terms)
     if query.matches(""):  # true with none of its terms present: exclusions only, somewhere
         parts = query.children if isinstance(query, Or) else (query,)
         culprit = next(part for part in parts if part.matches(""))
-        raise QuerySyntaxError(
-            "only_exclusions",
-            f"'{culprit}' only excludes terms, so it would match nearly every post; "
-            "add a term to look for",
-        )
+        raise QuerySyntaxError("only_exclusions", ONLY_EXCLUSIONS, query=str(culprit))
     return query
 
 

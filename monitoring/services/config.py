@@ -119,9 +119,15 @@ def _terms_fit_check(*, workspace_id: int, platform: str, settings: dict[str, An
     if unfit is not None:
         raise SourceConfigInvalid(
             _("Settings not accepted: a watch term would no longer fit in the searches: %(error)s")
-            % {"error": unfit},
+            % {"error": _query_error_text(unfit)},
             {"field": "settings"},
         )
+
+
+def _query_error_text(exc: QuerySyntaxError) -> str:
+    """The error in the active language: its English template is in the translation
+    catalogue (marked with `gettext_noop` in monitoring/query), filled with its values."""
+    return exc.message_in(_(exc.template))
 
 
 def _validated_query(query: str, *, workspace_id: int) -> str:
@@ -131,7 +137,8 @@ def _validated_query(query: str, *, workspace_id: int) -> str:
     try:
         parsed = parse_query(query)
     except QuerySyntaxError as exc:
-        raise WatchTermInvalid(_("Invalid watch term: %(error)s") % {"error": exc}) from exc
+        message = _("Invalid watch term: %(error)s") % {"error": _query_error_text(exc)}
+        raise WatchTermInvalid(message) from exc
     for source in Source.objects.filter(workspace_id=workspace_id).only(
         "name", "platform", "settings"
     ):
@@ -139,7 +146,7 @@ def _validated_query(query: str, *, workspace_id: int) -> str:
         if unfit is not None:
             raise WatchTermInvalid(
                 _("Too long for the searches of source %(source)s: %(error)s")
-                % {"source": source.name, "error": unfit}
+                % {"source": source.name, "error": _query_error_text(unfit)}
             )
     return query
 

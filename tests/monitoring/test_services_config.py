@@ -141,6 +141,25 @@ def test_watch_term_api_patch_to_a_query_the_workspace_has_is_409(bank, admin_ap
     assert response.json()["query"] == "hack"  # the request after the refusal still works
 
 
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("en", "Invalid watch term: unbalanced quote at position 9"),
+        ("nl", "Ongeldige zoekterm: aanhalingsteken zonder tegenhanger op positie 9"),
+    ],
+)
+def test_watch_term_api_gives_a_bad_querys_reason_in_the_requests_language(
+    bank, admin_api, language, detail
+):
+    admin_api.credentials(HTTP_ACCEPT_LANGUAGE=language)
+    response = admin_api.post(
+        "/api/watch-terms/", {"workspace": bank.slug, "query": 'storing "bank'}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["detail"] == detail
+    assert not WatchTerm.objects.filter(workspace=bank).exists()
+
+
 def _failing(source: Source, **fields) -> Source:
     """The source as Down after a long outage: next attempt minutes away, after its backoff."""
     fields = {

@@ -31,6 +31,22 @@ def test_a_refused_term_comes_back_as_typed_with_its_reason(admin_client, query,
     assert WatchTerm.objects.filter(workspace=admin_client.workspace).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("storing (app", "Ongeldige zoekterm: &#x27;(&#x27; op positie 9 wordt niet gesloten"),
+        ("storing OR", "Ongeldige zoekterm: OR op positie 9 heeft aan beide kanten een term nodig"),
+        ("-vacature", "&#x27;-vacature&#x27; sluit alleen termen uit en zou dus bijna elk bericht"),
+    ],
+)
+def test_a_refused_terms_reason_is_in_the_pages_language(admin_client, query, reason):
+    admin_client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    response = admin_client.post("/w/bank/terms/add/", {"query": query})
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+    assert not WatchTerm.objects.filter(workspace=admin_client.workspace).exists()
+
+
 def test_an_added_term_redirects_to_the_page(admin_client):
     response = admin_client.post("/w/bank/terms/add/", {"query": '"Bank Noord" OR banknoord'})
     assert response.status_code == 302
