@@ -6,7 +6,7 @@ from datetime import datetime
 from django.conf import settings as django_settings
 from django.db import models
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from monitoring.sentiment import sentiment_label
@@ -334,7 +334,20 @@ class Alert(models.Model):
         values["why"] = (
             _(", news outlet") if d.get("outlet") else _(", verified") if d.get("verified") else ""
         )
-        return str(template) % values
+        text = str(template) % values
+        if recovered := self.recovered_at:
+            when = date_format(timezone.localtime(recovered), "SHORT_DATETIME_FORMAT")
+            text += " " + str(_("Live again since %(when)s.") % {"when": when})
+        return text
+
+    @property
+    def recovered_at(self) -> datetime | None:
+        """When the source of a `source_down` alert was live again (None: not yet)."""
+        value = self.details.get("recovered_at") if isinstance(self.details, dict) else None
+        try:
+            return datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
 
 
 class DeadLetter(models.Model):

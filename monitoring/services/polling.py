@@ -35,7 +35,11 @@ from monitoring.services.poll_errors import (
     poll_error_text,
     poll_text_masked,
 )
-from monitoring.services.rules import alert_rules_evaluate, source_down_alert_raise
+from monitoring.services.rules import (
+    alert_rules_evaluate,
+    source_down_alert_raise,
+    source_down_alerts_recover,
+)
 from realtime import events
 from realtime.publisher import publish_on_commit
 
@@ -225,6 +229,8 @@ def source_poll(
         Source.objects.filter(pk=source.pk).update(lease_until=None, lease_owner="")
     if health_before != Source.Health.OK or warning != source.last_error:
         _publish_health(source.pk)  # back to live, or a part failing (or no longer) meanwhile
+    if health_before == Source.Health.DOWN:
+        source_down_alerts_recover(source=source, now=now)
     source_quota_refresh(source=source, client=client, now=now)
     alerts = alert_rules_evaluate(workspace_id=source.workspace_id, now=now)
     return PollResult(

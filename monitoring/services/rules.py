@@ -164,6 +164,27 @@ def source_down_alert_raise(*, source: Source, failures: int, error: str, now: d
 
 
 @transaction.atomic
+def source_down_alerts_recover(*, source: Source, now: datetime) -> int:
+    """Mark the source's `source_down` alerts as recovered (a good poll after the outage):
+    each says since when the source is live again, on the dashboards at once. Their status
+    stays the team's to set. Returns how many were marked."""
+    alerts = list(
+        Alert.objects.select_for_update()
+        .filter(
+            workspace_id=source.workspace_id,
+            rule_kind=Alert.Kind.SOURCE_DOWN,
+            details__source_id=source.pk,
+        )
+        .exclude(details__has_key="recovered_at")
+    )
+    for alert in alerts:
+        alert.details = {**alert.details, "recovered_at": now.isoformat()}
+        alert.save(update_fields=["details"])
+        publish_on_commit(workspace_id=alert.workspace_id, event=events.alert_updated(alert))
+    return len(alerts)
+
+
+@transaction.atomic
 def alert_rule_create(
     *, workspace_id: int, name: str, kind: str, params: dict[str, Any], cooldown_minutes: int
 ) -> AlertRule:
