@@ -10,6 +10,9 @@ PORT ?= 8000
 # CONN_MAX_AGE=0 so connections opened by async helpers close and the test database can drop.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# pytest-xdist processes: each has its own test database and Redis database
+# (tests/xdist_services.py). TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format install install-dev chromium bench clean messages
 
@@ -47,7 +50,7 @@ test: $(VENV)/.installed-dev chromium
 	$(VENV)/bin/ruff check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} DEBUG=0 CONN_MAX_AGE=0 \
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .

@@ -5,20 +5,30 @@ The pub/sub layer held 500 clients in one process where the core layer failed wi
 """
 
 import environ
+from redis.connection import parse_url
 
 env = environ.Env()
-_REDIS_URL = env("REDIS_URL", default="")
 
-if _REDIS_URL:
-    CHANNEL_LAYERS = {
+
+def channel_layers(redis_url: str) -> dict:
+    """CHANNEL_LAYERS for this REDIS_URL ("": in-memory, one process only).
+
+    Pub/sub channels are global to a Redis server, whatever database the URL names: the
+    database number goes into the channel names, so that two deployments (or two test
+    processes) on one Redis with different databases do not hear each other's groups."""
+    if not redis_url:
+        # Only valid inside one process: `make run` runs the scheduler in the web process.
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    db = int(parse_url(redis_url).get("db") or 0)
+    return {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [_REDIS_URL]},
+            "CONFIG": {"hosts": [redis_url], "prefix": "asgi" if db == 0 else f"asgi.db{db}"},
         }
     }
-else:
-    # Only valid inside one process: `make run` runs the scheduler in the web process.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+CHANNEL_LAYERS = channel_layers(env("REDIS_URL", default=""))
 
 # Per-workspace push coalescing: at most one websocket message per workspace per interval.
 REALTIME_FLUSH_INTERVAL = env.float("REALTIME_FLUSH_INTERVAL", default=0.15)
