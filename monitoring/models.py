@@ -324,6 +324,12 @@ class Alert(models.Model):
             ),
         }
         template = templates.get(self.rule_kind)
+        if self.rule_kind == Alert.Kind.HIGH_REACH and d.get("outlet") and not d.get("followers"):
+            # A news outlet has no follower count: its reach is the article's, not "0 followers".
+            template = _(
+                "%(author)s (news outlet) mentioned you: %(observed)s high-reach mention(s) in "
+                "the last %(window_minutes)s minutes."
+            )
         if template is None:
             return ""
         values = defaultdict(lambda: "?", {k: v for k, v in d.items() if not isinstance(v, dict)})

@@ -62,7 +62,10 @@ def test_high_reach_rule_needs_reach_and_a_watch_term_match(ws):
     assert alert.mention_ids == [outlet.pk]
     assert alert.details["author"] == "rtl-nieuws"
     with override("en"):
-        assert "news outlet" in alert.explanation
+        assert alert.explanation.startswith("rtl-nieuws (news outlet) mentioned you: 1 ")
+        assert "followers" not in alert.explanation  # it has none to count, not 0
+    with override("nl"):
+        assert alert.explanation.startswith("rtl-nieuws (nieuwsmedium) noemde je: 1 ")
 
 
 def test_high_reach_rule_ranks_a_news_outlet_by_its_reach(ws):
