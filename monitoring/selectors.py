@@ -16,9 +16,11 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from monitoring.credentials import CredentialsUnreadable, credentials_decrypt
@@ -35,7 +37,7 @@ from monitoring.models import (
 from monitoring.platforms import MODULES
 from monitoring.query import Query, QuerySyntaxError, parse_query
 from monitoring.risk import risk_terms_found
-from monitoring.sentiment import NEGATIVE_THRESHOLD
+from monitoring.sentiment import NEGATIVE_THRESHOLD, POSITIVE_THRESHOLD
 from monitoring.severity import OUTLET_MIN_REACH, SeverityInput
 from workspaces.selectors import workspace_list_for_user
 
@@ -54,6 +56,8 @@ class MentionFilters:
     language: str | None = None
     min_followers: int | None = None
     ids: list[int] | None = None
+    sentiment: str | None = None  # a label: negative, neutral or positive
+    term: int | None = None  # a watch term's id: mentions that matched it
 
 
 def source_get_for_poll(*, source_id: int) -> Source | None:
@@ -152,6 +156,17 @@ def source_ids_due(*, now: datetime) -> list[int]:
     ]
 
 
+UNKNOWN_LANGUAGE = "und"
+# Sentiment labels as compound ranges (`sentiment_label`'s cut-offs).
+_SENTIMENT_LABELS = {
+    "negative": Q(sentiment_compound__lte=NEGATIVE_THRESHOLD),
+    "neutral": Q(
+        sentiment_compound__gt=NEGATIVE_THRESHOLD, sentiment_compound__lt=POSITIVE_THRESHOLD
+    ),
+    "positive": Q(sentiment_compound__gte=POSITIVE_THRESHOLD),
+}
+
+
 def mention_list(*, user: User, filters: MentionFilters) -> QuerySet[Mention]:
     """Mentions in the user's workspaces, filtered, newest first."""
     qs = Mention.objects.filter(workspace__in=workspace_list_for_user(user=user)).select_related(
@@ -169,10 +184,19 @@ def mention_list(*, user: User, filters: MentionFilters) -> QuerySet[Mention]:
         qs = qs.filter(posted_at__gte=filters.since)
     if filters.until:
         qs = qs.filter(posted_at__lt=filters.until)
-    if filters.text:
-        qs = qs.filter(text__icontains=filters.text)
+    if filters.sentiment:
+        qs = qs.filter(_SENTIMENT_LABELS[filters.sentiment])
+    if filters.text:  # the dashboard's text box looks in the post and at who wrote it
+        qs = qs.filter(Q(text__icontains=filters.text) | Q(author_handle__icontains=filters.text))
     if filters.language:
-        qs = qs.filter(language=filters.language)
+        # Mentions stored before language detection covered every platform may have none.
+        unknown = filters.language == UNKNOWN_LANGUAGE
+        qs = qs.filter(language__in=["", UNKNOWN_LANGUAGE] if unknown else [filters.language])
+    if filters.term is not None:
+        # As JSON text on every database (SQLite has no JSON containment): "[3, 12]" holds 12.
+        qs = qs.alias(terms_text=Cast("matched_terms", TextField())).filter(
+            terms_text__regex=rf"[\[\s]{int(filters.term)}[,\]]"
+        )
     if filters.ids:
         qs = qs.filter(pk__in=filters.ids)
     if filters.min_followers is not None:  # a news outlet counts with its reach (see below)

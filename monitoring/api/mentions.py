@@ -26,14 +26,26 @@ class MentionFilterSerializer(serializers.Serializer):
     sentiment_max = serializers.FloatField(required=False, min_value=-1.0, max_value=1.0)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-    text = serializers.CharField(required=False, max_length=200)
-    language = serializers.CharField(required=False, max_length=10)
+    text = serializers.CharField(
+        required=False, max_length=200, help_text="In the text or the author's handle."
+    )
+    language = serializers.CharField(
+        required=False, max_length=10, help_text="A language code; und: none detected."
+    )
     ids = serializers.RegexField(
         r"^\d+(,\d+){0,199}$",
         required=False,
         error_messages={"invalid": "ids: up to 200 comma-separated mention ids."},
     )
     min_followers = serializers.IntegerField(required=False, min_value=0)
+    sentiment = serializers.ChoiceField(
+        choices=["negative", "neutral", "positive"],
+        required=False,
+        help_text="A label: negative (compound <= -0.05), neutral, positive (>= 0.05).",
+    )
+    term = serializers.IntegerField(
+        required=False, min_value=1, help_text="A watch term's id: mentions that matched it."
+    )
 
     def validate(self, attrs: dict) -> dict:
         lo, hi = attrs.get("sentiment_min"), attrs.get("sentiment_max")

@@ -191,13 +191,24 @@
     }
   }
 
-  /* ---- filters and pause: applied to what is shown, never to what is kept ---- */
+  /* ---- filters and pause: the stream searches every stored mention, then goes on live ---- */
+  // A filter change asks the API for the newest matching mentions (all stored ones, not only
+  // those loaded), hiding what no longer matches at once; live mentions join the stream when
+  // they match. "Load older" pages further back. The chart counts every mention whatever the
+  // filters (`seenMentions`); the stream holds what it shows (`mentionData`).
   const filterForm = document.getElementById("stream-filters");
   const pauseButton = document.getElementById("pause-toggle");
   const pausedCount = document.getElementById("paused-count");
+  const olderButton = document.getElementById("stream-older");
   const mentionData = new Map();
+  const STREAM_PAGE = 100;
   let paused = false;
   let waiting = [];
+  let streamTotal = null;  // stored mentions matching the filters, counted by the API, plus live ones since
+  let olderUrl = null;  // the API page before the oldest shown, if any
+  let streamCap = MAX_MENTIONS;
+  let searchTicket = 0;
+  let searchTimer = null;
 
   function currentFilters() {
     const data = new FormData(filterForm);
@@ -205,8 +216,12 @@
       platform: data.get("platform"), sentiment: data.get("sentiment"), language: data.get("language"),
       term: data.get("term") ? Number(data.get("term")) : null,
       minFollowers: data.get("min_followers") ? Number(data.get("min_followers")) : 0,
-      text: (data.get("text") || "").toLowerCase(),
+      text: (data.get("text") || "").trim().toLowerCase(),
     };
+  }
+
+  function filtersActive(f) {
+    return Boolean(f.platform || f.sentiment || f.language || f.term || f.minFollowers || f.text);
   }
 
   function passes(m, f) {
@@ -219,21 +234,111 @@
     return true;
   }
 
-  function applyFilters() {
-    const f = currentFilters();
-    let hidden = 0;
-    for (const node of streamEl.children) {
-      const ok = passes(mentionData.get(Number(node.dataset.id)), f);
-      node.hidden = !ok;
-      if (!ok) hidden += 1;
-    }
-    const shown = streamEl.children.length - hidden;
-    document.getElementById("mention-count").textContent = streamEl.children.length
-      ? "(" + numFmt.format(shown) + (hidden ? " · " + numFmt.format(hidden) + " " + str("hidden") : "") + ")" : "";
+  // The API's filters for the form's (the same rules as `passes`).
+  function searchParams(f) {
+    const params = { workspace: slug, page_size: STREAM_PAGE };
+    if (f.platform) params.platform = f.platform;
+    if (f.sentiment) params.sentiment = f.sentiment;
+    if (f.language) params.language = f.language;
+    if (f.term) params.term = f.term;
+    if (f.minFollowers) params.min_followers = f.minFollowers;
+    if (f.text) params.text = f.text;
+    return params;
   }
 
-  filterForm.addEventListener("input", applyFilters);
-  filterForm.addEventListener("submit", (event) => event.preventDefault());
+  // The API's `next` as a path on this site (it may name the host as the server sees it).
+  function localPath(url) {
+    if (!url) return null;
+    const parsed = new URL(url, window.location.href);
+    return parsed.pathname + parsed.search;
+  }
+
+  function applyFilters() {
+    const f = currentFilters();
+    for (const node of streamEl.children) node.hidden = !passes(mentionData.get(Number(node.dataset.id)), f);
+    updateStreamFooter();
+  }
+
+  function updateStreamFooter() {
+    const active = filtersActive(currentFilters());
+    const shown = streamEl.querySelectorAll(":scope > li:not([hidden])").length;
+    const total = streamTotal === null ? shown : Math.max(streamTotal, shown);
+    document.getElementById("mention-count").textContent = total
+      ? "(" + numFmt.format(total) + (active ? " " + str("matching") : "") + ")" : "";
+    const empty = document.getElementById("stream-empty");
+    empty.hidden = shown > 0;
+    empty.textContent = active ? str("noMatch") : str("noMentions");
+    olderButton.hidden = !olderUrl;
+  }
+
+  function showMentions(mentions) {
+    for (const m of mentions) {
+      if (mentionData.has(m.id)) continue;
+      mentionData.set(m.id, m);
+      // Kept in the API's order, newest first by (posted_at, id), whatever order mentions
+      // arrive in (live, replayed after a gap, from a search or an older page).
+      insertSorted(renderMention(m), m);
+    }
+    let trimmed = false;
+    while (streamEl.children.length > streamCap) {
+      mentionData.delete(Number(streamEl.lastElementChild.dataset.id));
+      streamEl.lastElementChild.remove();
+      trimmed = true;
+    }
+    if (trimmed && !olderUrl) {
+      // What was trimmed is still stored: page back to it (pages overlap as new ones arrive;
+      // ids keep each mention once).
+      const page = Math.floor(streamEl.children.length / STREAM_PAGE) + 1;
+      olderUrl = "/api/mentions/?" + q({ ...searchParams(currentFilters()), page });
+    }
+    applyFilters();
+  }
+
+  async function searchStream() {
+    const ticket = ++searchTicket;
+    streamEl.setAttribute("aria-busy", "true");
+    try {
+      const data = await getJson("/api/mentions/?" + q(searchParams(currentFilters())));
+      if (ticket !== searchTicket) return;  // a newer search is on its way
+      streamEl.replaceChildren();
+      mentionData.clear();
+      streamCap = MAX_MENTIONS;
+      olderUrl = localPath(data.next);
+      streamTotal = data.count;
+      showMentions(data.results);
+    } catch (error) {
+      if (ticket === searchTicket) showToast(str("searchFailed") + ": " + error.message);
+    } finally {
+      if (ticket === searchTicket) streamEl.removeAttribute("aria-busy");
+    }
+  }
+
+  filterForm.addEventListener("input", () => {
+    applyFilters();  // at once, over what is shown; then the search over all stored ones
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(searchStream, 300);
+  });
+  filterForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(searchTimer);
+    searchStream();
+  });
+  olderButton.addEventListener("click", async () => {
+    if (!olderUrl) return;
+    const ticket = searchTicket;
+    olderButton.disabled = true;
+    try {
+      const data = await getJson(olderUrl);
+      if (ticket !== searchTicket) return;  // the filters changed meanwhile
+      olderUrl = localPath(data.next);
+      streamCap += data.results.length;
+      showMentions(data.results);
+    } catch (error) {
+      showToast(str("searchFailed") + ": " + error.message);
+    } finally {
+      olderButton.disabled = false;
+    }
+  });
   pauseButton.addEventListener("click", () => {
     paused = !paused;
     pauseButton.setAttribute("aria-pressed", String(paused));
@@ -259,6 +364,8 @@
     streamEl.append(node);
   }
 
+  // Mentions from the initial read or live: each counts once (chart), and joins the stream
+  // if it matches the filters.
   function addMentions(mentions, { prepend }) {
     if (paused && prepend) {
       // Keep everything that arrives while paused; show it on resume.
@@ -267,16 +374,11 @@
       return [];
     }
     const fresh = mentions.filter((m) => !seenMentions.has(m.id));
-    fresh.forEach((m) => { seenMentions.add(m.id); mentionData.set(m.id, m); });
-    // The stream is kept in the API's order, newest first by (posted_at, id), whatever order
-    // mentions arrive in (live, replayed after a gap, or from the initial list).
-    for (const m of fresh) insertSorted(renderMention(m), m);
-    while (streamEl.children.length > MAX_MENTIONS) {
-      mentionData.delete(Number(streamEl.lastElementChild.dataset.id));
-      streamEl.lastElementChild.remove();
-    }
-    document.getElementById("stream-empty").hidden = streamEl.children.length > 0;
-    applyFilters();
+    fresh.forEach((m) => seenMentions.add(m.id));
+    const f = currentFilters();
+    const joining = fresh.filter((m) => passes(m, f) && !mentionData.has(m.id));
+    if (prepend && streamTotal !== null) streamTotal += joining.length;
+    showMentions(joining);
     return fresh;
   }
 
@@ -960,6 +1062,13 @@
       getJson("/api/alerts/?" + q({ workspace: slug, page_size: 20 })),
     ]);
     addMentions(mentions.results, { prepend: false });
+    if (filtersActive(currentFilters())) {
+      searchStream();  // the stream shows what matches among all stored mentions
+    } else {
+      streamTotal = mentions.count;
+      olderUrl = localPath(mentions.next);
+      updateStreamFooter();
+    }
     addAlerts(alerts.results.slice().reverse(), { prepend: true, announce: false });
     await Promise.all([loadVolume(), loadIncidents(), loadSources(), loadTop(), loadEscalations()]);
     loadStatementMarkers().catch(() => {});

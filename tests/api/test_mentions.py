@@ -1,4 +1,5 @@
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -27,6 +28,12 @@ def test_mention_api_shape(member_client):
     assert set(row["sentiment"]) >= {"compound", "pos", "neu", "neg"}
 
 
+def _listed_ids(client, query: str) -> set[int]:
+    response = client.get(f"/api/mentions/?{query}")
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
 def test_mention_api_filters(member_client):
     ws, client = member_client
     now = timezone.now()
@@ -36,10 +43,7 @@ def test_mention_api_filters(member_client):
         workspace=ws, posted_at=now - timedelta(days=3), text="Oud", sentiment_compound=0.0
     )
 
-    def ids(query: str) -> set[int]:
-        response = client.get(f"/api/mentions/?{query}")
-        assert response.status_code == 200, response.content
-        return {row["id"] for row in response.json()["results"]}
+    ids = partial(_listed_ids, client)
 
     assert ids("platform=reddit") == {pos.pk}
     assert ids("sentiment_max=-0.5") == {neg.pk}
@@ -61,6 +65,9 @@ def test_mention_api_filters(member_client):
         "since=yesterday",
         "page=999",
         "page_size=x",
+        "sentiment=angry",
+        "term=0",
+        "term=x",
     ],
 )
 def test_mention_api_bad_filters_are_400_or_404_never_500(member_client, query):
@@ -69,6 +76,40 @@ def test_mention_api_bad_filters_are_400_or_404_never_500(member_client, query):
     response = client.get(f"/api/mentions/?{query}")
     assert response.status_code in (400, 404)
     assert "detail" in response.json() or response.json()
+
+
+def test_mention_api_filters_as_the_dashboards_stream_does(member_client):
+    # Sentiment by label with the labels' own cut-offs, a watch term by id (12 is not 2),
+    # text in the post or the author's handle, and "und" for no language detected.
+    ws, client = member_client
+    edge_negative = MentionFactory(workspace=ws, sentiment_compound=-0.05, matched_terms=[2])
+    neutral = MentionFactory(workspace=ws, sentiment_compound=0.0499, matched_terms=[12, 3])
+    edge_positive = MentionFactory(workspace=ws, sentiment_compound=0.05, matched_terms=[3, 2])
+    by_author = MentionFactory(
+        workspace=ws,
+        author_handle="NoordWatcher",
+        text="hallo",
+        language="",
+        sentiment_compound=0.0,
+        matched_terms=[],
+    )
+    undetected = MentionFactory(
+        workspace=ws, language="und", text="???", sentiment_compound=0.0, matched_terms=[]
+    )
+
+    ids = partial(_listed_ids, client)
+
+    assert ids("sentiment=negative") == {edge_negative.pk}
+    assert ids("sentiment=positive") == {edge_positive.pk}
+    neutral_ids = ids("sentiment=neutral")
+    assert neutral.pk in neutral_ids
+    assert edge_negative.pk not in neutral_ids
+    assert edge_positive.pk not in neutral_ids
+    assert ids("term=2") == {edge_negative.pk, edge_positive.pk}
+    assert ids("term=12") == {neutral.pk}
+    assert ids("term=3") == {neutral.pk, edge_positive.pk}
+    assert ids("text=noordwatch") == {by_author.pk}
+    assert ids("language=und") == {by_author.pk, undetected.pk}
 
 
 def test_mention_api_paginates(member_client):

@@ -1,7 +1,9 @@
-"""The mention stream in Chromium: filters hide without losing, pause keeps what arrives."""
+"""The mention stream in Chromium: filters search every stored mention without losing what is
+shown, older ones page in, pause keeps what arrives."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,6 +72,69 @@ def test_stream_filters_and_pause_lose_nothing(asgi_server: AsgiServer, page: Pa
     page.click("#pause-toggle")
     expect(stream).to_have_count(3)  # ...and shown, once, on resume
     expect(stream.first).to_contain_text("Nog steeds storing")
+
+
+def test_stream_filters_search_every_stored_mention_and_older_ones_page_in(
+    asgi_server: AsgiServer, page: Page
+) -> None:
+    workspace = factories.WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
+    source = factories.SourceFactory(workspace=workspace, platform="webhook")
+    user = _crisis_team_member(workspace)
+    now = timezone.now()
+    old = replace(
+        _post("old", "Gisteren al storing bij Bank Noord, <b>echt</b>", "reddit"),
+        posted_at=now - timedelta(hours=3),
+    )
+    recent = [
+        replace(
+            _post(f"x{n}", f"Bank Noord melding {n}", "x"), posted_at=now - timedelta(seconds=n)
+        )
+        for n in range(1, 131)
+    ]
+    mention_ingest_batch(source=source, posts=[old, *recent], cursor={})
+    _open_dashboard(page, asgi_server, user.username, workspace.slug)
+    stream = page.locator("#mention-stream li:not([hidden])")
+    count = page.locator("#mention-count")
+    older = page.locator("#stream-older")
+    expect(stream).to_have_count(100)  # the newest 100 of 131: the Reddit post is not loaded
+    expect(count).to_have_text("(131)")
+    expect(older).to_be_visible()
+
+    # A filter searches all stored mentions, not only the loaded ones.
+    page.select_option("#stream-filters select[name=platform]", "reddit")
+    expect(stream).to_have_count(1)
+    expect(stream.first).to_contain_text("Gisteren al storing bij Bank Noord, <b>echt</b>")
+    expect(count).to_have_text("(1 matching)")
+    expect(older).to_be_hidden()
+
+    # Live: a matching mention joins at the top, another one stays out (the chart has both).
+    mention_ingest_batch(
+        source=source,
+        posts=[
+            _post("live-x", "Bank Noord x live", "x"),
+            _post("live-r", "Bank Noord r", "reddit"),
+        ],
+        cursor={},
+    )
+    publisher.drain()
+    expect(stream).to_have_count(2)
+    expect(stream.first).to_contain_text("Bank Noord r")
+    expect(count).to_have_text("(2 matching)")
+
+    page.fill("#stream-filters input[name=text]", "nergens te vinden")
+    expect(stream).to_have_count(0)
+    expect(page.locator("#stream-empty")).to_have_text("No stored mention matches these filters.")
+
+    # Filters cleared: the newest 100 again, and "Load older mentions" brings the rest.
+    page.fill("#stream-filters input[name=text]", "")
+    page.select_option("#stream-filters select[name=platform]", "")
+    expect(count).to_have_text("(133)")
+    expect(stream).to_have_count(100)
+    older.click()
+    expect(stream).to_have_count(133)
+    expect(older).to_be_hidden()
+    expect(stream.last).to_contain_text("Gisteren al storing")
 
 
 Answer = Callable[[str], tuple[int, dict[str, str], bytes]]  # path -> status, headers, body
