@@ -402,6 +402,8 @@ class ImportJob(models.Model):
     processed = models.PositiveIntegerField(default=0)
     new = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
+    # Of the duplicates: rows with another text than the stored mention (kept as stored).
+    differing = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

@@ -73,7 +73,8 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):
         model = ImportJob
         fields = [
             "id", "workspace", "filename", "format", "platform", "status", "total",
-            "processed", "new", "duplicates", "failed", "error", "created_at", "finished_at",
+            "processed", "new", "duplicates", "differing", "failed", "error", "created_at",
+            "finished_at",
         ]  # fmt: skip
 
 

@@ -149,7 +149,12 @@ def _webhook_store(*, source: Source, secret: str, body: bytes, signature: str) 
     result = mention_import_batch(
         workspace_id=source.workspace_id, source_id=source.pk, posts=posts
     )
-    return {"received": len(posts), "new": result.new_count, "duplicates": result.duplicates}
+    return {
+        "received": len(posts),
+        "new": result.new_count,
+        "duplicates": result.duplicates,
+        "differing": result.differing,
+    }
 
 
 @dataclass
@@ -158,6 +163,7 @@ class ImportProgress:
     processed: int = 0
     new: int = 0
     duplicates: int = 0
+    differing: int = 0  # of the duplicates: another text than the stored mention's (kept)
     failed: int = 0
 
 
@@ -198,6 +204,7 @@ def mentions_import_stream(
             )
             progress.new += result.new_count
             progress.duplicates += result.duplicates
+            progress.differing += result.differing
         if bad:
             dead_letters_create(
                 workspace_id=workspace_id,
@@ -244,7 +251,10 @@ def import_job_create(
     return job
 
 
-_JOB_STATE = ("status", "processed", "new", "duplicates", "failed", "error", "finished_at")
+_JOB_STATE = (
+    *("status", "processed", "new", "duplicates", "differing", "failed", "error"),
+    "finished_at",
+)
 
 
 def import_job_run(*, job: ImportJob) -> ImportJob:
@@ -257,6 +267,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
         processed=job.processed,
         new=job.new,
         duplicates=job.duplicates,
+        differing=job.differing,
         failed=job.failed,
     )
 
@@ -266,6 +277,7 @@ def import_job_run(*, job: ImportJob) -> ImportJob:
             processed=progress.processed,
             new=progress.new,
             duplicates=progress.duplicates,
+            differing=progress.differing,
             failed=progress.failed,
         )
         saved = replace(progress)  # a copy: the import goes on counting in `progress`

@@ -34,6 +34,7 @@ from monitoring.query import Query, compile_matcher
 from monitoring.selectors import watch_term_queries
 from monitoring.sentiment import sentiment_label
 from monitoring.services.rows import (
+    ROW_COLUMNS,
     ROW_COMPOUND_AT,
     ROW_ITEM_VALUES,
     ROW_KEY,
@@ -66,6 +67,9 @@ class StoreResult:
     stored: Sequence[_Stored] = ()
     duplicates: int = 0
     not_matching: int = 0
+    # Of the duplicates (pushes and imports): how many came with another text than the one
+    # stored. The stored mention is kept as it is; the sender is told.
+    differing: int = 0
 
     @property
     def new_count(self) -> int:
@@ -373,4 +377,27 @@ def mention_import_batch(
         )
         if source_id is not None:
             update_by_pk(Source, source_id, _health_updates(fetched=len(posts), rate_limit=None))
-    return StoreResult(stored=stored, duplicates=len(prepared.rows) - len(stored))
+    inserted = {id(row) for row, _pk, _values in stored}
+    present = [row for row in prepared.rows if id(row) not in inserted]
+    return StoreResult(
+        stored=stored,
+        duplicates=len(present),
+        differing=_differing_from_stored(workspace_id=workspace_id, rows=present),
+    )
+
+
+def _differing_from_stored(*, workspace_id: int, rows: list[list[Any]]) -> int:
+    """How many of `rows` (already stored by their key) carry another text than the stored
+    mention: one query, only when a batch repeats mentions."""
+    if not rows:
+        return 0
+    text_at = ROW_COLUMNS.index("text")
+    stored = {
+        (platform, external_id): text
+        for platform, external_id, text in Mention.objects.filter(
+            workspace_id=workspace_id,
+            platform__in={ROW_KEY(row)[0] for row in rows},
+            external_id__in={ROW_KEY(row)[1] for row in rows},
+        ).values_list("platform", "external_id", "text")
+    }
+    return sum(stored.get(ROW_KEY(row), row[text_at]) != row[text_at] for row in rows)

@@ -21,6 +21,9 @@
           bar.max = job.total || 1;
           bar.value = job.processed;
           li.querySelector(".job-counts").textContent = counts(job);
+          const differing = li.querySelector(".job-differing");
+          differing.textContent = list.dataset.differing.replace("{differing}", job.differing);
+          differing.hidden = !job.differing;
           const error = li.querySelector(".job-error");
           error.textContent = job.error || "";
           error.hidden = !job.error;

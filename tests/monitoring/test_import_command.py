@@ -44,6 +44,19 @@ def test_import_mentions_jsonl_reports_new_and_is_idempotent(jsonl_file):
     second = _run(str(jsonl_file), "--workspace", "bank", "--platform", "x")
     assert ": 0 new, 25 already present, 2 failed" in second
     assert Mention.objects.filter(workspace=ws).count() == 25
+    assert "another text" not in second
+
+
+def test_reimporting_edited_rows_says_how_many_differ_and_keeps_the_stored_text(jsonl_file):
+    WorkspaceFactory(slug="bank")
+    _run(str(jsonl_file), "--workspace", "bank", "--platform", "x")
+    text = jsonl_file.read_text(encoding="utf-8")
+    edited = text.replace("Post 3 over", "Post drie over").replace("Post 7 over", "Post 7 nu over")
+    jsonl_file.write_text(edited, encoding="utf-8")
+    again = _run(str(jsonl_file), "--workspace", "bank", "--platform", "x")
+    assert ": 0 new, 25 already present, 2 failed" in again
+    assert "2 of the rows already present have another text than the stored mention" in again
+    assert Mention.objects.get(external_id="t3").text == "Post 3 over Bank Noord"
 
 
 def test_import_mentions_csv_with_extra_columns(tmp_path):

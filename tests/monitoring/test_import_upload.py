@@ -168,7 +168,34 @@ def test_uploading_the_same_file_again_says_nothing_was_new(client, make_workspa
     run_import.apply(args=[second.pk])
     second.refresh_from_db()
     assert (second.status, second.new, second.duplicates, second.failed) == ("done", 0, 2, 1)
+    assert second.differing == 0
     assert Mention.objects.filter(workspace=ws).count() == 2
+    page = client.get("/w/bank/sources/").content.decode()
+    assert '<span class="job-differing" hidden>' in page
+
+
+def test_an_upload_with_edited_rows_says_how_many_differ_on_the_page(
+    client, make_workspace, make_member
+):
+    ws = make_workspace(slug="bank")
+    client.force_login(make_member(ws, role="admin"))
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    _upload(client, "bank")
+    edited = [{**ROWS[0], "text": "Bank Noord is weer up"}, ROWS[1]]
+    body = "".join(json.dumps(row) + "\n" for row in edited).encode()
+    client.post("/w/bank/imports/", {"file": SimpleUploadedFile("m.jsonl", body), "platform": "x"})
+    first, second = ImportJob.objects.filter(workspace=ws).order_by("pk")
+    run_import.apply(args=[first.pk])
+    run_import.apply(args=[second.pk])
+    second.refresh_from_db()
+    assert (second.new, second.duplicates, second.differing) == (0, 2, 1)
+    assert Mention.objects.get(workspace=ws, external_id="1").text == "Bank Noord is down"
+    page = client.get("/w/bank/sources/").content.decode()
+    assert (
+        '<span class="job-differing">1 of those already present with another text than the '
+        "stored mention (the stored one was kept)</span>"
+    ) in page
+    assert client.get(f"/api/imports/{second.pk}/").json()["differing"] == 1
 
 
 def _upload_csv(client, slug: str, data: bytes):

@@ -40,7 +40,7 @@ ITEMS = [
 def test_webhook_ingest_stores_all_and_records_matches(client, webhook_source):
     response = _post(client, webhook_source, {"mentions": ITEMS})
     assert response.status_code == 200, response.content
-    assert response.json() == {"received": 2, "new": 2, "duplicates": 0}
+    assert response.json() == {"received": 2, "new": 2, "duplicates": 0, "differing": 0}
     stored = {m.external_id: m for m in Mention.objects.filter(workspace=webhook_source.workspace)}
     term = WatchTerm.objects.get(workspace=webhook_source.workspace)
     assert stored["1"].matched_terms == [term.pk]
@@ -56,8 +56,21 @@ def test_webhook_ingest_stores_all_and_records_matches(client, webhook_source):
 def test_webhook_ingest_is_idempotent(client, webhook_source):
     _post(client, webhook_source, {"mentions": ITEMS})
     again = _post(client, webhook_source, {"mentions": ITEMS})
-    assert again.json() == {"received": 2, "new": 0, "duplicates": 2}
+    assert again.json() == {"received": 2, "new": 0, "duplicates": 2, "differing": 0}
     assert Mention.objects.count() == 2
+
+
+def test_a_push_repeating_an_id_with_another_text_is_told_and_the_stored_one_kept(
+    client, webhook_source
+):
+    _post(client, webhook_source, {"mentions": ITEMS})
+    edited = [{**ITEMS[0], "text": "Bank Noord: bericht aangepast"}, ITEMS[1]]
+    # In one push, the same id twice: the first is stored, the second differs from it.
+    fresh = {"id": "3", "text": "Eerste versie", "author": "c", "created_at": 1764064800}
+    again = _post(client, webhook_source, {"mentions": [*edited, fresh, {**fresh, "text": "2e"}]})
+    assert again.json() == {"received": 4, "new": 1, "duplicates": 3, "differing": 2}
+    stored = dict(Mention.objects.values_list("external_id", "text"))
+    assert stored == {"1": ITEMS[0]["text"], "2": ITEMS[1]["text"], "3": "Eerste versie"}
 
 
 def test_webhook_ingest_bad_signature_is_401(client, webhook_source):
@@ -288,7 +301,7 @@ def test_webhook_ingest_takes_a_full_push_over_djangos_memory_limit(client, webh
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < len(body) < 10 * 1024 * 1024
     response = _post(client, webhook_source, None, raw=body)
     assert response.status_code == 200, response.content[:300]
-    assert response.json() == {"received": 1000, "new": 1000, "duplicates": 0}
+    assert response.json() == {"received": 1000, "new": 1000, "duplicates": 0, "differing": 0}
 
 
 def test_webhook_ingest_refuses_a_body_over_the_limit_with_413_before_verifying_it(

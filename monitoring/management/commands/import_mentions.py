@@ -78,3 +78,8 @@ class Command(BaseCommand):
             f"{result.duplicates:,} already present, {result.failed:,} failed"
             + (" (see dead letters)." if result.failed else ".")
         )
+        if result.differing:
+            self.stdout.write(
+                f"{result.differing:,} of the rows already present have another text than the "
+                "stored mention; the stored one was kept."
+            )
