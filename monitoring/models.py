@@ -234,7 +234,7 @@ class Alert(models.Model):
         CRISIS = "crisis", _("Crisis")
         MONITOR = "monitor", _("Monitor")
         DISMISSED = "dismissed", _("Not a crisis")
-        ATTACHED = "attached", _("Attached to an open incident")
+        ATTACHED = "attached", _("Attached to an incident")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alerts")
     rule = models.ForeignKey(

@@ -38,6 +38,7 @@
   const minuteFmt = new Intl.DateTimeFormat(lang, { timeZone, hour: "2-digit", minute: "2-digit" });
   const dayFmt = new Intl.DateTimeFormat(lang, { timeZone, weekday: "short", hour: "2-digit", minute: "2-digit" });
   const numFmt = new Intl.NumberFormat(lang);
+  const scoreFmt = new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
   const streamEl = document.getElementById("mention-stream");
   const alertsEl = document.getElementById("alert-feed");
@@ -77,7 +78,7 @@
     meta.append(time);
     // Sentiment as text and symbol, not colour alone.
     const symbol = label === "negative" ? "▼" : label === "positive" ? "▲" : "■";
-    meta.append(el("span", "sentiment-tag " + label, symbol + " " + str(label) + " " + compound.toFixed(2)));
+    meta.append(el("span", "sentiment-tag " + label, symbol + " " + str(label) + " " + scoreFmt.format(compound)));
     li.append(meta);
     li.append(el("p", "mention-text", m.text));
     const href = safeUrl(m.url);
@@ -453,7 +454,7 @@
   // The mentions behind an alert, loaded when someone opens them (links to the originals).
   function triggeringMentions(ids) {
     const box = el("details", "alert-mentions");
-    box.append(el("summary", "", numFmt.format(ids.length) + " " + str("mentionsBehind")));
+    box.append(el("summary", "", numFmt.format(ids.length) + " " + str(ids.length === 1 ? "mentionBehind" : "mentionsBehind")));
     const list = el("ul");
     box.append(list);
     box.addEventListener("toggle", async () => {

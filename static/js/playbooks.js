@@ -14,15 +14,22 @@
       body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.detail || JSON.stringify(data));
+    if (!response.ok) throw new Error(window.crisisErrorText(data) || String(response.status));
     return data;
   }
   document.querySelectorAll(".js-playbook-form").forEach((form) => form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const out = form.querySelector(".feedback");
     const data = new FormData(form);
+    let steps;
     try {
-      const steps = JSON.parse(data.get("steps"));
+      steps = JSON.parse(data.get("steps"));
+    } catch (e) {
+      out.textContent = root.dataset.strBadJson;  // the browser's own message is in English
+      form.querySelector("textarea[name=steps]").focus();
+      return;
+    }
+    try {
       await api("PATCH", "/api/playbooks/" + form.dataset.id + "/", { title: data.get("title"), description: data.get("description"), steps });
       out.textContent = root.dataset.strSaved;
     } catch (e) { out.textContent = root.dataset.strError + " " + e.message; }
