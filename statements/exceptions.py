@@ -17,3 +17,9 @@ class StatementReauthRequired(PermissionDenied):
 
 class StatementWrongState(Conflict):
     """The transition does not apply to the statement's current status (409)."""
+
+
+class StatementReauthLocked(CrisisCenterError):
+    """Too many wrong passwords at re-authentication; `retry_after` seconds to wait (429)."""
+
+    status_code = 429

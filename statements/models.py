@@ -277,3 +277,19 @@ class StatementReaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication_id}:{self.mention_id}"
+
+
+class ReauthFailure(models.Model):
+    """One wrong password at re-authentication. Counted per user over a window to lock out
+    guessing (statements.services.reauth); in the database because the cache is per process."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"], name="reauth_failure_user_at")]
+        verbose_name = _("failed re-authentication")
+        verbose_name_plural = _("failed re-authentications")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"

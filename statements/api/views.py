@@ -15,9 +15,9 @@ from rest_framework.response import Response
 
 from statements import selectors
 from statements.api import serializers as s
-from statements.exceptions import StatementReauthRequired
+from statements.exceptions import StatementReauthLocked
 from statements.models import Statement, StatementTemplate
-from statements.services import approval, drafting, publishing, templates
+from statements.services import approval, drafting, publishing, reauth, templates
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
     workspace_for_write,
@@ -39,9 +39,8 @@ def reauth_store(request: Request) -> datetime:
 
 
 def reauth_check_password(request: Request, password: str) -> datetime:
-    """Check the password (403 with a clear message if wrong) and store the time."""
-    if not request.user.check_password(password):
-        raise StatementReauthRequired(_("Wrong password."), {"code": "wrong_password"})
+    """Check the password (403 if wrong, 429 while locked out) and store the time."""
+    reauth.reauth_password_verify(user=request.user, password=password)
     return reauth_store(request)
 
 
@@ -130,6 +129,15 @@ class StatementViewSet(viewsets.ModelViewSet):
         statement = self.get_object()
         membership_require_role(user=self.request.user, workspace=statement.workspace, roles=roles)
         return statement
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, StatementReauthLocked):  # 429 with Retry-After, as HTTP wants it
+            return Response(
+                {"detail": exc.message, **exc.extra},
+                status=exc.status_code,
+                headers={"Retry-After": str(exc.extra["retry_after"])},
+            )
+        return super().handle_exception(exc)
 
     def _out(self, statement, code: int = 200) -> Response:
         statement = selectors.statement_get(user=self.request.user, statement_id=statement.pk)
