@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.services import incident_lock_open
 from statements.exceptions import (
     StatementInvalid,
     StatementNotAllowed,
@@ -29,6 +30,7 @@ REAUTH_WINDOW = timedelta(minutes=10)
 
 
 def _locked(statement: Statement, allowed: tuple[str, ...]) -> Statement:
+    incident_lock_open(statement.incident_id)  # IncidentFinal (409) once reviewed
     statement = (
         Statement.objects.select_for_update().select_related("incident").get(pk=statement.pk)
     )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Incident, IncidentEvent
 from incidents.selectors import incident_confirmed_facts
-from incidents.services import incident_event_record
+from incidents.services import incident_event_record, incident_lock_open
 from realtime import events
 from realtime.publisher import publish_on_commit
 from statements import counting, facts, placeholders, tone
@@ -150,7 +150,9 @@ def statement_create(
     variants: dict[str, str] | None = None,
 ) -> Statement:
     """A draft statement for the incident; variants default to the template text for every
-    platform. Writes version 1 and the audit entry; publishes `statement.updated`."""
+    platform. Writes version 1 and the audit entry; publishes `statement.updated`.
+    IncidentFinal (409) on a reviewed incident."""
+    incident_lock_open(incident.pk)
     base = template.body if template is not None else ""
     texts = variants if variants else {channel: base for channel in Channel.values}
     _check_texts(texts)
@@ -187,7 +189,9 @@ def statement_update(
     variants: dict[str, str] | None = None,
 ) -> Statement:
     """Edit a statement (not once published). A new version with its diff; editing an
-    approved statement sends it back to review, a rejected one back to draft."""
+    approved statement sends it back to review, a rejected one back to draft.
+    IncidentFinal (409) on a reviewed incident."""
+    incident_lock_open(statement.incident_id)
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     if statement.status == Statement.Status.PUBLISHED:
         raise StatementWrongState(_("A published statement cannot be edited; write a new one."))

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.services import incident_lock_open
 from monitoring.credentials import credentials_decrypt, credentials_encrypt
 from monitoring.platforms.base import PlatformError, PlatformRateLimited, PlatformUnavailable
 from statements import counting
@@ -61,9 +62,11 @@ def publishing_account_save(
 @transaction.atomic
 def statement_publish(*, statement: Statement, by: Any) -> list[Publication]:
     """Start posting the approved texts to every platform the workspace has an account for
-    (and retry failed ones). Enqueues one task per publication after commit."""
+    (and retry failed ones). Enqueues one task per publication after commit. IncidentFinal
+    (409) on a reviewed incident."""
     from statements.tasks import publish_publication
 
+    incident_lock_open(statement.incident_id)
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     if statement.status not in PUBLISHABLE:
         raise StatementWrongState(_("Only an approved statement can be published."))
@@ -141,7 +144,9 @@ def statement_mark_published(
     *, statement: Statement, by: Any, channel: str, url: str
 ) -> Publication:
     """Record that a variant was published by hand at `url`. Raises StatementWrongState if
-    the statement is not approved or the platform already has a posted publication."""
+    the statement is not approved or the platform already has a posted publication;
+    IncidentFinal (409) on a reviewed incident."""
+    incident_lock_open(statement.incident_id)
     statement = Statement.objects.select_for_update().get(pk=statement.pk)
     if statement.status not in PUBLISHABLE:
         raise StatementWrongState(_("Only an approved statement can be published."))
