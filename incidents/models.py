@@ -1,6 +1,6 @@
 """Incidents: a confirmed (or suspected) crisis with its alerts, and triage decisions."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -71,6 +71,11 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def discovered_at(self) -> datetime:
+        """When the response clock starts: the first alert, else the opening."""
+        return min(t for t in (self.first_alert_at, self.opened_at) if t is not None)
 
     @property
     def time_to_detect(self) -> timedelta | None:

@@ -153,8 +153,9 @@ class IncidentViewSet(
         incident = self._incident(roles=RUN_ROLES)
         data = _valid(s.ResponseSerializer, request.data)
         services.incident_response_record(
-            incident=incident, by=request.user, url=data["url"], at=data.get("at")
-        )
+            incident=incident, by=request.user, url=data["url"], at=data.get("at"),
+            correct=data["correct"],
+        )  # fmt: skip
         return self._out(incident)
 
     @extend_schema(responses=s.EventOutputSerializer(many=True))

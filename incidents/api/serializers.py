@@ -83,6 +83,8 @@ class NoteSerializer(serializers.Serializer):
 class ResponseSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=1000)
     at = serializers.DateTimeField(required=False)
+    # Replace a reaction already recorded (a timeline event keeps the previous one).
+    correct = serializers.BooleanField(required=False, default=False)
 
 
 class EventOutputSerializer(serializers.ModelSerializer):

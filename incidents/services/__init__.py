@@ -2,6 +2,7 @@
 
 from incidents.services.clock import (
     incident_response_clock_breach,
+    incident_response_record,
     incidents_announce_overdue_tasks,
     response_clock_policy_set,
 )
@@ -15,7 +16,6 @@ from incidents.services.lifecycle import (
     incident_mentions_detach,
     incident_note_add,
     incident_playbook_apply,
-    incident_response_record,
     incident_tasks_instantiate,
     incident_transition,
     incident_update,

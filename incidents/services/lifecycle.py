@@ -14,7 +14,6 @@ from incidents.exceptions import (
     IncidentFinal,
     IncidentInputInvalid,
     IncidentTransitionInvalid,
-    ResponseAlreadyRecorded,
 )
 from incidents.models import Incident, IncidentEvent, IncidentTask
 from incidents.services.refresh import incident_refresh_and_publish, incident_response_due_set
@@ -401,32 +400,3 @@ def incident_note_add(*, incident: Incident, by: AbstractBaseUser, text: str) ->
     return incident_event_record(
         incident=incident, kind=IncidentEvent.Kind.NOTE, summary=text.strip(), actor=by
     )
-
-
-@transaction.atomic
-def incident_response_record(
-    *, incident: Incident, by: AbstractBaseUser, url: str, at: datetime | None = None
-) -> Incident:
-    """Record by hand that the first public reaction was posted (URL, time): stops the
-    response clock. Raises ResponseAlreadyRecorded (409), IncidentInputInvalid (future),
-    IncidentFinal (409) on a reviewed incident."""
-    incident = incident_lock_open(incident.pk)
-    if incident.response_at is not None:
-        raise ResponseAlreadyRecorded(_("The first public reaction is already recorded."))
-    now = timezone.now()
-    at = at or now
-    if at > now + timedelta(minutes=1):
-        raise IncidentInputInvalid(_("The reaction time cannot be in the future."))
-    incident.response_at = at
-    incident.response_url = url
-    incident.save(update_fields=["response_at", "response_url"])
-    incident_event_record(
-        incident=incident,
-        kind=IncidentEvent.Kind.CLOCK,
-        summary=_("First public reaction posted (recorded by %(name)s): %(url)s")
-        % {"name": _name(by), "url": url},
-        actor=by,
-        data={"action": "reaction_posted", "url": url, "at": at.isoformat()},
-    )
-    incident_publish(incident)
-    return incident

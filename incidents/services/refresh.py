@@ -27,7 +27,7 @@ def incident_response_due_set(incident: Incident) -> bool:
     the clock was breached. Saves only if it changed; returns whether it did."""
     if incident.response_at is not None or incident.response_breached_at is not None:
         return False
-    start = min(t for t in (incident.first_alert_at, incident.opened_at) if t is not None)
+    start = incident.discovered_at
     minutes = response_clock_minutes(workspace_id=incident.workspace_id, severity=incident.severity)
     due = start + timedelta(minutes=minutes)
     if due == incident.response_due_at:

@@ -63,9 +63,16 @@
   const feedback = document.getElementById("incident-feedback");
   // The workspace's zone, as the server-rendered times use it (not the browser's zone).
   const timeZone = root.dataset.timeZone || "Europe/Amsterdam";
-  const fmt = new Intl.DateTimeFormat(lang, { timeZone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  const parts = { timeZone, day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+  const fmt = new Intl.DateTimeFormat(lang, parts);
+  const fmtYear = new Intl.DateTimeFormat(lang, { ...parts, year: "numeric" }); // not this year
+  const thisYear = new Date().getFullYear();
   const number = new Intl.NumberFormat(lang);
-  const when = (iso) => (iso ? fmt.format(new Date(iso)) : "");
+  const when = (iso) => {
+    if (!iso) return "";
+    const date = new Date(iso);
+    return (date.getFullYear() === thisYear ? fmt : fmtYear).format(date);
+  };
 
   function say(message, isError) {
     feedback.textContent = message;
@@ -268,7 +275,8 @@
   onSubmit("response-form", (f) => {
     const body = { url: f.get("url") };
     if (f.get("at")) body.at = new Date(f.get("at")).toISOString();
-    return api("POST", base + "response/", body);
+    if (document.getElementById("response-form").dataset.correct) body.correct = true;
+    return api("POST", base + "response/", body).then(() => location.reload()); // record → correct form
   });
   const commanderForm = document.getElementById("commander-form");
   if (commanderForm) commanderForm.addEventListener("submit", (event) => {

@@ -81,6 +81,7 @@ def test_statement_event_without_published_action_does_not_stop_the_clock(crew):
 
 def test_first_reaction_recorded_by_hand_once(crew):
     at = timezone.now() - timedelta(minutes=3)
+    Incident.objects.filter(pk=crew.incident.pk).update(opened_at=at - timedelta(minutes=5))
     services.incident_response_record(
         incident=crew.incident, by=crew.team, url="https://x.com/a/status/2", at=at
     )
