@@ -4,8 +4,10 @@
 /api/contacts/import/ (multipart) and /api/contacts/export/?workspace=&type=csv|vcard.
 """
 
-from django.http import HttpResponse
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,8 +16,9 @@ from rest_framework.response import Response
 
 from contacts import selectors, services
 from contacts.availability import AvailabilityInvalid, availability_format, availability_parse
-from contacts.exceptions import ContactImportInvalid
+from contacts.exceptions import ContactImportInvalid, ContactNotFound
 from contacts.models import Channel, Contact
+from crisiscenter.exceptions import NotFound
 from workspaces.api_permissions import workspace_for_write, workspace_param
 from workspaces.selectors import workspace_get_for_user
 
@@ -73,11 +76,9 @@ class ContactInputSerializer(serializers.Serializer):
     def validate_user(self, value: str):
         if not value:
             return None
-        from django.contrib.auth import get_user_model
-
         user = get_user_model().objects.filter(username=value).first()
         if user is None:
-            raise serializers.ValidationError("No user with this username.")
+            raise serializers.ValidationError(_("No user with this username."))
         return user
 
 
@@ -97,11 +98,26 @@ class ContactExportSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["csv", "vcard"], default="csv")
 
 
+class NotFoundInWords:
+    """ViewSet mixin: a missing or foreign object is a 404 whose message is a translated
+    sentence (`not_found`, a NotFound subclass instance factory) instead of DRF's default
+    "No <Model> matches the given query.", which is English and names the model."""
+
+    def not_found(self) -> NotFound:
+        raise NotImplementedError
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            raise self.not_found() from None
+
+
 def _filters(request) -> selectors.ContactFilters:
     flagged = request.query_params.get("flagged")
     kind = request.query_params.get("kind", "")
     if kind and kind not in Contact.Kind.values:
-        raise serializers.ValidationError({"kind": "Unknown category."})
+        raise serializers.ValidationError({"kind": _("Unknown category.")})
     return selectors.ContactFilters(
         kind=kind,
         q=request.query_params.get("q", "")[:200],
@@ -118,7 +134,7 @@ def import_format(filename: str, given: str | None) -> str:
 def upload_text(upload) -> str:
     """The uploaded file as text (UTF-8, or Latin-1 as a fallback); 400 if too large."""
     if upload.size > MAX_UPLOAD_BYTES:
-        raise ContactImportInvalid("The file is larger than 2 MB.")
+        raise ContactImportInvalid(_("The file is larger than 2 MB."))
     raw = upload.read()
     try:
         return raw.decode("utf-8")
@@ -126,8 +142,12 @@ def upload_text(upload) -> str:
         return raw.decode("latin-1")
 
 
-class ContactViewSet(viewsets.ModelViewSet):
+class ContactViewSet(NotFoundInWords, viewsets.ModelViewSet):
     serializer_class = ContactOutputSerializer
+
+    def not_found(self) -> NotFound:
+        return ContactNotFound(_("Contact not found."))
+
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):

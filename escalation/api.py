@@ -1,14 +1,18 @@
 """REST API for escalation: protocols (members read, admins write, versioned) and escalations
 (members read and acknowledge)."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from contacts.api import NotFoundInWords
 from contacts.models import Channel
 from escalation import selectors, services
+from escalation.exceptions import EscalationNotFound, ProtocolNotFound
 from escalation.models import Delivery, EscalationProtocol, EscalationRun
+from escalation.waits import WAIT_INVALID, WaitInvalid, wait_seconds_from_minutes
 from workspaces.api_permissions import (
     WorkspaceFilterSerializer,
     workspace_for_write,
@@ -57,15 +61,13 @@ class TierInputSerializer(serializers.Serializer):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Channel.choices), min_length=1, max_length=4
     )
-    wait_minutes = serializers.FloatField(max_value=7 * 24 * 60)
-
-    def validate_wait_minutes(self, value: float) -> float:
-        if value <= 0:
-            raise serializers.ValidationError("The wait must be more than zero minutes.")
-        return value
+    wait_minutes = serializers.FloatField()
 
     def validate(self, attrs: dict) -> dict:
-        attrs["wait_seconds"] = max(1, round(attrs.pop("wait_minutes") * 60))
+        try:
+            attrs["wait_seconds"] = wait_seconds_from_minutes(attrs.pop("wait_minutes"))
+        except WaitInvalid:
+            raise serializers.ValidationError({"wait_minutes": [WAIT_INVALID]}) from None
         return attrs
 
 
@@ -96,8 +98,12 @@ def _split(values: dict) -> tuple[dict, list[dict] | None]:
 
 
 @extend_schema(parameters=[WorkspaceFilterSerializer])
-class EscalationProtocolViewSet(viewsets.ModelViewSet):
+class EscalationProtocolViewSet(NotFoundInWords, viewsets.ModelViewSet):
     serializer_class = ProtocolOutputSerializer
+
+    def not_found(self) -> ProtocolNotFound:
+        return ProtocolNotFound(_("Protocol not found."))
+
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
@@ -202,8 +208,11 @@ class RunFilterSerializer(WorkspaceFilterSerializer):
 
 
 @extend_schema(parameters=[RunFilterSerializer])
-class EscalationViewSet(viewsets.ReadOnlyModelViewSet):
+class EscalationViewSet(NotFoundInWords, viewsets.ReadOnlyModelViewSet):
     serializer_class = RunOutputSerializer
+
+    def not_found(self) -> EscalationNotFound:
+        return EscalationNotFound(_("Escalation not found."))
 
     def get_queryset(self):
         params = RunFilterSerializer(data=self.request.query_params)

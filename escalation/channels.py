@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.utils.translation import gettext_noop
 
 from monitoring.platforms.addresses import AddressRefused, AddressUnresolved, host_check
 
@@ -21,7 +22,12 @@ class ChannelError(Exception):
 
 
 class ChannelRefused(ChannelError):
-    """A send we refuse to make (unsafe webhook URL): final, never retried."""
+    """A send we refuse or cannot make (unsafe webhook URL, no SMS gateway): final, never
+    retried."""
+
+
+# Stored on the delivery in English and translated where it is shown ({% translate d.error %}).
+SMS_NOT_CONFIGURED = gettext_noop("no SMS gateway configured (ESCALATION_SMS_URL)")
 
 
 @dataclass(frozen=True)
@@ -47,17 +53,17 @@ def webhook_check(url: str) -> None:
         return
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        raise ChannelRefused("refused: webhook URL must be https")
+        raise ChannelRefused(gettext_noop("refused: webhook URL must be https"))
     try:
         port = parts.port or 443
     except ValueError as exc:
-        raise ChannelRefused("refused: invalid port in webhook URL") from exc
+        raise ChannelRefused(gettext_noop("refused: invalid port in webhook URL")) from exc
     try:
         host_check(parts.hostname, port)
     except AddressUnresolved as exc:
         raise ChannelError(str(exc)) from exc
     except AddressRefused as exc:
-        raise ChannelRefused("refused: private address") from exc
+        raise ChannelRefused(gettext_noop("refused: private address")) from exc
 
 
 def _post_json(url: str, payload: dict, headers: dict | None = None) -> None:
@@ -86,16 +92,22 @@ def email_send(*, to: str, message: Message) -> None:
             connection=connection,
         )
         if email.send() != 1:
-            raise ChannelError("the mail backend accepted no message")
+            raise ChannelError(gettext_noop("the mail backend accepted no message"))
     except (smtplib.SMTPException, OSError, ValueError) as exc:  # ValueError: a bad header
         raise ChannelError(f"SMTP: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
+def sms_gateway_configured() -> bool:
+    """False when ESCALATION_SMS_URL is unset: every SMS would fail."""
+    return bool(settings.ESCALATION_SMS_URL)
+
+
 def sms_send(*, to: str, message: Message) -> None:
-    """POST {"to", "body"} as JSON to the SMS gateway with a bearer token."""
+    """POST {"to", "body"} as JSON to the SMS gateway with a bearer token. Without a gateway
+    the failure is final (ChannelRefused): retrying cannot help until someone configures one."""
     url = settings.ESCALATION_SMS_URL
     if not url:
-        raise ChannelError("no SMS gateway configured (ESCALATION_SMS_URL)")
+        raise ChannelRefused(SMS_NOT_CONFIGURED)
     headers = {}
     if settings.ESCALATION_SMS_TOKEN:
         headers["Authorization"] = f"Bearer {settings.ESCALATION_SMS_TOKEN}"

@@ -9,6 +9,10 @@ class ProtocolInUse(Conflict):
     pass
 
 
+class ProtocolNotFound(NotFound):
+    pass
+
+
 class EscalationNotFound(NotFound):
     pass
 

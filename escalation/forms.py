@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.models import Channel
+from escalation.waits import WAIT_INVALID, WaitInvalid, wait_seconds_from_minutes
 from workspaces.models import Membership
 
 
@@ -39,18 +40,28 @@ class TierForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["contact_ids"].choices = list(contact_choices)
 
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("wait_minutes") is not None:
+            try:
+                data["wait_seconds"] = wait_seconds_from_minutes(data["wait_minutes"])
+            except WaitInvalid:
+                self.add_error("wait_minutes", forms.ValidationError(WAIT_INVALID, code="wait"))
+        return data
+
     def is_blank(self) -> bool:
         data = self.cleaned_data
         return not (data.get("contact_ids") or data.get("roles") or data.get("channels"))
 
     def as_tier(self) -> dict:
+        """The tier as the service takes it; a missing wait is 0, which the service refuses
+        with the shared wait message."""
         data = self.cleaned_data
-        wait = data.get("wait_minutes")
         return {
             "contact_ids": data.get("contact_ids") or [],
             "roles": data.get("roles") or [],
             "channels": data.get("channels") or [],
-            "wait_seconds": round(wait * 60) if wait and wait > 0 else 0,
+            "wait_seconds": data.get("wait_seconds", 0),
         }
 
 

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from contacts.models import Channel
 from escalation.channels import Message
 
 
@@ -48,3 +49,14 @@ def message_compose(
 def ack_label(language: str) -> str:
     with translation.override(language):
         return _("Acknowledge")
+
+
+def ack_via_text(via: str) -> str:
+    """How an acknowledgement came in, for people in the active language: "the app", or
+    "the link in the message (E-mail)" for a stored "email link"."""
+    if via == "app":
+        return _("the app")
+    channel = via.removesuffix(" link")
+    if channel in Channel.values:
+        return _("the link in the message (%(channel)s)") % {"channel": Channel(channel).label}
+    return via

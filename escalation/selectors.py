@@ -2,7 +2,9 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from escalation.diff import snapshot_diff
+from contacts.models import Channel
+from escalation.channels import sms_gateway_configured
+from escalation.diff import snapshot_diff, tier_text
 from escalation.models import (
     Delivery,
     EscalationProtocol,
@@ -21,6 +23,27 @@ def protocol_list(*, user, workspace: str | None = None) -> QuerySet[EscalationP
         qs = qs.filter(workspace__slug=workspace)
     tiers = EscalationTier.objects.order_by("position").prefetch_related("contacts")
     return qs.select_related("workspace").prefetch_related(Prefetch("tiers", queryset=tiers))
+
+
+def tiers_sms_unreachable(tiers: list[dict]) -> bool:
+    """True when a tier sends SMS and no SMS gateway is configured (every SMS would fail)."""
+    uses_sms = any(Channel.SMS in (t.get("channels") or []) for t in tiers)
+    return uses_sms and not sms_gateway_configured()
+
+
+def protocol_list_described(*, user, workspace: str) -> list[EscalationProtocol]:
+    """protocol_list for the protocols page: each with `tier_texts` (one sentence per tier in
+    the active language) and `sms_unreachable` (see tiers_sms_unreachable)."""
+    protocols = list(protocol_list(user=user, workspace=workspace))
+    for protocol in protocols:
+        tiers = [
+            {"contacts": [{"name": c.name} for c in t.contacts.all()], "roles": t.roles,
+             "channels": t.channels, "wait_seconds": t.wait_seconds}
+            for t in protocol.tiers.all()
+        ]  # fmt: skip
+        protocol.tier_texts = [tier_text(t) for t in tiers]
+        protocol.sms_unreachable = tiers_sms_unreachable(tiers)
+    return protocols
 
 
 def protocol_history(*, protocol: EscalationProtocol) -> list[EscalationProtocolVersion]:

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from contacts.selectors import contact_list
@@ -15,8 +16,13 @@ from escalation import selectors, services
 from escalation.exceptions import AckLinkExpired, AckLinkInvalid, EscalationNotActive
 from escalation.forms import ProtocolForm, TierFormSet
 from escalation.models import EscalationRun
+from escalation.services.protocols import tier_key
 from workspaces.models import Membership
 from workspaces.page_permissions import first_workspace_redirect, workspace_for_page
+
+SMS_WARNING = gettext_lazy(
+    "No SMS gateway is configured (ESCALATION_SMS_URL): this protocol's SMS messages will fail."
+)
 
 
 @login_required
@@ -84,7 +90,7 @@ def protocols_page(request: HttpRequest, slug: str) -> HttpResponse:
     workspace, role = workspace_for_page(request, slug, admin=False)
     return render(request, "escalation/protocols.html", {
         "workspace": workspace, "role": role, "is_admin": role == Membership.Role.ADMIN,
-        "protocols": selectors.protocol_list(user=request.user, workspace=slug),
+        "protocols": selectors.protocol_list_described(user=request.user, workspace=slug),
     })  # fmt: skip
 
 
@@ -94,6 +100,45 @@ def _tier_initial(protocol) -> list[dict]:
          "channels": t.channels, "wait_minutes": round(t.wait_seconds / 60, 3)}
         for t in protocol.tiers.all()
     ]  # fmt: skip
+
+
+def _errors_place(exc: CrisisCenterError, *, form, tier_forms: list, all_tiers: list) -> None:
+    """Show the service's reasons once each, where they belong: a tier's at that tier
+    ("Tier 2: …", numbered as on the page, where blank rows still count), a field's at the
+    field, the rest (and the summary) at the top."""
+    errors = dict(exc.extra.get("errors", {}))
+    form.add_error(None, exc.message)
+    for index, tier_form in enumerate(tier_forms):
+        number = all_tiers.index(tier_form) + 1
+        for problem in errors.pop(tier_key(index), []):
+            tier_form.add_error(
+                None, _("Tier %(n)d: %(problem)s") % {"n": number, "problem": problem}
+            )
+    for field, problems in errors.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+def _protocol_save(request: HttpRequest, workspace, protocol, form, tiers) -> bool:
+    """Save the posted protocol through the service; False (errors placed) if refused."""
+    filled = [t for t in tiers.forms if t.cleaned_data and not t.is_blank()]
+    values, tier_data = form.cleaned_data, [t.as_tier() for t in filled]
+    try:
+        if protocol is None:
+            services.protocol_create(
+                workspace=workspace, values=values, tiers=tier_data, by=request.user
+            )
+        else:
+            services.protocol_update(
+                protocol=protocol, values=values, tiers=tier_data, by=request.user
+            )
+    except CrisisCenterError as exc:
+        _errors_place(exc, form=form, tier_forms=filled, all_tiers=tiers.forms)
+        return False
+    messages.success(request, _("Protocol saved; a new version was recorded."))
+    if selectors.tiers_sms_unreachable(tier_data):
+        messages.warning(request, SMS_WARNING)
+    return True
 
 
 @login_required
@@ -112,29 +157,13 @@ def protocol_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Htt
     if request.method == "POST":
         form = ProtocolForm(request.POST)
         tiers = TierFormSet(request.POST, **kwargs)
-        if form.is_valid() and tiers.is_valid():
-            tier_data = [t.as_tier() for t in tiers.forms if t.cleaned_data and not t.is_blank()]
-            try:
-                if protocol is None:
-                    services.protocol_create(
-                        workspace=workspace,
-                        values=form.cleaned_data,
-                        tiers=tier_data,
-                        by=request.user,
-                    )
-                else:
-                    services.protocol_update(
-                        protocol=protocol,
-                        values=form.cleaned_data,
-                        tiers=tier_data,
-                        by=request.user,
-                    )
-                messages.success(request, _("Protocol saved; a new version was recorded."))
-                return redirect("workspace-protocols", slug=workspace.slug)
-            except CrisisCenterError as exc:
-                form.add_error(None, exc.message)
-                for field, problems in exc.extra.get("errors", {}).items():
-                    form.add_error(None, f"{field}: {' '.join(problems)}")
+        if (
+            form.is_valid()
+            and tiers.is_valid()
+            and _protocol_save(request, workspace, protocol, form, tiers)
+        ):
+            return redirect("workspace-protocols", slug=workspace.slug)
+        rows = [{"channels": t.data.getlist(t.add_prefix("channels"))} for t in tiers.forms]
     else:
         initial = {"language": "nl", "repeat_count": 0, "is_enabled": True}
         if protocol is not None:
@@ -148,6 +177,7 @@ def protocol_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Htt
         tiers = TierFormSet(initial=rows, **kwargs)
     return render(request, "escalation/protocol_form.html", {
         "workspace": workspace, "role": role, "protocol": protocol, "form": form, "tiers": tiers,
+        "sms_warning": SMS_WARNING if selectors.tiers_sms_unreachable(rows) else "",
     })  # fmt: skip
 
 

@@ -6,8 +6,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from escalation.exceptions import EscalationNotActive
+from escalation.messages import ack_via_text
 from escalation.models import Delivery, EscalationRun
 from incidents.models import IncidentEvent
 from incidents.services import incident_event_record
@@ -41,10 +43,14 @@ def escalation_acknowledge(
     run.acknowledged_by_name = name[:200]
     run.save()
     run.deliveries.filter(status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SKIPPED, error="acknowledged"
+        status=Delivery.Status.SKIPPED,
+        error=gettext_noop("not sent: the escalation was acknowledged"),
     )
     with translation.override(run.protocol.language):
-        summary = _("Escalation acknowledged by %(name)s via %(via)s.") % {"name": name, "via": via}
+        summary = _("Escalation acknowledged by %(name)s via %(via)s.") % {
+            "name": name,
+            "via": ack_via_text(via),
+        }
     incident_event_record(
         incident=run.incident,
         kind=IncidentEvent.Kind.ACKNOWLEDGEMENT,

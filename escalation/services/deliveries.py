@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from contacts.models import Channel
 from escalation import channels
@@ -83,7 +84,8 @@ def delivery_send(*, delivery: Delivery) -> str:
         return delivery.status
     if delivery.run.status != EscalationRun.Status.ACTIVE:
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.SKIPPED, error=f"escalation {delivery.run.status}"
+            status=Delivery.Status.SKIPPED,
+            error=gettext_noop("not sent: the escalation had ended"),
         )
         return Delivery.Status.SKIPPED
     error, final = "", False

@@ -8,10 +8,16 @@ from django.utils.translation import gettext as _
 from contacts.models import Channel, Contact
 from escalation.exceptions import ProtocolInUse, ProtocolInvalid
 from escalation.models import EscalationProtocol, EscalationProtocolVersion, EscalationTier
+from escalation.waits import WAIT_INVALID, wait_seconds_valid
 from workspaces.models import Membership, Workspace
 
 FIELDS = ("name", "min_severity", "language", "repeat_count", "is_enabled")
 MAX_TIERS = 10
+
+
+def tier_key(index: int) -> str:
+    """The error key of a tier: 0-based like the API's `tiers` list ("tiers[0]" is the first)."""
+    return f"tiers[{index}]"
 
 
 def protocol_snapshot(protocol: EscalationProtocol) -> dict:
@@ -39,7 +45,7 @@ def _tiers_validate(*, workspace: Workspace, tiers: list[dict]) -> dict[str, lis
         return {"tiers": [_("A protocol needs at least one tier.")]}
     if len(tiers) > MAX_TIERS:
         return {"tiers": [_("At most %(max)d tiers.") % {"max": MAX_TIERS}]}
-    for number, tier in enumerate(tiers, start=1):
+    for index, tier in enumerate(tiers):
         problems = []
         contact_ids = list(dict.fromkeys(tier.get("contact_ids") or []))
         found = Contact.objects.filter(workspace=workspace, pk__in=contact_ids).count()
@@ -52,11 +58,10 @@ def _tiers_validate(*, workspace: Workspace, tiers: list[dict]) -> dict[str, lis
         channels = tier.get("channels") or []
         if not channels or any(c not in Channel.values for c in channels):
             problems.append(_("Choose one or more channels: email, sms, slack, teams."))
-        wait = tier.get("wait_seconds")
-        if not isinstance(wait, int) or wait <= 0:
-            problems.append(_("The wait must be more than zero."))
+        if not wait_seconds_valid(tier.get("wait_seconds")):
+            problems.append(str(WAIT_INVALID))
         if problems:
-            errors[f"tiers[{number}]"] = problems
+            errors[tier_key(index)] = problems
     return errors
 
 

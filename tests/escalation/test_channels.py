@@ -83,10 +83,16 @@ def test_timeout_is_recorded_as_failure(run_setup, smtp_server, http_server):
     assert _delivery("email").status == "sent"
 
 
-def test_missing_sms_gateway_is_a_recorded_failure(run_setup, smtp_server, settings):
+def test_missing_sms_gateway_fails_at_once_without_retries(run_setup, smtp_server, settings):
     settings.ESCALATION_SMS_URL = ""
-    tick_in_process(timezone.now())
-    assert "ESCALATION_SMS_URL" in _delivery("sms").error
+    now = timezone.now()
+    tick_in_process(now)
+    sms = _delivery("sms")
+    assert (sms.status, sms.attempts) == ("failed", 1)
+    assert sms.error == "no SMS gateway configured (ESCALATION_SMS_URL)"
+    assert tick_in_process(now + timedelta(minutes=5)) == []  # nothing left to retry
+    assert Delivery.objects.get(pk=sms.pk).attempts == 1
+    assert _delivery("email").status == "sent"  # the other channels are not held back
 
 
 def test_crashed_sender_lease_expires_and_delivery_is_sent_again(
