@@ -33,7 +33,14 @@ TREND_BUCKETS = 48
 
 
 def _overdue_filter(now: datetime) -> Q:
-    return Q(tasks__done_at__isnull=True, tasks__due_at__lt=now)
+    # A resolved or reviewed incident's clocks have stopped: its open tasks are not overdue.
+    return Q(status__in=OPEN_STATUSES, tasks__done_at__isnull=True, tasks__due_at__lt=now)
+
+
+def incident_overdue_now(*, incident: Incident, now: datetime | None = None) -> datetime | None:
+    """The time the incident's tasks fall overdue against: now while it is open, None once
+    it is resolved or reviewed (nothing falls overdue any more)."""
+    return (now or timezone.now()) if incident.status in OPEN_STATUSES else None
 
 
 def incident_list(
@@ -65,11 +72,14 @@ def incident_get(*, user: AbstractBaseUser | AnonymousUser, incident_id: int) ->
 def incident_alert_and_overdue_counts(
     *, incident: Incident, now: datetime | None = None
 ) -> tuple[int, int]:
-    """(alerts linked to the incident, its open tasks whose due time has passed), in one
-    query."""
+    """(alerts linked to the incident, its open tasks whose due time has passed while the
+    incident is open; 0 once resolved or reviewed), in one query."""
     alerts = Incident.alerts.through.objects.filter(incident_id=OuterRef("pk"))
     overdue = IncidentTask.objects.filter(
-        incident_id=OuterRef("pk"), done_at__isnull=True, due_at__lt=now or timezone.now()
+        incident_id=OuterRef("pk"),
+        incident__status__in=OPEN_STATUSES,
+        done_at__isnull=True,
+        due_at__lt=now or timezone.now(),
     )
     return (
         Incident.objects.filter(pk=incident.pk).values_list(_count(alerts), _count(overdue)).get()

@@ -6,7 +6,6 @@ commander, mentions, tasks, first reaction); communications may also add notes a
 (they gather the facts their statements rest on). Non-members get 404 everywhere.
 """
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -190,8 +189,9 @@ class IncidentViewSet(
     @extend_schema(responses=s.TaskOutputSerializer(many=True))
     @action(detail=True, methods=["get"])
     def tasks(self, request: Request, pk: str) -> Response:
-        rows = selectors.incident_task_list(incident=self._incident())
-        context = {"now": timezone.now()}
+        incident = self._incident()
+        rows = selectors.incident_task_list(incident=incident)
+        context = {"now": selectors.incident_overdue_now(incident=incident)}
         return Response(s.TaskOutputSerializer(rows, many=True, context=context).data)
 
     def _task(self, task_id: str):
@@ -200,6 +200,10 @@ class IncidentViewSet(
         if task is None:
             raise IncidentNotFound("Task not found.")
         return task
+
+    def _task_out(self, task) -> Response:
+        now = selectors.incident_overdue_now(incident=task.incident)
+        return Response(s.TaskOutputSerializer(task, context={"now": now}).data)
 
     @extend_schema(request=s.TaskUpdateSerializer, responses=s.TaskOutputSerializer)
     @action(detail=True, methods=["patch"], url_path=r"tasks/(?P<task_id>[0-9]+)")
@@ -213,15 +217,13 @@ class IncidentViewSet(
             assignee_id=data.get("assignee_id"),
             checklist_done=data.get("checklist"),
         )
-        context = {"now": timezone.now()}
-        return Response(s.TaskOutputSerializer(task, context=context).data)
+        return self._task_out(task)
 
     @extend_schema(request=None, responses=s.TaskOutputSerializer)
     @action(detail=True, methods=["post"], url_path=r"tasks/(?P<task_id>[0-9]+)/complete")
     def task_complete(self, request: Request, pk: str, task_id: str) -> Response:
         task = services.incident_task_complete(task=self._task(task_id), by=request.user)
-        context = {"now": timezone.now()}
-        return Response(s.TaskOutputSerializer(task, context=context).data)
+        return self._task_out(task)
 
 
 class ResponseClockPolicyApi(APIView):

@@ -154,8 +154,10 @@ class TaskOutputSerializer(serializers.ModelSerializer):
         return display_name(obj.done_by)
 
     def get_is_overdue(self, obj: IncidentTask) -> bool:
-        now = self.context["now"]
-        return obj.done_at is None and obj.due_at is not None and obj.due_at < now
+        now = self.context["now"]  # None: the incident is closed, nothing is overdue
+        if now is None or obj.done_at is not None or obj.due_at is None:
+            return False
+        return obj.due_at < now
 
 
 class TaskUpdateSerializer(serializers.Serializer):

@@ -89,16 +89,25 @@
     const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
     return (h ? h + ":" + String(m).padStart(2, "0") : String(m)) + ":" + String(sec).padStart(2, "0");
   }
+  // Resolved and reviewed incidents show the final state: the clock no longer runs.
+  const closed = ["resolved", "reviewed"].includes(root.dataset.status);
   function tickClock() {
     const due = root.dataset.responseDue, at = root.dataset.responseAt;
     clock.classList.remove("overdue", "done");
-    if (at) { clock.textContent = "✓ " + str("reacted") + " " + when(at); clock.classList.add("done"); return; }
+    if (at) {
+      const took = new Date(at).getTime() - new Date(root.dataset.discovered).getTime();
+      const after = Number.isNaN(took) ? "" : " (" + str("took").replace("%(duration)s", duration(took)) + ")";
+      clock.textContent = "✓ " + str("reacted") + " " + when(at) + after;
+      clock.classList.add("done");
+      return;
+    }
+    if (closed) { clock.textContent = str("noReaction"); return; }
     if (!due) { clock.textContent = str("noClock"); return; }
     const left = new Date(due).getTime() - Date.now();
     if (left >= 0) clock.textContent = duration(left) + " " + str("left");
     else { clock.textContent = "⚠ " + str("overdue") + " " + duration(left); clock.classList.add("overdue"); }
   }
-  setInterval(tickClock, 1000);
+  if (!closed) setInterval(tickClock, 1000);
   tickClock();
 
   /* ---- tasks ---- */
