@@ -72,7 +72,8 @@ class VariantsField(serializers.DictField):
 class StatementInputSerializer(serializers.Serializer):
     incident = serializers.IntegerField(min_value=1)
     title = serializers.CharField(max_length=200)
-    language = serializers.ChoiceField(choices=Language.choices)
+    # Defaults to the template's language (required without a template: the service checks).
+    language = serializers.ChoiceField(choices=Language.choices, required=False)
     template = serializers.IntegerField(min_value=1, required=False)
     placeholder_values = ValuesField(required=False)
     variants = VariantsField(required=False)

@@ -165,7 +165,7 @@ class StatementViewSet(viewsets.ModelViewSet):
             incident=incident,
             by=request.user,
             title=values["title"],
-            language=values["language"],
+            language=values.get("language"),
             template=template,
             placeholder_values=values.get("placeholder_values"),
             variants=values.get("variants"),

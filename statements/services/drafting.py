@@ -138,21 +138,39 @@ def statement_publish_event(*, statement: Statement) -> None:
     )
 
 
+def _language(language: str | None, template: StatementTemplate | None) -> str:
+    """The statement's language: as given, else the template's; it must match the template
+    (a Dutch template does not make an English statement)."""
+    if template is not None and language and language != template.language:
+        message = _("The statement's language must match its template's (%(language)s).") % {
+            "language": template.get_language_display()
+        }
+        raise StatementInvalid(message, {"language": [message]})
+    if language:
+        return language
+    if template is None:
+        message = _("Choose a language for the statement.")
+        raise StatementInvalid(message, {"language": [message]})
+    return template.language
+
+
 @transaction.atomic
 def statement_create(
     *,
     incident: Incident,
     by: Any,
     title: str,
-    language: str,
+    language: str | None,
     template: StatementTemplate | None = None,
     placeholder_values: dict[str, str] | None = None,
     variants: dict[str, str] | None = None,
 ) -> Statement:
     """A draft statement for the incident; variants default to the template text for every
-    platform. Writes version 1 and the audit entry; publishes `statement.updated`.
-    IncidentFinal (409) on a reviewed incident."""
+    platform; the language defaults to the template's and must match it (StatementInvalid).
+    Writes version 1 and the audit entry; publishes `statement.updated`. IncidentFinal (409)
+    on a reviewed incident."""
     incident_lock_open(incident.pk)
+    language = _language(language, template)
     base = template.body if template is not None else ""
     texts = variants if variants else {channel: base for channel in Channel.values}
     _check_texts(texts)

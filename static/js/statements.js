@@ -56,6 +56,11 @@
 
   /* New statement */
   var newForm = document.getElementById("st-new");
+  // A template brings its language: the statement's language follows the chosen template.
+  if (newForm) newForm.elements.template.addEventListener("change", function () {
+    var option = newForm.elements.template.selectedOptions[0];
+    if (option && option.dataset.language) newForm.elements.language.value = option.dataset.language;
+  });
   if (newForm) newForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var f = new FormData(newForm);

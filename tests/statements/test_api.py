@@ -525,3 +525,41 @@ def test_publishing_account_for_a_manual_platform_is_a_400(api_client_for, works
     )
     assert response.status_code == 400
     assert "channel" in response.json()
+
+
+def test_statement_language_must_match_its_template(api_client_for, incident, workspace, comms):
+    statement_templates_install_starters(workspace=workspace)
+    dutch = StatementTemplate.objects.get(workspace=workspace, scenario="data_leak", language="nl")
+    client = api_client_for(comms)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    body = {"incident": incident.pk, "title": "x", "template": dutch.pk}
+    response = client.post("/api/statements/", {**body, "language": "en"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["language"] == [
+        "The statement's language must match its template's (Dutch)."
+    ]
+    assert not Statement.objects.filter(incident=incident).exists()
+    response = client.post("/api/statements/", body, format="json")
+    assert response.status_code == 201
+    assert response.json()["language"] == "nl"
+    response = client.post("/api/statements/", {**body, "language": "nl"}, format="json")
+    assert response.status_code == 201
+
+
+def test_statement_without_template_or_language_is_a_400(api_client_for, incident, comms):
+    client = api_client_for(comms)
+    response = client.post(
+        "/api/statements/", {"incident": incident.pk, "title": "x"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "language" in response.json()
+
+
+def test_new_statement_form_tells_each_template_language(
+    client, make_statement, incident, workspace, comms
+):
+    statement_templates_install_starters(workspace=workspace)
+    client.force_login(comms)
+    page = client.get(f"/incidents/{incident.pk}/statements/").content.decode()
+    dutch = StatementTemplate.objects.filter(workspace=workspace, language="nl").first()
+    assert f'<option value="{dutch.pk}" data-language="nl">' in page
