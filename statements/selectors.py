@@ -82,6 +82,18 @@ def statement_history_load(*, statement: Statement) -> Statement:
     return statement
 
 
+def statement_self_approval_refusal(*, statement: Statement, user: Any) -> str:
+    """Why `user` may not approve the statement under the four-eyes rule ("" when they may):
+    they wrote (part of) it. The approval service refuses with it; the page disables the
+    button and says why."""
+    authors = set(statement.versions.exclude(author=None).values_list("author_id", flat=True))
+    if statement.created_by_id:
+        authors.add(statement.created_by_id)
+    if user.pk in authors:
+        return _("Four eyes: you wrote (part of) this statement, so someone else must approve it.")
+    return ""
+
+
 def incident_get_for_statements(*, user: Any, incident_id: int) -> Incident:
     """The incident if it is in one of the user's workspaces; NotFound otherwise."""
     incident = (

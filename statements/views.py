@@ -48,6 +48,11 @@ def incident_statements(request: HttpRequest, incident_id: int) -> HttpResponse:
     if current is not None:
         selectors.statement_history_load(statement=current)
     role = membership_role_get(user=request.user, workspace=workspace)
+    approve_refusal = (
+        selectors.statement_self_approval_refusal(statement=current, user=request.user)
+        if current is not None and current.status == Statement.Status.IN_REVIEW
+        else ""
+    )
     accounts = set(
         selectors.publishing_account_list(user=request.user, workspace=workspace.slug)
         .filter(is_enabled=True)
@@ -61,6 +66,7 @@ def incident_statements(request: HttpRequest, incident_id: int) -> HttpResponse:
             "workspace": workspace,
             "role": role,
             "can_write": role in WRITE_ROLES,
+            "approve_refusal": approve_refusal,
             "statements": statements,
             "current": current,
             "published": [st for st in statements if st.status == Statement.Status.PUBLISHED],

@@ -19,6 +19,7 @@ from statements.exceptions import (
     StatementWrongState,
 )
 from statements.models import Statement, StatementAudit
+from statements.selectors import statement_self_approval_refusal
 from statements.services.drafting import (
     statement_audit,
     statement_publish_event,
@@ -64,13 +65,6 @@ def statement_submit(*, statement: Statement, by: Any) -> Statement:
     return statement
 
 
-def _authors(statement: Statement) -> set[int]:
-    ids = set(statement.versions.exclude(author=None).values_list("author_id", flat=True))
-    if statement.created_by_id:
-        ids.add(statement.created_by_id)
-    return ids
-
-
 @transaction.atomic
 def statement_approve(
     *, statement: Statement, approver: Any, reauthenticated_at: datetime | None
@@ -82,11 +76,8 @@ def statement_approve(
     StatementInvalid on unfilled placeholders. Records `approved` on the timeline.
     """
     statement = _locked(statement, (Statement.Status.IN_REVIEW,))
-    if approver.pk in _authors(statement):
-        raise StatementNotAllowed(
-            _("Four eyes: you wrote (part of) this statement, so someone else must approve it."),
-            {"code": "self_approval"},
-        )
+    if refusal := statement_self_approval_refusal(statement=statement, user=approver):
+        raise StatementNotAllowed(refusal, {"code": "self_approval"})
     now = timezone.now()
     if reauthenticated_at is None or now - reauthenticated_at > REAUTH_WINDOW:
         raise StatementReauthRequired(

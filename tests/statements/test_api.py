@@ -555,11 +555,28 @@ def test_statement_without_template_or_language_is_a_400(api_client_for, inciden
     assert "language" in response.json()
 
 
-def test_new_statement_form_tells_each_template_language(
-    client, make_statement, incident, workspace, comms
-):
+def test_new_statement_form_tells_each_template_language(client, incident, workspace, comms):
     statement_templates_install_starters(workspace=workspace)
     client.force_login(comms)
     page = client.get(f"/incidents/{incident.pk}/statements/").content.decode()
     dutch = StatementTemplate.objects.filter(workspace=workspace, language="nl").first()
     assert f'<option value="{dutch.pk}" data-language="nl">' in page
+
+
+def test_drafter_sees_approve_disabled_with_the_reason(client, make_statement, comms, comms2):
+    statement = in_review(make_statement)
+    url = f"/incidents/{statement.incident_id}/statements/?statement={statement.pk}"
+    client.force_login(comms)
+    page = client.get(url).content.decode()
+    assert 'id="st-approve" disabled aria-describedby="st-approve-why"' in page
+    assert "so someone else must approve it" in page
+    other = Client()
+    other.force_login(comms2)
+    page = other.get(url).content.decode()
+    assert '<button type="button" id="st-approve">' in page
+    assert "so someone else must approve it" not in page
+    # The server keeps refusing the drafter.
+    response = post(session_client(comms), f"/api/statements/{statement.pk}/approve/",
+                    {"password": PASSWORD})  # fmt: skip
+    assert response.status_code == 403
+    assert response.json()["code"] == "self_approval"
