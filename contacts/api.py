@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from contacts import selectors, services
 from contacts.availability import AvailabilityInvalid, availability_format, availability_parse
-from contacts.exceptions import ContactImportInvalid, ContactNotFound
+from contacts.exceptions import ContactImportInvalid, ContactNotFound, problem_text
 from contacts.models import Channel, Contact
 from crisiscenter.exceptions import NotFound
 from workspaces.api_permissions import workspace_for_write, workspace_param
@@ -71,7 +71,7 @@ class ContactInputSerializer(serializers.Serializer):
         try:
             return availability_parse(value)
         except AvailabilityInvalid as exc:
-            raise serializers.ValidationError(str(exc)) from exc
+            raise serializers.ValidationError(problem_text(exc)) from exc
 
     def validate_user(self, value: str):
         if not value:
@@ -194,7 +194,9 @@ class ContactViewSet(NotFoundInWords, viewsets.ModelViewSet):
         parser_classes=[MultiPartParser, FormParser, JSONParser],
     )  # fmt: skip
     def import_file(self, request):
-        """Import CSV or vCard; per-row report of created/updated/errors."""
+        """Import CSV (comma, semicolon or tab) or vCard; per-row report of
+        created/updated/unchanged/errors. Rows match an export's id, else a unique e-mail,
+        else a unique phone; empty cells change nothing."""
         data = ContactImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -206,8 +208,8 @@ class ContactViewSet(NotFoundInWords, viewsets.ModelViewSet):
             fmt=import_format(upload.name, values.get("format")),
         )
         return Response(
-            {"created": report.created, "updated": report.updated, "errors": report.errors,
-             "rows": report.rows},
+            {"created": report.created, "updated": report.updated,
+             "unchanged": report.unchanged, "errors": report.errors, "rows": report.rows},
         )  # fmt: skip
 
     @extend_schema(parameters=[ContactExportSerializer], responses={(200, "text/csv"): str})

@@ -10,6 +10,8 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from contacts.problems import TextProblem, gettext_noop
+
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALWAYS = "24/7"
 _WINDOW = re.compile(
@@ -18,7 +20,7 @@ _WINDOW = re.compile(
 )
 
 
-class AvailabilityInvalid(ValueError):
+class AvailabilityInvalid(TextProblem):
     pass
 
 
@@ -26,13 +28,19 @@ def _day(name: str) -> int:
     try:
         return DAYS.index(name.strip())
     except ValueError:
-        raise AvailabilityInvalid(f"unknown day {name.strip()!r} (use {', '.join(DAYS)})") from None
+        raise AvailabilityInvalid(
+            gettext_noop("Unknown day “%(day)s” (use %(days)s)."),
+            day=name.strip(),
+            days=", ".join(DAYS),
+        ) from None
 
 
 def _clock(value: str) -> str:
     hours, minutes = (int(part) for part in value.split(":"))
     if not (0 <= hours <= 24 and 0 <= minutes <= 59) or (hours == 24 and minutes):
-        raise AvailabilityInvalid(f"bad time {value!r}")
+        raise AvailabilityInvalid(
+            gettext_noop("Bad time “%(time)s” (use 00:00 to 24:00)."), time=value
+        )
     return f"{hours:02d}:{minutes:02d}"
 
 
@@ -57,10 +65,14 @@ def availability_parse(text: str) -> list[dict]:
     for chunk in filter(None, (c.strip() for c in text.split(";"))):
         match = _WINDOW.match(chunk)
         if not match:
-            raise AvailabilityInvalid(f"cannot read {chunk!r} (example: mon-fri 08:00-18:00)")
+            raise AvailabilityInvalid(
+                gettext_noop("Cannot read “%(text)s” (example: mon-fri 08:00-18:00)."), text=chunk
+            )
         start, end = _clock(match["start"]), _clock(match["end"])
         if start == end:
-            raise AvailabilityInvalid(f"empty window {chunk!r}")
+            raise AvailabilityInvalid(
+                gettext_noop("Empty window “%(text)s”: it ends when it starts."), text=chunk
+            )
         windows.append({"days": _days(match["days"]), "start": start, "end": end})
     return windows
 

@@ -9,10 +9,12 @@ import csv
 import io
 from collections.abc import Iterable
 
+from contacts.problems import TextProblem, gettext_noop
+
 FIELDS = [
     "kind", "name", "organisation", "role_title", "phone", "email", "preferred_channels",
     "slack_webhook_url", "slack_member_id", "teams_webhook_url", "availability",
-    "availability_tz", "notes", "last_verified",
+    "availability_tz", "notes", "last_verified", "id",
 ]  # fmt: skip
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -36,21 +38,53 @@ def csv_write(rows: Iterable[dict]) -> str:
     return out.getvalue()
 
 
-class CsvInvalid(ValueError):
+class CsvInvalid(TextProblem):
     pass
 
 
-def csv_read(text: str) -> list[dict]:
-    """Rows of a CSV with a header line; unknown columns are ignored, missing ones are "".
+# The separators a header line may use: Dutch Excel writes ";", some exports tabs.
+_DELIMITERS = (",", ";", "\t")
+_QUOTE_UNCLOSED = gettext_noop(
+    "A quote is not closed: this row and every line after it were not imported."
+)
+_QUOTE_BROKEN = gettext_noop("Broken quotes: a closing quote must be followed by a separator.")
 
-    Raises CsvInvalid if there is no `name` column."""
-    text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in reader.fieldnames or []]
+
+def _dialect(text: str) -> tuple[str, str]:
+    """(delimiter, text without Excel's "sep=;" line): the separator Excel names in a first
+    "sep=" line, else the one the header line uses most, else a comma."""
+    first, _, rest = text.partition("\n")
+    if first.lower().startswith("sep=") and len(first.rstrip("\r")) == 5:
+        return first[4], rest
+    counts = {d: first.count(d) for d in _DELIMITERS}
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return (best if counts[best] else ","), text
+
+
+def csv_read(text: str) -> list[dict]:
+    """Rows of a CSV with a header line, separated by commas, semicolons or tabs (sniffed from
+    the header); unknown columns are ignored, missing ones are "". A row whose quotes are
+    broken comes back as {"_problem": CsvInvalid} (an unclosed quote swallows the rest of the
+    file, so it is the last row). Raises CsvInvalid if there is no `name` column."""
+    delimiter, text = _dialect(text.lstrip("\ufeff"))
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        header = [h.strip().lower() for h in reader.fieldnames or []]
+    except csv.Error:
+        header = []
     if "name" not in header:
-        raise CsvInvalid("the first line must be a header with at least a 'name' column")
+        raise CsvInvalid(
+            gettext_noop("the first line must be a header with at least a “name” column")
+        )
     reader.fieldnames = header
-    rows = []
-    for raw in reader:
+    rows: list[dict] = []
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            unclosed = "unexpected end of data" in str(exc)
+            rows.append({"_problem": CsvInvalid(_QUOTE_UNCLOSED if unclosed else _QUOTE_BROKEN)})
+            continue
         rows.append({f: cell_restore((raw.get(f) or "").strip()) for f in FIELDS})
-    return rows

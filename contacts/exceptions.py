@@ -1,4 +1,7 @@
-from crisiscenter.exceptions import CrisisCenterError, NotFound
+from django.utils.translation import gettext
+
+from contacts.problems import TextProblem
+from crisiscenter.exceptions import Conflict, CrisisCenterError, NotFound
 
 
 class ContactInvalid(CrisisCenterError):
@@ -11,3 +14,12 @@ class ContactNotFound(NotFound):
 
 class ContactImportInvalid(CrisisCenterError):
     pass
+
+
+class ContactInUse(Conflict):
+    pass
+
+
+def problem_text(problem: TextProblem) -> str:
+    """A parser's problem (availability, CSV, vCard) in the active language."""
+    return gettext(problem.msgid) % problem.params

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from contacts.availability import AvailabilityInvalid, availability_parse
+from contacts.exceptions import problem_text
 from contacts.models import Channel, Contact
 from workspaces.models import Workspace
 from workspaces.selectors import workspace_member_list
@@ -54,7 +55,7 @@ class ContactForm(forms.Form):
         try:
             return availability_parse(self.cleaned_data["availability"])
         except AvailabilityInvalid as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(problem_text(exc)) from exc
 
 
 class ContactImportForm(forms.Form):

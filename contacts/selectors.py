@@ -60,16 +60,25 @@ def contact_get(*, workspace: Workspace, contact_id: int) -> Contact | None:
     return Contact.objects.filter(workspace=workspace, pk=contact_id).first()
 
 
-def contact_find_existing(*, workspace: Workspace, email: str, phone: str) -> Contact | None:
-    """The contact an import row updates: same e-mail (case-insensitive), else same phone."""
-    qs = Contact.objects.filter(workspace=workspace)
+def contact_find_existing(
+    *, workspace: Workspace, contact_id: int | None, email: str, phone: str
+) -> list[Contact]:
+    """The contacts an import row may mean, by the first key that finds any: its id, its
+    e-mail (case-insensitive), its phone (only contacts without an e-mail when the row has
+    one: another e-mail is another person). More than one means the row is ambiguous."""
+    qs = Contact.objects.filter(workspace=workspace).order_by("id")
+    if contact_id is not None:
+        found = list(qs.filter(pk=contact_id))
+        if found:
+            return found
     if email:
-        found = qs.filter(email__iexact=email).order_by("id").first()
+        found = list(qs.filter(email__iexact=email)[:5])
         if found:
             return found
     if phone:
-        return qs.filter(phone=phone).order_by("id").first()
-    return None
+        same = qs.filter(phone=phone)
+        return list((same.filter(email="") if email else same)[:5])
+    return []
 
 
 def contact_list_for_user(

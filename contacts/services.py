@@ -2,18 +2,19 @@
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts import csvio, vcard
 from contacts.availability import AvailabilityInvalid, availability_format, availability_parse
-from contacts.exceptions import ContactImportInvalid, ContactInvalid
+from contacts.exceptions import ContactImportInvalid, ContactInUse, ContactInvalid, problem_text
 from contacts.models import Channel, Contact
 from contacts.selectors import contact_find_existing
 from contacts.validators import phone_normalise
@@ -28,6 +29,7 @@ EDITABLE = [
     "availability_tz", "notes", "last_verified_at", "user",
 ]  # fmt: skip
 IMPORT_MAX_ROWS = 5000
+VERIFIED_EARLIEST = date(2000, 1, 1)
 
 
 def _validate(contact: Contact) -> None:
@@ -48,12 +50,31 @@ def _validate(contact: Contact) -> None:
                 errors.setdefault(name, []).append(_("Webhook URLs must use https."))
     if contact.availability_tz not in available_timezones():
         errors["availability_tz"] = [_("Unknown time zone.")]
+    _reach_and_date_check(contact, errors)
     if contact.user_id and not workspace_member_get(
         workspace_id=contact.workspace_id, user_id=contact.user_id
     ):
         errors["user"] = [_("This user is not a member of the workspace.")]
     if errors:
         raise ContactInvalid(_("The contact is not valid."), {"errors": errors})
+
+
+def _reach_and_date_check(contact: Contact, errors: dict[str, list[str]]) -> None:
+    """Escalation can reach the contact somehow; the verification date is a plausible past
+    date (today in any time zone counts: one day of leeway)."""
+    if not any(
+        (contact.phone, contact.email, contact.slack_webhook_url, contact.teams_webhook_url)
+    ):
+        errors.setdefault("non_field_errors", []).append(
+            _("Give at least one way to reach the contact: phone, e-mail or a webhook URL.")
+        )
+    verified = contact.last_verified_at
+    latest = timezone.localdate() + timedelta(days=1)
+    if isinstance(verified, date) and not VERIFIED_EARLIEST <= verified <= latest:
+        errors.setdefault("last_verified_at", []).append(
+            _("The last verification must lie between %(earliest)s and today.")
+            % {"earliest": VERIFIED_EARLIEST.isoformat()}
+        )
 
 
 def _apply(contact: Contact, data: dict) -> None:
@@ -75,18 +96,37 @@ def contact_create(*, workspace: Workspace, data: dict) -> Contact:
     return contact
 
 
+def _values(contact: Contact) -> dict:
+    return {key: getattr(contact, "user_id" if key == "user" else key) for key in EDITABLE}
+
+
 @transaction.atomic
 def contact_update(*, contact: Contact, data: dict) -> Contact:
-    """Update the given fields; raises ContactInvalid (400) with reasons."""
+    """Update the given fields; writes nothing when they are as stored (a re-import of an
+    export). Raises ContactInvalid (400) with reasons."""
+    before = _values(contact)
     _apply(contact, data)
+    if _values(contact) == before:
+        return contact
     _validate(contact)
     contact.save()
     return contact
 
 
+@transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
-    """Delete a contact (escalation tiers lose it; their history keeps the name)."""
-    contact.delete()
+    """Delete a contact. Raises ContactInUse (409) naming the protocols and tiers while an
+    escalation tier names the contact (the tier link is RESTRICT): removing it there is a
+    protocol change, which gets a version."""
+    try:
+        contact.delete()
+    except RestrictedError as exc:
+        places = sorted({str(link) for link in exc.restricted_objects})
+        raise ContactInUse(
+            _("%(name)s is in escalation protocols: %(places)s. Remove the contact there first.")
+            % {"name": contact.name, "places": ", ".join(places)},
+            {"protocols": places},
+        ) from exc
 
 
 def contact_verify(*, contact: Contact, on: date | None = None) -> Contact:
@@ -96,34 +136,51 @@ def contact_verify(*, contact: Contact, on: date | None = None) -> Contact:
     return contact
 
 
+_TEXT_FIELDS = [f for f in csvio.FIELDS if f in EDITABLE and f not in ("preferred_channels",
+                                                                       "availability")]  # fmt: skip
+
+
 def row_to_data(row: dict) -> dict:
-    """Turn one text row (CSV or vCard) into contact data; raises ContactInvalid."""
+    """Turn one text row (CSV or vCard) into contact data. Only the cells the row fills are in
+    it, so an update never blanks a field the row leaves empty. Raises ContactInvalid."""
     errors: dict[str, list[str]] = {}
-    data = {k: (row.get(k) or "").strip() for k in csvio.FIELDS if k in row}
-    data["kind"] = data.get("kind") or Contact.Kind.COMMUNICATIONS
+    data = {k: (row.get(k) or "").strip() for k in _TEXT_FIELDS}
+    data = {k: v for k, v in data.items() if v}
     channels = (row.get("preferred_channels") or "").replace(";", ",").split(",")
-    data["preferred_channels"] = [c.strip().lower() for c in channels if c.strip()]
-    try:
-        data["availability"] = availability_parse(row.get("availability") or "")
-    except AvailabilityInvalid as exc:
-        errors["availability"] = [str(exc)]
-    verified = data.pop("last_verified", "")
+    if any(c.strip() for c in channels):
+        data["preferred_channels"] = [c.strip().lower() for c in channels if c.strip()]
+    if (row.get("availability") or "").strip():
+        try:
+            data["availability"] = availability_parse(row["availability"])
+        except AvailabilityInvalid as exc:
+            errors["availability"] = [problem_text(exc)]
+    verified = (row.get("last_verified") or "").strip()
     if verified:
         try:
             data["last_verified_at"] = date.fromisoformat(verified)
         except ValueError:
             errors["last_verified"] = [_("Use a date like 2026-01-31.")]
-    if not data.get("availability_tz"):
-        data.pop("availability_tz", None)
     if errors:
         raise ContactInvalid(_("The contact is not valid."), {"errors": errors})
     return data
+
+
+def _row_id(row: dict) -> int | None:
+    text = (row.get("id") or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ContactInvalid(
+            _("The contact is not valid."), {"errors": {"id": [_("Not a contact id.")]}}
+        )
+    return int(text)
 
 
 @dataclass
 class ImportReport:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     rows: list[dict] = field(default_factory=list)
 
     @property
@@ -131,19 +188,36 @@ class ImportReport:
         return sum(1 for r in self.rows if r["status"] == "error")
 
 
+def _row_match(*, workspace: Workspace, row: dict, data: dict) -> Contact | None:
+    """The contact a row updates (None: a new one); ContactInvalid if several could be meant."""
+    matches = contact_find_existing(
+        workspace=workspace, contact_id=_row_id(row), email=data.get("email", ""),
+        phone=phone_normalise(data.get("phone", "")),
+    )  # fmt: skip
+    if len(matches) > 1:
+        names = ", ".join(c.name for c in matches)
+        reason = _("Several contacts match this row (%(names)s); add the id column of an "
+                   "export to say which one.") % {"names": names}  # fmt: skip
+        raise ContactInvalid(reason, {"errors": {"match": [reason]}})
+    return matches[0] if matches else None
+
+
 def _import_row(*, workspace: Workspace, number: int, row: dict) -> dict:
     try:
+        if "_problem" in row:
+            reason = problem_text(row["_problem"])
+            raise ContactInvalid(reason, {"errors": {"row": [reason]}})
         data = row_to_data(row)
-        existing = contact_find_existing(
-            workspace=workspace,
-            email=data.get("email", ""),
-            phone=phone_normalise(data.get("phone", "")),
-        )
+        existing = _row_match(workspace=workspace, row=row, data=data)
         with transaction.atomic():  # a bad row rolls back alone
             if existing:
+                if data.get("email", "").lower() == existing.email.lower():
+                    data.pop("email", None)  # matched case-insensitively: keep how it is stored
+                before = _values(existing)
                 contact = contact_update(contact=existing, data=data)
-                status = "updated"
+                status = "updated" if _values(contact) != before else "unchanged"
             else:
+                data.setdefault("kind", Contact.Kind.COMMUNICATIONS)
                 contact = contact_create(workspace=workspace, data=data)
                 status = "created"
     except ContactInvalid as exc:
@@ -152,13 +226,18 @@ def _import_row(*, workspace: Workspace, number: int, row: dict) -> dict:
 
 
 def contacts_import(*, workspace: Workspace, text: str, fmt: str) -> ImportReport:
-    """Import CSV or vCard text. Idempotent: a row with a known e-mail (else phone) updates that
-    contact. Reports created/updated/error per row (row 1 is the first data row or card).
-    Raises ContactImportInvalid if the file cannot be read at all or is too long."""
+    """Import CSV (comma, semicolon or tab) or vCard text. A row updates the contact with its
+    id (an export's id column), else the one contact with its e-mail, else the one with its
+    phone; several candidates are a row error, never a merge. Empty cells leave fields as they
+    are, so re-importing an export changes nothing. Reports created/updated/unchanged/error per
+    row (row 1 is the first data row or card). Raises ContactImportInvalid if the file cannot
+    be read at all or is too long."""
     try:
         rows = csvio.csv_read(text) if fmt == "csv" else vcard.vcard_read(text)
     except (csvio.CsvInvalid, vcard.VcardInvalid) as exc:
-        raise ContactImportInvalid(_("Cannot read the file: %(reason)s") % {"reason": exc}) from exc
+        raise ContactImportInvalid(
+            _("Cannot read the file: %(reason)s") % {"reason": problem_text(exc)}
+        ) from exc
     if len(rows) > IMPORT_MAX_ROWS:
         raise ContactImportInvalid(
             _("At most %(max)d contacts per file.") % {"max": IMPORT_MAX_ROWS}
@@ -167,13 +246,14 @@ def contacts_import(*, workspace: Workspace, text: str, fmt: str) -> ImportRepor
     for number, row in enumerate(rows, start=1):
         result = _import_row(workspace=workspace, number=number, row=row)
         report.rows.append(result)
-        report.created += result["status"] == "created"
-        report.updated += result["status"] == "updated"
+        if result["status"] != "error":
+            setattr(report, result["status"], getattr(report, result["status"]) + 1)
     logger.info(
         "contacts.import.done",
         extra={
             "workspace_id": workspace.pk,
             "n_created": report.created,
+            "n_updated": report.updated,
             "n_errors": report.errors,
         },
     )

@@ -7,15 +7,17 @@ properties. Values are escaped (backslash, comma, semicolon, newline) and lines 
 
 from collections.abc import Iterable
 
+from contacts.problems import TextProblem, gettext_noop
+
 X = "X-CRISISCENTER-"
 _EXTRA = {
     "kind": "KIND", "preferred_channels": "CHANNELS", "availability": "AVAILABILITY",
     "availability_tz": "TZ", "last_verified": "VERIFIED", "slack_webhook_url": "SLACK-WEBHOOK",
-    "slack_member_id": "SLACK-ID", "teams_webhook_url": "TEAMS-WEBHOOK",
+    "slack_member_id": "SLACK-ID", "teams_webhook_url": "TEAMS-WEBHOOK", "id": "ID",
 }  # fmt: skip
 
 
-class VcardInvalid(ValueError):
+class VcardInvalid(TextProblem):
     pass
 
 
@@ -113,7 +115,7 @@ def _unfold(text: str) -> list[str]:
 
 def _property(line: str) -> tuple[str, dict[str, str], str]:
     if ":" not in line:
-        raise VcardInvalid(f"line without a colon: {line[:40]!r}")
+        raise VcardInvalid(gettext_noop("a line without a colon: “%(line)s”"), line=line[:40])
     head, value = line.split(":", 1)
     name, *params = head.split(";")
     name = name.split(".")[-1].upper()  # drop a group prefix ("item1.EMAIL")
@@ -158,17 +160,17 @@ def vcard_read(text: str) -> list[dict]:
         name, _params, value = _property(line)
         if name == "BEGIN" and value.strip().upper() == "VCARD":
             if current is not None:
-                raise VcardInvalid("BEGIN:VCARD inside a card")
+                raise VcardInvalid(gettext_noop("BEGIN:VCARD inside a card"))
             current = []
         elif name == "END" and value.strip().upper() == "VCARD":
             if current is None:
-                raise VcardInvalid("END:VCARD without BEGIN")
+                raise VcardInvalid(gettext_noop("END:VCARD without BEGIN:VCARD"))
             cards.append(_card_to_row(current))
             current = None
         elif current is None:
-            raise VcardInvalid(f"property outside a card: {name}")
+            raise VcardInvalid(gettext_noop("a property outside a card: %(name)s"), name=name)
         else:
             current.append((name, _params, value))
     if current is not None:
-        raise VcardInvalid("card not closed with END:VCARD")
+        raise VcardInvalid(gettext_noop("a card is not closed with END:VCARD"))
     return cards

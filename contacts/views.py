@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from contacts import selectors, services
 from contacts.api import export_response, import_format, upload_text
 from contacts.availability import availability_format
-from contacts.exceptions import ContactImportInvalid, ContactInvalid
+from contacts.exceptions import ContactImportInvalid, ContactInUse, ContactInvalid
 from contacts.forms import ContactForm, ContactImportForm
 from contacts.models import Contact
 from workspaces.models import Membership
@@ -105,8 +105,12 @@ def contact_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     contact = selectors.contact_get(workspace=workspace, contact_id=pk)
     if contact is None:
         raise Http404
-    services.contact_delete(contact=contact)
-    messages.success(request, _("Contact deleted."))
+    try:
+        services.contact_delete(contact=contact)
+    except ContactInUse as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Contact deleted."))
     return redirect("workspace-contacts", slug=workspace.slug)
 
 
@@ -128,6 +132,8 @@ def contacts_import(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("workspace-contacts", slug=workspace.slug)
     return render(request, "contacts/import_report.html", {
         "workspace": workspace, "role": role, "report": report,
+        # reasons that are whole sentences, shown without a field name in front
+        "quiet_keys": ("row", "match", "non_field_errors"),
     })  # fmt: skip
 
 

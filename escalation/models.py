@@ -43,7 +43,9 @@ class EscalationProtocol(models.Model):
 class EscalationTier(models.Model):
     protocol = models.ForeignKey(EscalationProtocol, on_delete=models.CASCADE, related_name="tiers")
     position = models.PositiveSmallIntegerField(_("position"))
-    contacts = models.ManyToManyField(Contact, blank=True, related_name="escalation_tiers")
+    contacts = models.ManyToManyField(
+        Contact, blank=True, related_name="escalation_tiers", through="EscalationTierContact"
+    )
     roles = models.JSONField(_("roles"), default=list, blank=True)
     channels = models.JSONField(_("channels"), default=list)
     wait_seconds = models.PositiveIntegerField(_("wait for acknowledgement (seconds)"))
@@ -58,6 +60,28 @@ class EscalationTier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.protocol} #{self.position}"
+
+
+class EscalationTierContact(models.Model):
+    """A contact named in a tier (the table Django made for the plain many-to-many). RESTRICT:
+    deleting a contact that a tier names is refused (RestrictedError), because silently
+    dropping it would change the protocol without a version and could leave a tier with
+    nobody; deleting the protocol or the whole workspace still takes these rows along."""
+
+    escalationtier = models.ForeignKey(EscalationTier, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.RESTRICT, related_name="+")
+
+    class Meta:
+        db_table = "escalation_escalationtier_contacts"
+        unique_together = [("escalationtier", "contact")]
+
+    def __str__(self) -> str:
+        """Where the contact is used, for the message that refuses the delete."""
+        tier = self.escalationtier
+        return _("%(protocol)s (tier %(n)d)") % {
+            "protocol": tier.protocol.name,
+            "n": tier.position + 1,
+        }
 
 
 class EscalationProtocolVersion(models.Model):
