@@ -99,9 +99,9 @@ class ContactExportSerializer(serializers.Serializer):
 
 
 class NotFoundInWords:
-    """ViewSet mixin: a missing or foreign object is a 404 whose message is a translated
-    sentence (`not_found`, a NotFound subclass instance factory) instead of DRF's default
-    "No <Model> matches the given query.", which is English and names the model."""
+    """ViewSet mixin: a missing or foreign object is a 404 with the translated sentence that
+    `not_found()` returns, instead of DRF's "No <Model> matches the given query." (English,
+    and it names the model). Also used by escalation's viewsets."""
 
     def not_found(self) -> NotFound:
         raise NotImplementedError
