@@ -74,7 +74,7 @@ def incident_statements(request: HttpRequest, incident_id: int) -> HttpResponse:
                 user=request.user, workspace=workspace.slug
             ),
             "channels": Channel.choices,
-            "automated": [c for c in AUTOMATED_CHANNELS if c in accounts],
+            "automated": [str(Channel(c).label) for c in AUTOMATED_CHANNELS if c in accounts],
             "languages": Language.choices,
             "placeholders": PLACEHOLDERS,
             "limits": {k: v.maximum for k, v in LIMITS.items()},

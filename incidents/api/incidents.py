@@ -6,6 +6,7 @@ commander, mentions, tasks, first reaction); communications may also add notes a
 (they gather the facts their statements rest on). Non-members get 404 everywhere.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -181,7 +182,7 @@ class IncidentViewSet(
         incident = self._incident(roles=FACT_ROLES)
         claim = selectors.incident_claim_list(incident=incident).filter(pk=claim_id).first()
         if claim is None:
-            raise IncidentNotFound("Claim not found.")
+            raise IncidentNotFound(_("Claim not found."))
         data = _valid(s.ClaimUpdateSerializer, request.data)
         claim = services.claim_update(claim=claim, by=request.user, **data)
         return Response(s.ClaimOutputSerializer(claim).data)
@@ -198,7 +199,7 @@ class IncidentViewSet(
         incident = self._incident(roles=RUN_ROLES)
         task = selectors.incident_task_list(incident=incident).filter(pk=task_id).first()
         if task is None:
-            raise IncidentNotFound("Task not found.")
+            raise IncidentNotFound(_("Task not found."))
         return task
 
     def _task_out(self, task) -> Response:
@@ -234,7 +235,7 @@ class ResponseClockPolicyApi(APIView):
     def get(self, request: Request) -> Response:
         slug = workspace_param(request)
         if not slug:
-            raise serializers.ValidationError({"workspace": "Required."})
+            raise serializers.ValidationError({"workspace": _("Give a workspace.")})
         workspace = workspace_get_for_user(user=request.user, slug=slug)
         return Response(
             {
@@ -250,6 +251,8 @@ class ResponseClockPolicyApi(APIView):
         try:
             minutes = {int(k): v for k, v in data.get("minutes", {}).items()}
         except ValueError as exc:
-            raise serializers.ValidationError({"minutes": "Keys must be severities 1-4."}) from exc
+            raise serializers.ValidationError(
+                {"minutes": _("Keys must be severities 1 to 4.")}
+            ) from exc
         result = services.response_clock_policy_set(workspace_id=workspace.pk, minutes=minutes)
         return Response({"workspace": workspace.slug, "minutes": result})

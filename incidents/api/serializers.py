@@ -1,5 +1,7 @@
 """Input and output serializers of the incident API (no domain rules here)."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from incidents.models import Claim, Incident, IncidentEvent, IncidentTask
@@ -11,6 +13,33 @@ def display_name(user) -> str | None:
     if user is None:
         return None
     return user.get_full_name() or user.get_username()
+
+
+def _is_id(value: object) -> bool:
+    if isinstance(value, str):
+        return value.isascii() and value.isdigit() and int(value) >= 1
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+class IdListField(serializers.ListField):
+    """Ids given as numbers or digit strings (browsers send large ids as strings: JS numbers
+    lose precision above 2^53). The bad ones are named in one readable message, not as a
+    nested per-index error."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault(
+            "min_length", gettext_lazy("Give at least one mention id.")
+        )
+        super().__init__(child=serializers.IntegerField(min_value=1), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and (bad := [str(v) for v in data if not _is_id(v)]):
+            raise serializers.ValidationError(
+                _("Not valid mention ids (whole numbers from 1): %(ids)s.")
+                % {"ids": ", ".join(bad)}
+            )
+        return super().to_internal_value(data)
 
 
 class IncidentOutputSerializer(serializers.ModelSerializer):
@@ -71,9 +100,7 @@ class CommanderSerializer(serializers.Serializer):
 
 
 class MentionIdsSerializer(serializers.Serializer):
-    mention_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=500
-    )
+    mention_ids = IdListField(min_length=1, max_length=500)
 
 
 class NoteSerializer(serializers.Serializer):
@@ -122,17 +149,13 @@ class ClaimOutputSerializer(serializers.ModelSerializer):
 class ClaimInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
     status = serializers.ChoiceField(choices=Claim.Status.choices, default=Claim.Status.UNKNOWN)
-    mention_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=200
-    )
+    mention_ids = IdListField(required=False, default=list, max_length=200)
 
 
 class ClaimUpdateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000, required=False)
     status = serializers.ChoiceField(choices=Claim.Status.choices, required=False)
-    mention_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=200
-    )
+    mention_ids = IdListField(required=False, max_length=200)
 
 
 class TaskOutputSerializer(serializers.ModelSerializer):

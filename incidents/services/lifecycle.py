@@ -208,7 +208,7 @@ def incident_transition(*, incident: Incident, to: str, by: AbstractBaseUser) ->
     if to not in allowed:
         raise IncidentTransitionInvalid(
             _("An incident cannot go from %(from)s to %(to)s.")
-            % {"from": incident.status, "to": to},
+            % {"from": S(incident.status).label.lower(), "to": S(to).label.lower()},
             {"allowed": list(allowed)},
         )
     now = timezone.now()
@@ -271,9 +271,11 @@ def incident_update(
             % dict(zip(("old", "new"), changes["severity"], strict=True))
         )
     if "title" in changes:
-        parts.append(_("title changed"))
+        # A noun phrase: it completes "%(name)s changed %(what)s" ("team wijzigde de titel").
+        parts.append(_("the title"))
     if "platforms" in changes:
-        parts.append(_("platforms: %(names)s") % {"names": ", ".join(platforms or []) or "-"})
+        labels = ", ".join(str(Platform(p).label) for p in platforms or []) or "-"
+        parts.append(_("platforms: %(names)s") % {"names": labels})
     incident_event_record(
         incident=incident,
         kind=IncidentEvent.Kind.UPDATE,

@@ -1,5 +1,6 @@
 """Input and output serializers of the statements API (no domain rules in here)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from statements.models import (
@@ -51,7 +52,10 @@ class ValuesField(serializers.DictField):
         values = super().to_internal_value(data)
         unknown = sorted(set(values) - set(PLACEHOLDERS))
         if unknown:
-            raise serializers.ValidationError(f"Unknown placeholders: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                _("Unknown placeholders: %(names)s. Known: %(known)s.")
+                % {"names": ", ".join(unknown), "known": ", ".join(PLACEHOLDERS)}
+            )
         return values
 
 
@@ -65,7 +69,9 @@ class VariantsField(serializers.DictField):
         variants = super().to_internal_value(data)
         unknown = sorted(set(variants) - set(Channel.values))
         if unknown:
-            raise serializers.ValidationError(f"Unknown platforms: {', '.join(unknown)}.")
+            raise serializers.ValidationError(
+                _("Unknown platforms: %(names)s.") % {"names": ", ".join(unknown)}
+            )
         return variants
 
 
@@ -185,6 +191,7 @@ class AccountInputSerializer(serializers.Serializer):
     def validate_channel(self, value: str) -> str:
         if value not in AUTOMATED_CHANNELS:
             raise serializers.ValidationError(
-                f"CrisisCenter posts only to {', '.join(AUTOMATED_CHANNELS)}."
+                _("CrisisCenter posts only to %(platforms)s.")
+                % {"platforms": ", ".join(str(Channel(c).label) for c in AUTOMATED_CHANNELS)}
             )
         return value

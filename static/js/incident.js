@@ -15,10 +15,22 @@
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      const detail = data.detail || Object.entries(data).map(([k, v]) => k + ": " + [].concat(v).join(" ")).join("; ");
+      const detail = data.detail ? String(data.detail) : messages(data).join("; ");
       throw new Error(detail || String(response.status));
     }
     return data;
+  }
+  // DRF errors nest ({"field": {"0": ["…"]}}): flatten them to "field: 1: …" lines.
+  function messages(value, prefix) {
+    if (value === null || value === undefined) return [];
+    if (Array.isArray(value)) return value.flatMap((v) => messages(v, prefix));
+    if (typeof value === "object") {
+      return Object.entries(value).flatMap(([key, v]) => {
+        const label = /^\d+$/.test(key) ? String(Number(key) + 1) : key;
+        return messages(v, (prefix ? prefix + " " : "") + label + ":");
+      });
+    }
+    return [(prefix ? prefix + " " : "") + String(value)];
   }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -28,7 +40,13 @@
     for (const child of children) if (child !== null && child !== undefined) node.append(child);
     return node;
   }
-  const ids = (text) => text.split(/[\s,]+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  // Ids stay digit strings, sent as typed: JS numbers round above 2^53 (the API takes strings).
+  function ids(text, badMessage) {
+    const parts = text.split(/[\s,]+/).filter(Boolean);
+    const bad = parts.filter((p) => !/^[0-9]+$/.test(p) || /^0+$/.test(p));
+    if (bad.length) throw new Error(badMessage + " " + bad.join(", "));
+    return parts;
+  }
 
   /* ---- list page: open an incident by hand ---- */
   const createForm = document.getElementById("incident-create");
@@ -57,6 +75,7 @@
   const claimLabels = pairs(root.dataset.strClaimStatuses);
   const kindLabels = pairs(root.dataset.strKinds);
   const roleLabels = pairs(root.dataset.strRoles);
+  const platformLabels = pairs(root.dataset.strPlatforms);
   let members = [];
   try { members = JSON.parse(document.getElementById("member-data").textContent) || []; } catch (e) { /* none */ }
   const base = "/api/incidents/" + id + "/";
@@ -222,7 +241,7 @@
     document.getElementById("reach-followers").textContent = number.format(reach.follower_reach || 0);
     document.getElementById("reach-engagement").textContent = number.format(reach.engagement || 0);
     const platforms = document.getElementById("reach-platforms");
-    platforms.replaceChildren(...Object.entries(reach.per_platform || {}).map(([name, count]) => el("li", { text: name + ": " + number.format(count) })));
+    platforms.replaceChildren(...Object.entries(reach.per_platform || {}).map(([name, count]) => el("li", { text: (platformLabels[name] || name) + ": " + number.format(count) })));
     const trend = document.getElementById("reach-trend");
     trend.replaceChildren(...(reach.sentiment_trend || []).map((row) => {
       const width = Math.max(2, Math.round(Math.abs(row.avg_compound) * 100));
@@ -239,7 +258,7 @@
     if (!mentions.length) return;
     mentionList.replaceChildren(...mentions.map((m) => {
       const meta = el("div", { class: "mention-meta" },
-        el("span", { class: "author", text: m.author }), el("span", { class: "badge", text: m.platform }),
+        el("span", { class: "author", text: m.author }), el("span", { class: "badge", text: platformLabels[m.platform] || m.platform }),
         el("span", { text: "#" + m.id }), el("span", { text: when(m.posted_at) }));
       if (httpUrl(m.url)) meta.append(el("a", { class: "mention-link", href: httpUrl(m.url), rel: "noopener noreferrer", target: "_blank", text: str("openPost") }));
       if (canRun && m.is_attached) {
@@ -275,12 +294,12 @@
     });
   }
   onSubmit("note-form", (f) => api("POST", base + "notes/", { text: f.get("text") }));
-  onSubmit("claim-form", (f) => api("POST", base + "claims/", { text: f.get("text"), status: f.get("status"), mention_ids: ids(f.get("mention_ids") || "") }).then(loadClaims));
+  onSubmit("claim-form", async (f) => api("POST", base + "claims/", { text: f.get("text"), status: f.get("status"), mention_ids: ids(f.get("mention_ids") || "", str("badIds")) }).then(loadClaims));
   onSubmit("playbook-form", (f) => api("POST", base + "playbook/", { scenario: f.get("scenario"), language: lang === "en" ? "en" : "nl" }).then(() => {
     document.getElementById("playbook-form").remove();
     return loadTasks();
   }));
-  onSubmit("attach-form", (f) => api("POST", base + "mentions/", { mention_ids: ids(f.get("mention_ids") || "") }));
+  onSubmit("attach-form", async (f) => api("POST", base + "mentions/", { mention_ids: ids(f.get("mention_ids") || "", str("badIds")) }));
   onSubmit("response-form", (f) => {
     const body = { url: f.get("url") };
     if (f.get("at")) body.at = new Date(f.get("at")).toISOString();
@@ -302,7 +321,7 @@
     act(api("POST", base + "transition/", { status: button.dataset.status })).then(() => location.reload()).catch(() => {});
   }));
   document.querySelectorAll(".js-detach").forEach((button) => button.addEventListener("click", () => {
-    act(api("POST", base + "mentions/detach/", { mention_ids: [Number(button.dataset.id)] })).catch(() => {});
+    act(api("POST", base + "mentions/detach/", { mention_ids: [button.dataset.id] })).catch(() => {});
   }));
 
   /* ---- websocket ---- */

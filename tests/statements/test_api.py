@@ -580,3 +580,29 @@ def test_drafter_sees_approve_disabled_with_the_reason(client, make_statement, c
                     {"password": PASSWORD})  # fmt: skip
     assert response.status_code == 403
     assert response.json()["code"] == "self_approval"
+
+
+def test_unknown_placeholders_and_platforms_are_translated(api_client_for, incident, comms):
+    client = api_client_for(comms)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="nl")
+    body = {"incident": incident.pk, "title": "x", "language": "nl"}
+    response = client.post(
+        "/api/statements/", {**body, "placeholder_values": {"nope": "1"}}, format="json"
+    )
+    assert response.json()["placeholder_values"][0].startswith("Onbekende invulvelden: nope.")
+    response = client.post(
+        "/api/statements/", {**body, "variants": {"myspace": "1"}}, format="json"
+    )
+    assert response.json()["variants"] == ["Onbekende platforms: myspace."]
+
+
+def test_publishing_account_refusal_names_platforms(api_client_for, workspace, admin):
+    client = api_client_for(admin)
+    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/api/publishing-accounts/",
+        {"workspace": workspace.slug, "channel": "linkedin", "credentials": {"token": "t"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["channel"] == ["CrisisCenter posts only to X, Mastodon, Bluesky."]
