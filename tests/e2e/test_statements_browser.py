@@ -61,12 +61,9 @@ def test_statement_drafted_approved_by_another_and_marked_published(
     page.click("#st-submit")
     expect(page.locator("#st-feedback")).to_have_text("Submitted for review.")
     expect(page.locator("#st-edit-h .st-status")).to_have_text("In review")
-    expect(page.locator("#st-approve")).to_be_visible()  # shown, but the server refuses self
-    page.click("#st-approve")
-    page.fill("#st-reauth input[name=password]", PASSWORD)
-    page.click("#st-reauth button[type=submit]")
-    expect(page.locator("#st-reauth-error")).to_contain_text("Four eyes")
-    page.click("#st-reauth-cancel")
+    # The drafter is not asked for a password: Approve is disabled and says why.
+    expect(page.locator("#st-approve")).to_be_disabled()
+    expect(page.locator("#st-approve-why")).to_contain_text("Four eyes")
     page.get_by_role("button", name="Log out").click()
 
     _login(page, asgi_server, approver.username)
