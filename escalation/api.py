@@ -11,6 +11,7 @@ from contacts.api import NotFoundInWords
 from contacts.models import Channel
 from escalation import selectors, services
 from escalation.exceptions import EscalationNotFound, ProtocolNotFound
+from escalation.messages import ack_via_text
 from escalation.models import Delivery, EscalationProtocol, EscalationRun
 from escalation.waits import WAIT_INVALID, WaitInvalid, wait_seconds_from_minutes
 from workspaces.api_permissions import (
@@ -171,6 +172,7 @@ class RunOutputSerializer(serializers.ModelSerializer):
     tiers = serializers.SerializerMethodField()
     paged = serializers.SerializerMethodField()
     last_step = serializers.SerializerMethodField()
+    acknowledged_via_text = serializers.SerializerMethodField()
     deliveries = DeliveryOutputSerializer(many=True, read_only=True)
 
     class Meta:
@@ -180,8 +182,12 @@ class RunOutputSerializer(serializers.ModelSerializer):
             "protocol_version", "status", "tier", "tiers", "paged", "last_step", "round",
             "next_deadline",
             "started_at", "ended_at", "acknowledged_at", "acknowledged_by_name",
-            "acknowledged_via", "deliveries",
+            "acknowledged_via", "acknowledged_via_text", "deliveries",
         ]  # fmt: skip
+
+    def get_acknowledged_via_text(self, run: EscalationRun) -> str:
+        """How the acknowledgement came in, in words ("" while none did)."""
+        return ack_via_text(run.acknowledged_via) if run.acknowledged_via else ""
 
     def get_tier(self, run: EscalationRun) -> int:
         return run.tier_index + 1

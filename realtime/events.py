@@ -11,6 +11,8 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.utils import translation
 
+from escalation.messages import ack_via_text
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
@@ -307,6 +309,7 @@ class EscalationUpdated:
     next_deadline: str | None
     acknowledged_by: str
     acknowledged_via: str
+    acknowledged_via_text: dict[str, str]  # per language, "" while not acknowledged
     type: str = field(default="escalation.updated", init=False)
 
     def as_dict(self) -> dict[str, Any]:
@@ -325,6 +328,9 @@ def escalation_updated(run: Any) -> EscalationUpdated:
         next_deadline=_iso(run.next_deadline),
         acknowledged_by=run.acknowledged_by_name,
         acknowledged_via=run.acknowledged_via,
+        acknowledged_via_text=_in_each_language(
+            lambda: ack_via_text(run.acknowledged_via) if run.acknowledged_via else ""
+        ),
     )
 
 

@@ -699,7 +699,8 @@
         if (canAcknowledge) li.append(acknowledgeButton(run));
       } else if (run.status === "acknowledged") {
         const who = run.acknowledged_by_name || run.acknowledged_by || "";
-        const via = run.acknowledged_via ? " (" + run.acknowledged_via + ")" : "";
+        const viaText = localised(run.acknowledged_via_text) || run.acknowledged_via;
+        const via = viaText ? " " + str("escVia") + " " + viaText : "";
         li.append(el("p", "escalation-outcome", "✓ " + str("escAcknowledged") + " " + who + via));
       }
       escalationsEl.append(li);
@@ -771,7 +772,7 @@
       escalationUpsert({
         id: event.id, status: event.status, tier: event.tier, tiers: event.tiers,
         next_deadline: event.next_deadline, acknowledged_by_name: event.acknowledged_by,
-        acknowledged_via: event.acknowledged_via,
+        acknowledged_via: event.acknowledged_via, acknowledged_via_text: event.acknowledged_via_text,
       });
       renderEscalations();
     }

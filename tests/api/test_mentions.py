@@ -158,3 +158,11 @@ def test_mention_api_min_followers_counts_a_news_outlet_with_its_reach(member_cl
     MentionFactory(workspace=ws, author_followers=10)
     rows = client.get("/api/mentions/?min_followers=50000").json()["results"]
     assert {row["id"] for row in rows} == {outlet.pk, big.pk}
+
+
+@pytest.mark.parametrize(("language", "detail"), [("en", "Not found."), ("nl", "Niet gevonden.")])
+def test_an_unknown_id_is_a_404_in_words_naming_no_model(member_client, language, detail):
+    _ws, client = member_client
+    response = client.get("/api/mentions/999999/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    assert response.json() == {"detail": detail}  # not "No Mention matches the given query."

@@ -83,7 +83,7 @@ def test_escalation_appears_live_and_is_acknowledged_with_the_keyboard(
     button.focus()
     page.keyboard.press("Enter")
 
-    expect(item).to_contain_text(f"Acknowledged by {member.username} (app)")
+    expect(item).to_contain_text(f"Acknowledged by {member.username} via the app")
     expect(item.get_by_role("button")).to_have_count(0)
     expect(item).to_be_focused()  # keyboard users stay where they were
     expect(page.locator("#toast")).to_contain_text("Escalation acknowledged")
@@ -161,7 +161,9 @@ def test_acknowledge_race_shows_the_servers_409_and_the_winner(
     page.keyboard.press("Enter")
     expect(page.locator("#toast")).to_contain_text("Acknowledging failed")
     expect(page.locator("#toast")).to_contain_text("no longer running")
-    expect(item).to_contain_text(f"Acknowledged by {admin.username} (email link)")
+    expect(item).to_contain_text(
+        f"Acknowledged by {admin.username} via the link in the message (E-mail)"
+    )
     expect(item.get_by_role("button")).to_have_count(0)
 
 

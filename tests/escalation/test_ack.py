@@ -89,10 +89,13 @@ def test_expired_ack_link_is_410(client, running, settings):
 def test_ack_api_allowed_for_every_member_role(running, make_member, api_client_for, role):
     workspace, run, _d, _now = running
     user = make_member(workspace, role=role)
-    response = api_client_for(user).post(f"/api/escalations/{run.pk}/acknowledge/")
+    response = api_client_for(user).post(
+        f"/api/escalations/{run.pk}/acknowledge/", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 200
     assert response.json()["status"] == "acknowledged"
     assert response.json()["acknowledged_via"] == "app"
+    assert response.json()["acknowledged_via_text"] == "the app"
     event = IncidentEvent.objects.get(kind="acknowledgement")
     assert event.actor == user
 

@@ -26,7 +26,7 @@ def test_escalation_updated_event_keys_and_publish_on_commit(
     event = events.escalation_updated(run).as_dict()
     assert set(event) == {
         "type", "workspace_id", "id", "incident_id", "status", "tier", "tiers",
-        "next_deadline", "acknowledged_by", "acknowledged_via",
+        "next_deadline", "acknowledged_by", "acknowledged_via", "acknowledged_via_text",
     }  # fmt: skip
     assert (event["type"], event["status"], event["tier"], event["tiers"]) == (
         "escalation.updated", "active", 1, 1,
@@ -39,3 +39,6 @@ def test_escalation_updated_event_keys_and_publish_on_commit(
     assert (acked["status"], acked["acknowledged_by"], acked["next_deadline"]) == (
         "acknowledged", "Anna", None,
     )  # fmt: skip
+    # How it came in, in words per language for the dashboard (the code stays for clients).
+    assert acked["acknowledged_via"] == "app"
+    assert acked["acknowledged_via_text"]["en"] == "the app"
