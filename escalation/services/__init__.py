@@ -3,7 +3,11 @@
 from escalation.services.acks import escalation_acknowledge, escalation_acknowledge_by_link
 from escalation.services.deliveries import deliveries_claim_due, delivery_send
 from escalation.services.protocols import protocol_create, protocol_delete, protocol_update
-from escalation.services.runs import escalation_runs_advance_due, escalation_runs_start_due
+from escalation.services.runs import (
+    escalation_runs_advance_due,
+    escalation_runs_cancel_for_closed_incident,
+    escalation_runs_start_due,
+)
 
 __all__ = [
     "deliveries_claim_due",
@@ -11,6 +15,7 @@ __all__ = [
     "escalation_acknowledge",
     "escalation_acknowledge_by_link",
     "escalation_runs_advance_due",
+    "escalation_runs_cancel_for_closed_incident",
     "escalation_runs_start_due",
     "protocol_create",
     "protocol_delete",

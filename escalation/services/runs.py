@@ -165,9 +165,40 @@ def escalation_runs_start_due(*, now: datetime) -> list[int]:
     return started
 
 
+def _run_cancel(run: EscalationRun, now: datetime) -> None:
+    run.status, run.next_deadline, run.ended_at = run.Status.CANCELLED, None, now
+    with translation.override(run.protocol.language):
+        summary = _("Escalation stopped: the incident is closed.")
+    _timeline(run, summary, [])
+
+
+@transaction.atomic
+def escalation_runs_cancel_for_closed_incident(*, incident: Incident, now: datetime) -> list[int]:
+    """Stop the incident's active runs once it is resolved or reviewed: no one is paged for
+    it any more and the dashboards stop offering Acknowledge at once, not at the next
+    deadline. Each stop is on the timeline. Returns the ids of the runs stopped."""
+    if incident.status in OPEN:
+        return []
+    runs = (
+        EscalationRun.objects.select_for_update(of=("self",))
+        .filter(incident=incident, status=EscalationRun.Status.ACTIVE)
+        .select_related("incident", "version", "protocol")
+    )
+    stopped = []
+    for run in runs:
+        _run_cancel(run, now)
+        run.save(update_fields=["status", "next_deadline", "ended_at"])
+        _publish(run)
+        stopped.append(run.pk)
+        logger.info(
+            "escalation.run.cancelled", extra={"run_id": run.pk, "incident_id": incident.pk}
+        )
+    return stopped
+
+
 def _run_advance(run: EscalationRun, now: datetime) -> None:
     if run.incident.status not in OPEN:
-        run.status, run.next_deadline, run.ended_at = run.Status.CANCELLED, None, now
+        _run_cancel(run, now)
         return
     tiers = run.version.snapshot["tiers"]
     if run.tier_index + 1 < len(tiers):

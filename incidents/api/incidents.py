@@ -6,6 +6,8 @@ commander, mentions, tasks, first reaction); communications may also add notes a
 (they gather the facts their statements rest on). Non-members get 404 everywhere.
 """
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -14,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from escalation.services import escalation_runs_cancel_for_closed_incident
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.exceptions import IncidentNotFound
@@ -91,8 +94,13 @@ class IncidentViewSet(
     def transition(self, request: Request, pk: str) -> Response:
         incident = self._incident(roles=RUN_ROLES)
         data = _valid(s.TransitionSerializer, request.data)
-        services.incident_transition(incident=incident, to=data["status"], by=request.user)
-        return self._out(incident)
+        with transaction.atomic():
+            moved = services.incident_transition(
+                incident=incident, to=data["status"], by=request.user
+            )
+            # Escalation depends on incidents, not the other way: it is told here.
+            escalation_runs_cancel_for_closed_incident(incident=moved, now=timezone.now())
+        return self._out(moved)
 
     @extend_schema(request=s.PlaybookApplySerializer, responses=s.IncidentOutputSerializer)
     @action(detail=True, methods=["post"])

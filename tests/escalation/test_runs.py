@@ -184,6 +184,31 @@ def test_resolved_incident_cancels_run_at_deadline(setup, active_incident, http_
     assert len(http_server.bodies("/sms")) == 1
 
 
+def test_resolving_the_incident_stops_its_run_at_once_with_a_timeline_event(
+    setup, active_incident, http_server, make_member, api_client_for
+):
+    workspace, *_ = setup
+    incident = active_incident(workspace)
+    now = timezone.now()
+    tick_in_process(now)
+    run = EscalationRun.objects.get(incident=incident)
+    assert run.status == "active"
+    lead = api_client_for(make_member(workspace, role="crisis_team"))
+    response = lead.post(f"/api/incidents/{incident.pk}/transition/", {"status": "resolved"})
+    assert response.status_code == 200, response.content
+    run.refresh_from_db()
+    assert (run.status, run.next_deadline) == ("cancelled", None)
+    stopped = IncidentEvent.objects.filter(incident=incident, kind="escalation").last()
+    assert stopped.summary == "Escalation stopped: the incident is closed."
+    tick_in_process(now + timedelta(seconds=61))  # tier 2 is never alerted
+    assert len(http_server.bodies("/sms")) == 1
+    # Still open: nothing stops.
+    other = active_incident(workspace, title="Other")
+    tick_in_process(now + timedelta(seconds=62))
+    assert services.escalation_runs_cancel_for_closed_incident(incident=other, now=now) == []
+    assert EscalationRun.objects.get(incident=other).status == "active"
+
+
 def test_contact_outside_availability_is_skipped_and_recorded(
     make_workspace, make_contact, make_protocol, active_incident, http_server
 ):
