@@ -1,30 +1,32 @@
 import gettext
-import re
 import string
 from pathlib import Path
 
+import polib
 import pytest
 
 PO = Path(__file__).resolve().parent.parent / "locale" / "nl" / "LC_MESSAGES" / "django.po"
 
 
-def _unquote(block: str) -> str:
-    return "".join(re.findall(r'"(.*)"', block)).replace('\\"', '"').replace("\\n", "\n")
-
-
 def test_dutch_catalog_is_complete_and_compiled():
-    text = PO.read_text(encoding="utf-8")
-    entries = re.findall(r'\nmsgid ((?:".*"\n)+)msgstr ((?:".*"\n?)+)', text)
+    entries = [entry for entry in polib.pofile(str(PO)) if not entry.obsolete]
     assert len(entries) > 50
-    untranslated = [i for i, s in entries if i.strip() != '""' and s.strip() == '""']
+    untranslated = [
+        entry.msgid
+        for entry in entries
+        if not (all(entry.msgstr_plural.values()) if entry.msgid_plural else entry.msgstr)
+    ]
     assert untranslated == []
     # The committed .mo must match the .po (run msgfmt after editing translations).
     with PO.with_suffix(".mo").open("rb") as fh:
         catalog = gettext.GNUTranslations(fh)
-    for msgid, msgstr in entries:
-        source, target = _unquote(msgid), _unquote(msgstr)
-        if source:
-            assert catalog.gettext(source) == target, source
+    for entry in entries:
+        if entry.msgid_plural:
+            continue
+        if entry.msgctxt:  # e.g. date formats: looked up with their context (pgettext)
+            assert catalog.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, entry.msgid
+        else:
+            assert catalog.gettext(entry.msgid) == entry.msgstr, entry.msgid
 
 
 @pytest.mark.django_db

@@ -19,6 +19,7 @@ from tests import factories
 from tests.e2e.conftest import AsgiServer
 from tests.e2e.test_pipeline_browser import _crisis_team_member, _open_dashboard
 from tests.loopback import QuietHandler, loopback_server
+from workspaces.services import user_language_set
 
 pytestmark = pytest.mark.e2e
 
@@ -135,6 +136,22 @@ def test_stream_filters_search_every_stored_mention_and_older_ones_page_in(
     expect(stream).to_have_count(133)
     expect(older).to_be_hidden()
     expect(stream.last).to_contain_text("Gisteren al storing")
+
+
+def test_the_dutch_dashboard_writes_numbers_and_counts_the_dutch_way(
+    asgi_server: AsgiServer, page: Page
+) -> None:
+    workspace = factories.WorkspaceFactory()
+    WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
+    user = _crisis_team_member(workspace)
+    user_language_set(user=user, language="nl")
+    mention = factories.MentionFactory(workspace=workspace, sentiment_compound=-0.6)
+    factories.AlertFactory(workspace=workspace, mention_ids=[mention.pk])
+    _open_dashboard(page, asgi_server, user.username, workspace.slug)
+    expect(page.locator("#mention-stream .sentiment-tag")).to_have_text("▼ negatief -0,60")
+    expect(page.locator("#alert-feed .alert-mentions summary")).to_have_text(
+        "1 vermelding achter dit alarm"
+    )
 
 
 Answer = Callable[[str], tuple[int, dict[str, str], bytes]]  # path -> status, headers, body
