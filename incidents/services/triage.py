@@ -13,7 +13,7 @@ from incidents.models import Incident, IncidentEvent, TriageDecision
 from incidents.selectors import OPEN_STATUSES
 from incidents.services.refresh import incident_refresh_and_publish, incident_response_due_set
 from incidents.services.timeline import incident_event_record, incident_publish
-from monitoring.models import Alert
+from monitoring.models import Alert, Mention
 from realtime import events
 from realtime.publisher import publish_on_commit
 
@@ -22,10 +22,15 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def alerts_route(*, alert_ids: list[int]) -> list[int]:
-    """Route new alerts: attach quietly to the workspace's open incident if there is one,
-    otherwise publish them into the triage queue (`alert.created`). An incident that gains
-    alerts is refreshed once, after all of them. Returns the ids of the incidents refreshed
-    (so the caller need not refresh them again). Idempotent."""
+    """Route new alerts: attach quietly to the workspace's open incident they belong to,
+    otherwise publish them into the triage queue (`alert.created`).
+
+    With one open incident, every new alert joins it (a crisis brings many alerts). With
+    several, an alert joins the one it shares the most mentions with, then the most watch
+    terms (over its mentions and those of its alerts); one it shares nothing with goes to the
+    triage queue, where the team decides, rather than to whichever incident is newest. An
+    incident that gains alerts is refreshed once, after all of them. Returns the ids of the
+    incidents refreshed (so the caller need not refresh them again). Idempotent."""
     by_workspace: dict[int, list[Alert]] = {}
     for alert in Alert.objects.select_for_update().filter(
         pk__in=alert_ids, status=Alert.Status.NEW
@@ -33,19 +38,63 @@ def alerts_route(*, alert_ids: list[int]) -> list[int]:
         by_workspace.setdefault(alert.workspace_id, []).append(alert)
     refreshed = []
     for workspace_id, alerts in by_workspace.items():
-        incident = (
+        incidents = list(
             Incident.objects.filter(workspace_id=workspace_id, status__in=OPEN_STATUSES)
             .select_related("commander")
             .order_by("-opened_at")
-            .first()
         )
-        if incident is None:
-            for alert in alerts:
+        joining: dict[int, list[Alert]] = {}
+        for alert in alerts:
+            incident = _incident_for(alert, incidents)
+            if incident is None:
                 publish_on_commit(workspace_id=workspace_id, event=events.alert_created(alert))
-            continue
-        _alerts_attach(incident, alerts)
-        refreshed.append(incident.pk)
+            else:
+                joining.setdefault(incident.pk, []).append(alert)
+        for incident in incidents:
+            if incident.pk in joining:
+                _alerts_attach(incident, joining[incident.pk])
+                refreshed.append(incident.pk)
     return refreshed
+
+
+# How much of an incident's past is compared with a new alert (its newest mentions).
+RELATED_MENTIONS_LIMIT = 2000
+
+
+def _incident_for(alert: Alert, incidents: list[Incident]) -> Incident | None:
+    """The open incident `alert` belongs to (see `alerts_route`), or None. `incidents` are
+    newest first: among equally related ones the newest wins."""
+    if len(incidents) <= 1:
+        return incidents[0] if incidents else None
+    mentions = set(alert.mention_ids or ())
+    terms = _terms_of(mentions)
+    best, best_score = None, (0, 0)
+    for incident in incidents:
+        theirs = _incident_mention_ids(incident)
+        score = (len(mentions & theirs), len(terms & _terms_of(theirs)))
+        if score > best_score:
+            best, best_score = incident, score
+    return best
+
+
+def _incident_mention_ids(incident: Incident) -> set[int]:
+    """Its mentions and its alerts' mentions, the newest RELATED_MENTIONS_LIMIT of each."""
+    ids = set(
+        incident.mentions.order_by("-posted_at").values_list("id", flat=True)[
+            :RELATED_MENTIONS_LIMIT
+        ]
+    )
+    for mention_ids in incident.alerts.values_list("mention_ids", flat=True):
+        ids.update(mention_ids or ())
+    return ids
+
+
+def _terms_of(mention_ids: set[int]) -> set[int]:
+    """The watch terms these mentions matched."""
+    found: set[int] = set()
+    for terms in Mention.objects.filter(pk__in=mention_ids).values_list("matched_terms", flat=True):
+        found.update(terms or ())
+    return found
 
 
 def _alerts_attach(incident: Incident, alerts: list[Alert]) -> None:

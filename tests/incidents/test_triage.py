@@ -150,6 +150,52 @@ def test_alerts_route_leaves_alert_in_queue_without_open_incident(alpha, alert):
     assert alert.status == Alert.Status.NEW
 
 
+def _alert_on(workspace, *mentions) -> Alert:
+    return AlertFactory(workspace=workspace, mention_ids=[m.pk for m in mentions])
+
+
+def test_with_several_open_incidents_an_alert_joins_the_related_one_not_the_newest(alpha):
+    # The crisis is about watch term 7; a test incident opened by hand later holds nothing.
+    crisis = IncidentFactory(
+        workspace=alpha,
+        status=Incident.Status.ACTIVE,
+        opened_at=timezone.now() - timedelta(hours=1),
+    )
+    crisis.alerts.add(_alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[7])))
+    test = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE, severity=1)
+    wave = _alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[7, 9]))
+    alerts_route(alert_ids=[wave.pk])
+    assert list(crisis.alerts.filter(pk=wave.pk)) == [wave]
+    assert not test.alerts.exists()
+
+
+def test_with_several_open_incidents_a_shared_mention_outweighs_shared_terms(alpha):
+    shared = MentionFactory(workspace=alpha, matched_terms=[3])
+    by_term = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE)
+    by_term.alerts.add(_alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[3, 4])))
+    by_mention = IncidentFactory(
+        workspace=alpha,
+        status=Incident.Status.ACTIVE,
+        opened_at=timezone.now() - timedelta(hours=2),
+    )
+    by_mention.mentions.add(shared)
+    alert = _alert_on(alpha, shared, MentionFactory(workspace=alpha, matched_terms=[4]))
+    alerts_route(alert_ids=[alert.pk])
+    assert by_mention.alerts.filter(pk=alert.pk).exists()
+    assert not by_term.alerts.filter(pk=alert.pk).exists()
+
+
+def test_with_several_open_incidents_an_unrelated_alert_goes_to_the_triage_queue(alpha):
+    for _ in range(2):
+        incident = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE)
+        incident.alerts.add(_alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[1])))
+    other = _alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[2]))
+    assert alerts_route(alert_ids=[other.pk]) == []
+    other.refresh_from_db()
+    assert other.status == Alert.Status.NEW
+    assert not other.incidents.exists()
+
+
 def test_incident_severity_rises_as_grouped_alert_grows(alpha, alert):
     from incidents.services import incidents_refresh_open
 
