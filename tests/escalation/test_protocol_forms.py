@@ -3,7 +3,7 @@ page shows each error once, at its tier; SMS without a gateway is flagged; histo
 acknowledgements read as words, not codes."""
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from escalation import services
 from escalation.exceptions import ProtocolInvalid
@@ -12,7 +12,8 @@ from escalation.waits import WAIT_INVALID
 
 pytestmark = pytest.mark.django_db
 
-MESSAGE = str(WAIT_INVALID)
+with translation.override("en"):  # the tests' language (conftest), whatever is active now
+    MESSAGE = str(WAIT_INVALID)
 
 
 @pytest.fixture

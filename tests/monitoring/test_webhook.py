@@ -272,7 +272,7 @@ def test_webhook_ingest_takes_the_largest_count_exactly(client, webhook_source):
 @pytest.mark.parametrize("field", ["text", "extra"])
 def test_webhook_ingest_refuses_an_item_nested_too_deeply_to_keep(client, webhook_source, field):
     # Readable JSON (under the parser's limit) that the raw payload could not be stored as.
-    item = {**ITEMS[0], field: json.loads("[" * 900 + "]" * 900)}
+    item = {**ITEMS[0], field: json.loads("[" * 500 + "]" * 500)}
     response = _post(client, webhook_source, {"mentions": [ITEMS[1], item]})
     assert response.status_code == 400, response.content[:300]
     assert response.json()["errors"] == ["mentions[1].row: nested deeper than 100 levels"]
