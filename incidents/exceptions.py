@@ -32,3 +32,11 @@ class IncidentTaskAlreadyDone(Conflict):
 
 class ResponseAlreadyRecorded(Conflict):
     pass
+
+
+class EvaluationNotOpen(Conflict):
+    """The evaluation is written while the incident is resolved (not while it runs)."""
+
+
+class IncidentReviewNeedsEvaluation(IncidentTransitionInvalid):
+    """An incident is reviewed only with an evaluation that has a summary."""

@@ -245,3 +245,53 @@ class ResponseClockPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workspace_id} S{self.severity}: {self.minutes} min"
+
+
+class IncidentEvaluation(models.Model):
+    """The post-incident evaluation: what happened, what went well, what to improve, with its
+    action items. Written while the incident is resolved; required (a summary) to review it,
+    final with the rest of the record once reviewed."""
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="evaluation")
+    summary = models.TextField(_("summary"), blank=True)
+    went_well = models.TextField(_("what went well"), blank=True)
+    to_improve = models.TextField(_("what to improve"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.summary[:60]}"
+
+
+class EvaluationActionItem(models.Model):
+    """One follow-up of an evaluation; its owner a workspace member or a name typed in."""
+
+    evaluation = models.ForeignKey(
+        IncidentEvaluation, on_delete=models.CASCADE, related_name="action_items"
+    )
+    position = models.PositiveIntegerField(default=0)
+    text = models.CharField(_("action item"), max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner_name = models.CharField(_("owner"), max_length=200, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    is_done = models.BooleanField(_("done"), default=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+
+    def __str__(self) -> str:
+        return self.text[:80]

@@ -1,6 +1,6 @@
 """Reads for incidents, scoped to the user's workspaces."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import (
@@ -10,18 +10,27 @@ from django.db.models import (
     Func,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import TruncHour
+from django.db.models.functions import Concat, TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents.exceptions import IncidentNotFound
-from incidents.models import Claim, Incident, IncidentEvent, IncidentTask, ResponseClockPolicy
+from incidents.models import (
+    Claim,
+    EvaluationActionItem,
+    Incident,
+    IncidentEvaluation,
+    IncidentEvent,
+    IncidentTask,
+    ResponseClockPolicy,
+)
 from monitoring.models import Mention
 from monitoring.selectors import mention_author_reach
 from workspaces.selectors import workspace_list_for_user
@@ -244,3 +253,118 @@ def incident_ids_with_tasks_turned_overdue(*, since: datetime, now: datetime) ->
         .values_list("incident_id", flat=True)
         .distinct()
     )
+
+
+def incident_evaluation_get(*, incident: Incident) -> IncidentEvaluation | None:
+    """The incident's evaluation with its authors and action items (owners loaded), or None;
+    two queries."""
+    items = EvaluationActionItem.objects.select_related("owner")
+    return (
+        IncidentEvaluation.objects.filter(incident=incident)
+        .select_related("created_by", "updated_by")
+        .prefetch_related(Prefetch("action_items", queryset=items))
+        .first()
+    )
+
+
+K = IncidentEvent.Kind
+# Timeline events an evaluation looks back on (the report lists them).
+KEY_EVENT_KINDS = (K.STATUS, K.COMMANDER, K.CLOCK, K.STATEMENT, K.ESCALATION, K.ACKNOWLEDGEMENT)
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return None if delta is None else round(delta.total_seconds())
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def _mention_numbers(incident: Incident) -> dict:
+    """Mentions, unique authors and the negative share before and after the first public
+    reaction (all of them count as "before" while there is none): three queries."""
+    negative = Q(sentiment_compound__lte=NEGATIVE_COMPOUND)
+    cut = incident.response_at
+    before = Q(posted_at__lt=cut) if cut else Q(pk__isnull=False)
+    after = Q(posted_at__gte=cut) if cut else Q(pk__isnull=True)
+    row = Mention.objects.filter(pk__in=incident_mention_ids(incident=incident)).aggregate(
+        mentions=Count("id"),
+        unique_authors=Count(Concat("platform", Value(" "), "author_handle"), distinct=True),
+        before=Count("id", filter=before),
+        before_negative=Count("id", filter=before & negative),
+        after=Count("id", filter=after),
+        after_negative=Count("id", filter=after & negative),
+    )
+    trend = (incident.reach or {}).get("sentiment_trend") or []
+    return {
+        "mentions": row["mentions"],
+        "unique_authors": row["unique_authors"],
+        "follower_reach": (incident.reach or {}).get("follower_reach", 0),
+        "peak_mentions_per_hour": max((bucket["mentions"] for bucket in trend), default=0),
+        "negative_share_before_reaction": _share(row["before_negative"], row["before"]),
+        "negative_share_after_reaction": _share(row["after_negative"], row["after"]),
+        "mentions_after_reaction": row["after"] if cut else None,
+    }
+
+
+def _timeline_numbers(events: list[dict]) -> dict:
+    """Statements published and escalations (started, acknowledged, time to the first
+    acknowledgement) as the timeline recorded them: incidents reads no statement or
+    escalation rows (they depend on incidents, not the other way)."""
+    published = [
+        e for e in events if e["kind"] == K.STATEMENT and e["data"].get("action") == "published"
+    ]
+    started: dict = {}
+    acknowledged: dict = {}
+    for e in events:
+        run = e["data"].get("run_id")
+        if e["kind"] == K.ESCALATION and run is not None:
+            started.setdefault(run, e["at"])
+        elif e["kind"] == K.ACKNOWLEDGEMENT and run is not None:
+            acknowledged.setdefault(run, e["at"])
+    first_run = min(started, key=started.get) if started else None
+    return {
+        "statements_published": len({e["data"].get("statement_id", e["id"]) for e in published}),
+        "first_statement_at": published[0]["at"] if published else None,
+        "escalations": len(started),
+        "escalations_acknowledged": len(acknowledged.keys() & started.keys()),
+        "time_to_acknowledge": _seconds(
+            acknowledged[first_run] - started[first_run] if first_run in acknowledged else None
+        ),
+    }
+
+
+def incident_evaluation_numbers(*, incident: Incident) -> dict:
+    """The evaluation's numbers, computed from the incident's record in five queries however
+    many mentions and events it has: the clocks (seconds), mentions and reach, the negative
+    share before and after the first public reaction, statements, escalations, tasks, and
+    the key timeline events (oldest first) the report lists."""
+    closed_at = incident.resolved_at
+    due = incident.response_due_at
+    reference = incident.response_at or closed_at or timezone.now()
+    events = list(
+        incident.events.filter(kind__in=KEY_EVENT_KINDS)
+        .order_by("at", "id")
+        .values("id", "kind", "at", "summary", "data")
+    )
+    counts = {"total": Count("id"), "done": Count("id", filter=Q(done_at__isnull=False))}
+    if closed_at:
+        open_at_close = Q(done_at__isnull=True) | Q(done_at__gt=closed_at)
+        counts["overdue"] = Count("id", filter=Q(due_at__lt=closed_at) & open_at_close)
+    tasks = incident.tasks.aggregate(**counts)
+    reaction = incident.response_at - incident.discovered_at if incident.response_at else None
+    return {
+        "discovered_at": incident.discovered_at,
+        "time_to_detect": _seconds(incident.time_to_detect),
+        "time_to_triage": _seconds(incident.time_to_triage),
+        "time_to_first_reaction": _seconds(reaction),
+        "response_clock_breached": incident.response_breached_at is not None
+        or (due is not None and reference > due),
+        "time_to_resolve": _seconds(closed_at - incident.discovered_at if closed_at else None),
+        **_mention_numbers(incident),
+        **_timeline_numbers(events),
+        "tasks_total": tasks["total"],
+        "tasks_done": tasks["done"],
+        "tasks_overdue_at_close": tasks.get("overdue"),
+        "key_events": [{"at": e["at"], "kind": e["kind"], "summary": e["summary"]} for e in events],
+    }

@@ -14,11 +14,13 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from escalation.services import escalation_runs_cancel_for_closed_incident
 from incidents import selectors, services
 from incidents.api import serializers as s
+from incidents.api.report import MarkdownRenderer, evaluation_markdown, numbers_in_words
 from incidents.exceptions import IncidentNotFound
 from incidents.models import RUN_ROLES, Incident
 from workspaces.api_permissions import (
@@ -27,7 +29,11 @@ from workspaces.api_permissions import (
     workspace_param,
 )
 from workspaces.models import Membership
-from workspaces.selectors import membership_require_role, workspace_get_for_user
+from workspaces.selectors import (
+    membership_require_role,
+    membership_role_get,
+    workspace_get_for_user,
+)
 
 R = Membership.Role
 # Communications may also add notes and claims: the facts their statements rest on.
@@ -233,6 +239,59 @@ class IncidentViewSet(
     def task_complete(self, request: Request, pk: str, task_id: str) -> Response:
         task = services.incident_task_complete(task=self._task(task_id), by=request.user)
         return self._task_out(task)
+
+    @extend_schema(request=s.EvaluationInputSerializer)
+    @action(
+        detail=True, methods=["get", "put"],
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, MarkdownRenderer],
+        http_method_names=["get", "put", "head", "options"],  # the viewset has no PUT
+    )  # fmt: skip
+    def evaluation(self, request: Request, pk: str) -> Response:
+        """The post-incident evaluation with its computed numbers (every member); PUT writes
+        it (crisis team, admins) while the incident is resolved. `?format=md`: the report."""
+        if request.method == "PUT":
+            data = _valid(s.EvaluationInputSerializer, request.data)
+            services.incident_evaluation_save(
+                incident=self._incident(roles=RUN_ROLES), by=request.user, data=_evaluation(data)
+            )
+        incident = self._incident()
+        evaluation = selectors.incident_evaluation_get(incident=incident)
+        numbers = selectors.incident_evaluation_numbers(incident=incident)
+        if request.accepted_renderer.format == MarkdownRenderer.format:
+            text = evaluation_markdown(incident=incident, evaluation=evaluation, numbers=numbers)
+            name = f"incident-{incident.pk}-evaluation.md"
+            return Response(text, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        role = membership_role_get(user=request.user, workspace=incident.workspace)
+        return Response(
+            {
+                "incident_id": incident.pk,
+                "status": incident.status,
+                "can_edit": role in RUN_ROLES and incident.status == Incident.Status.RESOLVED,
+                "evaluation": s.EvaluationOutputSerializer(evaluation).data if evaluation else None,
+                "numbers": numbers,
+                "numbers_text": [
+                    {"label": label, "value": value} for label, value in numbers_in_words(numbers)
+                ],
+            }
+        )
+
+
+def _evaluation(data: dict) -> services.EvaluationInput:
+    return services.EvaluationInput(
+        summary=data["summary"],
+        went_well=data.get("went_well", ""),
+        to_improve=data.get("to_improve", ""),
+        action_items=[
+            services.ActionItemInput(
+                text=item["text"],
+                owner_id=item.get("owner_id"),
+                owner_name=item.get("owner_name", ""),
+                due_on=item.get("due_on"),
+                is_done=item["done"],
+            )
+            for item in data["action_items"]
+        ],
+    )
 
 
 class ResponseClockPolicyApi(APIView):

@@ -4,7 +4,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from incidents.models import Claim, Incident, IncidentEvent, IncidentTask
+from incidents.models import (
+    Claim,
+    EvaluationActionItem,
+    Incident,
+    IncidentEvaluation,
+    IncidentEvent,
+    IncidentTask,
+)
 from monitoring.models import Mention, Platform
 from playbooks.models import Playbook, Scenario
 
@@ -205,3 +212,51 @@ class ResponseClockSerializer(serializers.Serializer):
     minutes = serializers.DictField(
         child=serializers.IntegerField(min_value=5, max_value=10080), required=False
     )
+
+
+class ActionItemInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=500)
+    owner_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    owner_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    due_on = serializers.DateField(required=False, allow_null=True)
+    done = serializers.BooleanField(required=False, default=False)
+
+
+class EvaluationInputSerializer(serializers.Serializer):
+    summary = serializers.CharField(max_length=10000, allow_blank=True)
+    went_well = serializers.CharField(max_length=10000, allow_blank=True, required=False)
+    to_improve = serializers.CharField(max_length=10000, allow_blank=True, required=False)
+    action_items = serializers.ListField(
+        child=ActionItemInputSerializer(), max_length=50, required=False, default=list
+    )
+
+
+class ActionItemOutputSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField()
+    done = serializers.BooleanField(source="is_done")
+
+    class Meta:
+        model = EvaluationActionItem
+        fields = ["text", "owner_id", "owner_name", "owner", "due_on", "done"]
+
+    def get_owner(self, obj: EvaluationActionItem) -> str:
+        return display_name(obj.owner) or obj.owner_name
+
+
+class EvaluationOutputSerializer(serializers.ModelSerializer):
+    action_items = ActionItemOutputSerializer(many=True, read_only=True)
+    created_by = serializers.SerializerMethodField()
+    updated_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentEvaluation
+        fields = [
+            "summary", "went_well", "to_improve", "action_items", "created_by", "created_at",
+            "updated_by", "updated_at",
+        ]  # fmt: skip
+
+    def get_created_by(self, obj: IncidentEvaluation) -> str | None:
+        return display_name(obj.created_by)
+
+    def get_updated_by(self, obj: IncidentEvaluation) -> str | None:
+        return display_name(obj.updated_by)

@@ -6,6 +6,11 @@ from incidents.services.clock import (
     incidents_announce_overdue_tasks,
     response_clock_policy_set,
 )
+from incidents.services.evaluation import (
+    ActionItemInput,
+    EvaluationInput,
+    incident_evaluation_save,
+)
 from incidents.services.lifecycle import (
     TRANSITIONS,
     IncidentNew,
@@ -37,6 +42,8 @@ from incidents.services.work import (
 
 __all__ = [
     "TRANSITIONS",
+    "ActionItemInput",
+    "EvaluationInput",
     "IncidentNew",
     "alert_triage",
     "alerts_route",
@@ -44,6 +51,7 @@ __all__ = [
     "claim_update",
     "incident_commander_set",
     "incident_create",
+    "incident_evaluation_save",
     "incident_event_record",
     "incident_lock_open",
     "incident_mentions_attach",

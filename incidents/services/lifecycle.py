@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from incidents.exceptions import (
     IncidentFinal,
     IncidentInputInvalid,
+    IncidentReviewNeedsEvaluation,
     IncidentTransitionInvalid,
 )
-from incidents.models import Incident, IncidentEvent, IncidentTask
+from incidents.models import Incident, IncidentEvaluation, IncidentEvent, IncidentTask
 from incidents.services.refresh import incident_refresh_and_publish, incident_response_due_set
 from incidents.services.timeline import incident_event_record, incident_publish
 from monitoring.models import Mention, Platform
@@ -202,6 +203,7 @@ def incident_playbook_apply(
 def incident_transition(*, incident: Incident, to: str, by: AbstractBaseUser) -> Incident:
     """Move the incident to `to` if allowed (TRANSITIONS); stamps the status time, records
     it on the timeline, publishes `incident.updated`. Raises IncidentTransitionInvalid;
+    IncidentReviewNeedsEvaluation (400) for a review without an evaluation summary;
     IncidentFinal (409) for any move out of reviewed."""
     incident = incident_lock_open(incident.pk)
     allowed = TRANSITIONS.get(incident.status, ())
@@ -211,6 +213,14 @@ def incident_transition(*, incident: Incident, to: str, by: AbstractBaseUser) ->
             % {"from": S(incident.status).label.lower(), "to": S(to).label.lower()},
             {"allowed": list(allowed)},
         )
+    if (
+        to == S.REVIEWED
+        and not IncidentEvaluation.objects.filter(incident=incident).exclude(summary="").exists()
+    ):
+        message = _(
+            "Write the evaluation, at least its summary, before marking the incident reviewed."
+        )
+        raise IncidentReviewNeedsEvaluation(message, {"evaluation": {"summary": [message]}})
     now = timezone.now()
     before = incident.status
     incident.status = to

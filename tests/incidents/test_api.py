@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from incidents import services
 from incidents.models import Claim, Incident, IncidentEvent, IncidentTask
 from tests import factories
 
@@ -255,6 +256,10 @@ REVIEWED_IDS = [
 
 def _review(crew, api_client_for) -> None:
     for status in ("resolved", "reviewed"):
+        if status == "reviewed":  # reviewing needs an evaluation with a summary
+            services.incident_evaluation_save(
+                incident=crew.incident, by=crew.team, data=services.EvaluationInput("Contained")
+            )
         response = _call(
             crew, api_client_for, "team", "post", "/api/incidents/{i}/transition/",
             {"status": status},
