@@ -324,6 +324,113 @@
     act(api("POST", base + "mentions/detach/", { mention_ids: [button.dataset.id] })).catch(() => {});
   }));
 
+  /* ---- evaluation (resolved or reviewed incidents) ---- */
+  const evalPanel = document.getElementById("evaluation");
+  const evalStr = (key) => evalPanel.dataset["str" + key.charAt(0).toUpperCase() + key.slice(1)] || key;
+  const evalForm = document.getElementById("evaluation-form");
+  const evalItems = document.getElementById("evaluation-items");
+  let itemCount = 0;
+  function field(labelText, input) {
+    input.id = input.id || "ev-item-" + itemCount + "-" + input.name;
+    return el("span", { class: "evaluation-item-field" }, el("label", { for: input.id, text: labelText }), input);
+  }
+  function itemRow(item) {
+    itemCount += 1;
+    const row = el("li", { class: "evaluation-item" });
+    const text = el("input", { type: "text", name: "text", maxlength: "500", required: "" });
+    text.value = item.text || "";
+    const owner = el("select", { name: "owner_id" });
+    owner.append(el("option", { value: "", text: evalStr("nobody") }));
+    for (const [value, name] of members) {
+      const option = el("option", { value: String(value), text: name });
+      option.selected = value === item.owner_id;
+      owner.append(option);
+    }
+    const ownerName = el("input", { type: "text", name: "owner_name", maxlength: "200" });
+    ownerName.value = item.owner_name || "";
+    const due = el("input", { type: "date", name: "due_on" });
+    due.value = item.due_on || "";
+    const done = el("input", { type: "checkbox", name: "done" });
+    done.checked = !!item.done;
+    const remove = el("button", { type: "button", class: "js-remove-item" });
+    remove.addEventListener("click", () => {
+      const next = row.nextElementSibling || row.previousElementSibling;
+      row.remove();
+      renumber();
+      (next ? next.querySelector("input") : document.getElementById("evaluation-add-item")).focus();
+    });
+    row.append(field("", text), field(evalStr("owner"), owner),
+      field(evalStr("ownerName"), ownerName), field(evalStr("dueOn"), due), field(evalStr("done"), done), remove);
+    return row;
+  }
+  // "Action item 2" follows the row's place, also after one above it is removed.
+  function renumber() {
+    [...evalItems.children].forEach((row, index) => {
+      const name = evalStr("item") + " " + (index + 1);
+      row.querySelector("label").textContent = name;
+      row.querySelector(".js-remove-item").textContent = evalStr("remove") + ": " + name;
+    });
+  }
+  function evaluationBody() {
+    const value = (name) => evalForm.elements[name].value;
+    return {
+      summary: value("summary"), went_well: value("went_well"), to_improve: value("to_improve"),
+      action_items: [...evalItems.children].map((row) => {
+        const get = (name) => row.querySelector("[name=" + name + "]");
+        const item = { text: get("text").value, done: get("done").checked, due_on: get("due_on").value || null };
+        if (get("owner_id").value) item.owner_id = Number(get("owner_id").value); else item.owner_name = get("owner_name").value;
+        return item;
+      }),
+    };
+  }
+  function renderEvaluationView(evaluation) {
+    const view = document.getElementById("evaluation-view");
+    view.replaceChildren();
+    if (!evaluation) { view.append(el("p", { class: "empty", text: evalStr("noEvaluation") })); return; }
+    for (const [key, name] of [["summary", "summary"], ["wentWell", "went_well"], ["toImprove", "to_improve"]]) {
+      view.append(el("h3", { text: evalStr(key) }), el("p", { class: "evaluation-text", "data-field": name, text: evaluation[name] || "—" }));
+    }
+    const list = el("ul", { class: "plain-list evaluation-items" });
+    for (const item of evaluation.action_items) {
+      const details = [item.owner, item.due_on ? evalStr("dueOn") + " " + item.due_on : ""].filter(Boolean).join(" · ");
+      list.append(el("li", { class: item.done ? "done" : "" }, el("span", { text: (item.done ? "✓ " : "○ ") + item.text }),
+        details ? el("span", { class: "task-meta", text: " — " + details }) : null));
+    }
+    if (!evaluation.action_items.length) list.append(el("li", { class: "empty", text: evalStr("noItems") }));
+    view.append(el("h3", { text: evalStr("items") }), list);
+  }
+  function renderEvaluation(data) {
+    document.getElementById("evaluation-numbers").replaceChildren(...data.numbers_text.map((row) =>
+      el("div", {}, el("dt", { text: row.label }), el("dd", { text: row.value }))));
+    const evaluation = data.evaluation;
+    document.getElementById("evaluation-meta").textContent = evaluation && evaluation.updated_by
+      ? evalStr("edited") + " " + evaluation.updated_by + " · " + when(evaluation.updated_at) : "";
+    evalForm.hidden = !data.can_edit;
+    document.getElementById("evaluation-view").hidden = data.can_edit;
+    if (!data.can_edit) { renderEvaluationView(evaluation); return; }
+    for (const name of ["summary", "went_well", "to_improve"]) evalForm.elements[name].value = evaluation ? evaluation[name] : "";
+    itemCount = 0;
+    evalItems.replaceChildren(...(evaluation ? evaluation.action_items : []).map(itemRow));
+    renumber();
+  }
+  const loadEvaluation = () => (evalPanel ? api("GET", base + "evaluation/").then(renderEvaluation) : Promise.resolve());
+  if (evalPanel) {
+    const evalFeedback = document.getElementById("evaluation-feedback");
+    document.getElementById("evaluation-add-item").addEventListener("click", () => {
+      const row = itemRow({});
+      evalItems.append(row);
+      renumber();
+      row.querySelector("input").focus();
+    });
+    evalForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        renderEvaluation(await api("PUT", base + "evaluation/", evaluationBody()));
+        evalFeedback.textContent = evalStr("saved"); evalFeedback.className = "feedback ok";
+      } catch (e) { evalFeedback.textContent = str("error") + " " + e.message; evalFeedback.className = "feedback error"; }
+    });
+  }
+
   /* ---- websocket ---- */
   const statusEl = document.getElementById("live-status");
   let attempt = 0;
@@ -355,7 +462,7 @@
   }
 
   try { renderReach(JSON.parse(document.getElementById("reach-data").textContent) || {}); } catch (e) { /* empty */ }
-  Promise.all([loadTasks(), loadClaims(), loadTimeline(base + "timeline/?page_size=20", false)])
+  Promise.all([loadTasks(), loadClaims(), loadTimeline(base + "timeline/?page_size=20", false), loadEvaluation()])
     .catch((e) => say(str("error") + " " + e.message, true))
     .finally(connect);
   setInterval(() => loadTasks().catch(() => {}), 60000); // overdue marks move with time

@@ -343,3 +343,13 @@ def test_evaluation_markdown_report_is_a_download_with_escaped_text(crew, api_cl
     summary = text.split("## Summary\n\n")[1].split("\n\n## What went well")[0]
     assert summary == md_escape(HOSTILE)
     assert UNESCAPED.search(summary) is None
+
+
+def test_incident_page_has_the_evaluation_section_only_once_resolved(client, crew):
+    client.force_login(crew.team)
+    url = f"/incidents/{crew.incident.pk}/"
+    assert 'id="evaluation"' not in client.get(url).content.decode()
+    _resolve(crew)
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="evaluation-form"' in page
+    assert f'href="/api/incidents/{crew.incident.pk}/evaluation/?format=md" download' in page
