@@ -9,6 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from contacts.models import Contact
+from escalation import services as escalation
+from escalation.models import EscalationRun
 from incidents import selectors, services
 from incidents.api.report import duration_text, md_escape
 from incidents.models import Incident, IncidentEvaluation, IncidentEvent
@@ -353,3 +356,23 @@ def test_incident_page_has_the_evaluation_section_only_once_resolved(client, cre
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'id="evaluation-form"' in page
     assert f'href="/api/incidents/{crew.incident.pk}/evaluation/?format=md" download' in page
+
+
+def test_evaluation_numbers_read_a_real_escalation_and_its_acknowledgement(crew):
+    # The numbers count escalations from the timeline the escalation app writes: this holds
+    # them to its real events (run ids in the data), not to hand-made ones.
+    contact = Contact.objects.create(
+        workspace=crew.workspace, kind=Contact.Kind.COMMUNICATIONS, name="Anna",
+        email="anna@example.org",
+    )  # fmt: skip
+    escalation.protocol_create(
+        workspace=crew.workspace, by=crew.admin,
+        values={"name": "Crisis", "min_severity": 1, "language": "en"},
+        tiers=[{"contact_ids": [contact.pk], "channels": ["email"], "wait_seconds": 60}],
+    )  # fmt: skip
+    [run_id] = escalation.escalation_runs_start_due(now=timezone.now())
+    run = EscalationRun.objects.get(pk=run_id)
+    escalation.escalation_acknowledge(run=run, user=crew.team, name="Team", via="web")
+    n = selectors.incident_evaluation_numbers(incident=Incident.objects.get(pk=crew.incident.pk))
+    assert (n["escalations"], n["escalations_acknowledged"]) == (1, 1)
+    assert 0 <= n["time_to_acknowledge"] <= 5
