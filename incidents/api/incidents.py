@@ -250,9 +250,10 @@ class IncidentViewSet(
         """The post-incident evaluation with its computed numbers (every member); PUT writes
         it (crisis team, admins) while the incident is resolved. `?format=md`: the report."""
         if request.method == "PUT":
+            incident = self._incident(roles=RUN_ROLES)  # the role first, then the payload
             data = _valid(s.EvaluationInputSerializer, request.data)
             services.incident_evaluation_save(
-                incident=self._incident(roles=RUN_ROLES), by=request.user, data=_evaluation(data)
+                incident=incident, by=request.user, data=_evaluation(data)
             )
         incident = self._incident()
         evaluation = selectors.incident_evaluation_get(incident=incident)
