@@ -193,10 +193,12 @@ def mention_list(*, user: User, filters: MentionFilters) -> QuerySet[Mention]:
         unknown = filters.language == UNKNOWN_LANGUAGE
         qs = qs.filter(language__in=["", UNKNOWN_LANGUAGE] if unknown else [filters.language])
     if filters.term is not None:
-        # As JSON text on every database (SQLite has no JSON containment): "[3, 12]" holds 12.
-        qs = qs.alias(terms_text=Cast("matched_terms", TextField())).filter(
-            terms_text__regex=rf"[\[\s]{int(filters.term)}[,\]]"
-        )
+        if connection.vendor == "postgresql":
+            qs = qs.filter(matched_terms__contains=[filters.term])
+        else:  # SQLite has no JSON containment: as JSON text, "[3, 12]" holds 12, not 2
+            qs = qs.alias(terms_text=Cast("matched_terms", TextField())).filter(
+                terms_text__regex=rf"[\[\s]{int(filters.term)}[,\]]"
+            )
     if filters.ids:
         qs = qs.filter(pk__in=filters.ids)
     if filters.min_followers is not None:  # a news outlet counts with its reach (see below)

@@ -17,6 +17,15 @@ import math
 from dataclasses import dataclass
 
 OUTLET_MIN_REACH = 100_000
+
+
+def author_reach(followers: int | None, is_outlet: bool) -> int:
+    """An author's reach: the follower count, and at least OUTLET_MIN_REACH for a news outlet
+    (`selectors.mention_author_reach` is the same rule in SQL)."""
+    followers = followers or 0
+    return max(followers, OUTLET_MIN_REACH) if is_outlet else followers
+
+
 WEIGHTS = {"reach": 0.25, "authors": 0.15, "negativity": 0.25, "velocity": 0.20, "risk": 0.15}
 
 

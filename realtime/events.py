@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import translation
 
 from escalation.messages import ack_via_text
+from monitoring.severity import author_reach
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -27,6 +28,7 @@ class MentionItem(TypedDict):
     url: str
     author: str
     author_followers: int
+    author_reach: int  # followers, at least OUTLET_MIN_REACH for a news outlet
     text: str
     language: str
     posted_at: str
@@ -172,6 +174,7 @@ def mention_item(mention: Any) -> MentionItem:
         mention.url,
         mention.author_handle,
         mention.author_followers,
+        mention.author_is_outlet,
         mention.text,
         mention.language,
         mention.posted_at,
@@ -191,6 +194,7 @@ def mention_item_of(  # positional: called for every new mention on ingest
     url: str,
     author: str,
     author_followers: int,
+    author_is_outlet: bool,
     text: str,
     language: str,
     posted_at: datetime | None,
@@ -210,6 +214,7 @@ def mention_item_of(  # positional: called for every new mention on ingest
         "url": url,
         "author": author,
         "author_followers": author_followers,
+        "author_reach": author_reach(author_followers, author_is_outlet),
         "text": text,
         "language": language,
         "posted_at": _iso(posted_at) or "",

@@ -15,6 +15,7 @@ from monitoring.selectors_dashboard import (
     mention_top,
     mention_volume,
 )
+from monitoring.severity import author_reach
 from workspaces.api_permissions import WorkspaceFilterSerializer, workspace_param
 from workspaces.selectors import workspace_get_for_user
 
@@ -59,15 +60,21 @@ class MentionFilterSerializer(serializers.Serializer):
 class MentionOutputSerializer(serializers.ModelSerializer):
     workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     author = serializers.CharField(source="author_handle")
+    author_reach = serializers.SerializerMethodField()
     sentiment = serializers.SerializerMethodField()
 
     class Meta:
         model = Mention
         fields = [
             "id", "workspace", "platform", "external_id", "url", "author", "author_name",
-            "author_followers", "text", "language", "posted_at", "fetched_at", "sentiment",
-            "likes", "reposts", "replies", "quotes", "views", "matched_terms", "hashtags",
+            "author_followers", "author_reach", "text", "language", "posted_at", "fetched_at",
+            "sentiment", "likes", "reposts", "replies", "quotes", "views", "matched_terms",
+            "hashtags",
         ]  # fmt: skip
+
+    def get_author_reach(self, obj: Mention) -> int:
+        """Followers, at least OUTLET_MIN_REACH for a news outlet (what min_followers filters)."""
+        return author_reach(obj.author_followers, obj.author_is_outlet)
 
     def get_sentiment(self, obj: Mention) -> dict:
         return {

@@ -39,8 +39,12 @@ class QuerySyntaxError(ValueError):
         super().__init__(self.message_in(template))
 
     def message_in(self, template: str) -> str:
-        """`template` (this error's own, or its translation) filled with this error's values."""
-        return template.format(position=self.position, **self.params)
+        """`template` (this error's own, or its translation) filled with this error's values;
+        the English one if a translation names a value this error does not have."""
+        try:
+            return template.format(position=self.position, **self.params)
+        except (KeyError, IndexError, ValueError):
+            return self.template.format(position=self.position, **self.params)
 
 
 # What an unusable query is told: English templates for `str.format`, marked for translation.

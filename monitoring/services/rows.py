@@ -179,7 +179,8 @@ def mention_of_row(row: list[Any], pk: int, json_values: dict[str, Any], alias: 
 # `ROW_COLUMNS`, which `row_columns()` checks before any row is inserted.
 ROW_KEY = itemgetter(ROW_COLUMNS.index("platform"), ROW_COLUMNS.index("external_id"))
 ITEM_COLUMNS = (
-    *("platform", "external_id", "url", "author_handle", "author_followers", "text"),
+    *("platform", "external_id", "url", "author_handle", "author_followers", "author_is_outlet"),
+    "text",
     *("language", "posted_at", "sentiment_compound", "sentiment_pos", "sentiment_neu"),
     "sentiment_neg",
 )

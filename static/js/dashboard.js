@@ -210,6 +210,7 @@
   let streamCap = MAX_MENTIONS;
   let searchTicket = 0;
   let searchTimer = null;
+  let arrivedDuringSearch = null;  // live mentions shown while a search was on its way
 
   function currentFilters() {
     const data = new FormData(filterForm);
@@ -230,7 +231,8 @@
     if (f.sentiment && sentimentLabel(m.sentiment ? m.sentiment.compound : 0) !== f.sentiment) return false;
     if (f.language && (m.language || "und") !== f.language) return false;
     if (f.term && !(m.matched_terms || []).includes(f.term)) return false;
-    if (f.minFollowers && (m.author_followers || 0) < f.minFollowers) return false;
+    // Reach as the API filters it: a news outlet counts with at least its assumed reach.
+    if (f.minFollowers && (m.author_reach ?? m.author_followers ?? 0) < f.minFollowers) return false;
     if (f.text && !String(m.text).toLowerCase().includes(f.text) && !String(m.author).toLowerCase().includes(f.text)) return false;
     return true;
   }
@@ -297,20 +299,29 @@
 
   async function searchStream() {
     const ticket = ++searchTicket;
+    arrivedDuringSearch = [];
     streamEl.setAttribute("aria-busy", "true");
     try {
       const data = await getJson("/api/mentions/?" + q(searchParams(currentFilters())));
       if (ticket !== searchTicket) return;  // a newer search is on its way
+      // Live mentions that came meanwhile may be newer than the search's answer: kept.
+      const found = new Set(data.results.map((m) => m.id));
+      const f = currentFilters();
+      const arrived = arrivedDuringSearch.filter((m) => passes(m, f) && !found.has(m.id));
+      arrivedDuringSearch = null;
       streamEl.replaceChildren();
       mentionData.clear();
       streamCap = MAX_MENTIONS;
       olderUrl = localPath(data.next);
-      streamTotal = data.count;
-      showMentions(data.results);
+      streamTotal = data.count + arrived.length;
+      showMentions([...data.results, ...arrived]);
     } catch (error) {
       if (ticket === searchTicket) showToast(str("searchFailed") + ": " + error.message);
     } finally {
-      if (ticket === searchTicket) streamEl.removeAttribute("aria-busy");
+      if (ticket === searchTicket) {
+        streamEl.removeAttribute("aria-busy");
+        arrivedDuringSearch = null;
+      }
     }
   }
 
@@ -379,6 +390,7 @@
     const f = currentFilters();
     const joining = fresh.filter((m) => passes(m, f) && !mentionData.has(m.id));
     if (prepend && streamTotal !== null) streamTotal += joining.length;
+    if (arrivedDuringSearch) arrivedDuringSearch.push(...fresh);
     showMentions(joining);
     return fresh;
   }

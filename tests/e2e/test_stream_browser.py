@@ -36,11 +36,16 @@ def _post(external_id: str, text: str, platform: str, followers: int = 10) -> No
     )
 
 
-def test_stream_filters_and_pause_lose_nothing(asgi_server: AsgiServer, page: Page) -> None:
+def _watched_workspace():
+    """A workspace watching "Bank Noord", its webhook source and a crisis team member."""
     workspace = factories.WorkspaceFactory()
     WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
     source = factories.SourceFactory(workspace=workspace, platform="webhook")
-    user = _crisis_team_member(workspace)
+    return workspace, source, _crisis_team_member(workspace)
+
+
+def test_stream_filters_and_pause_lose_nothing(asgi_server: AsgiServer, page: Page) -> None:
+    workspace, source, user = _watched_workspace()
     mention_ingest_batch(
         source=source,
         posts=[
@@ -78,10 +83,7 @@ def test_stream_filters_and_pause_lose_nothing(asgi_server: AsgiServer, page: Pa
 def test_stream_filters_search_every_stored_mention_and_older_ones_page_in(
     asgi_server: AsgiServer, page: Page
 ) -> None:
-    workspace = factories.WorkspaceFactory()
-    WatchTerm.objects.create(workspace=workspace, query='"Bank Noord"')
-    source = factories.SourceFactory(workspace=workspace, platform="webhook")
-    user = _crisis_team_member(workspace)
+    workspace, source, user = _watched_workspace()
     now = timezone.now()
     old = replace(
         _post("old", "Gisteren al storing bij Bank Noord, <b>echt</b>", "reddit"),
@@ -136,6 +138,35 @@ def test_stream_filters_search_every_stored_mention_and_older_ones_page_in(
     expect(stream).to_have_count(133)
     expect(older).to_be_hidden()
     expect(stream.last).to_contain_text("Gisteren al storing")
+
+
+def test_a_follower_filter_counts_a_news_outlet_with_its_reach_as_the_api_does(
+    asgi_server: AsgiServer, page: Page
+) -> None:
+    workspace, source, user = _watched_workspace()
+    factories.MentionFactory(
+        workspace=workspace, platform="news", author_handle="nos.nl", author_followers=0,
+        author_is_outlet=True, text="Storing bij Bank Noord", posted_at=timezone.now(),
+    )  # fmt: skip
+    factories.MentionFactory(workspace=workspace, author_followers=10, posted_at=timezone.now())
+    _open_dashboard(page, asgi_server, user.username, workspace.slug)
+    stream = page.locator("#mention-stream li:not([hidden])")
+    expect(stream).to_have_count(2)
+    page.fill("#stream-filters input[name=min_followers]", "50000")
+    expect(page.locator("#mention-count")).to_have_text("(1 matching)")
+    expect(stream).to_have_count(1)  # the API's match is shown, not hidden again
+    expect(stream.first).to_contain_text("nos.nl")
+    outlet = replace(
+        _post("live-news", "Bank Noord ook bij RTL", "news"),
+        author_is_outlet=True,
+        author_followers=0,
+    )
+    mention_ingest_batch(
+        source=source, posts=[outlet, _post("live-x", "Bank Noord", "x")], cursor={}
+    )
+    publisher.drain()
+    expect(stream).to_have_count(2)  # the live outlet joins, the 10-follower post does not
+    expect(stream.filter(has_text="Bank Noord ook bij RTL")).to_have_count(1)
 
 
 def test_the_dutch_dashboard_writes_numbers_and_counts_the_dutch_way(

@@ -381,3 +381,13 @@ def test_compiled_queries_are_supersets_of_local_matching(platform):
         if platform == "x":
             assert "-(" not in single  # X asks not to negate groups
     assert hits > 500
+
+
+def test_a_translation_naming_an_unknown_value_falls_back_to_the_english_message():
+    with pytest.raises(QuerySyntaxError) as excinfo:
+        parse_query('storing "bank')
+    # A translator's typo ({positie}) must not turn a refused watch term into a 500.
+    assert excinfo.value.message_in("ongepaard aanhalingsteken op {positie}") == (
+        "unbalanced quote at position 9"
+    )
+    assert excinfo.value.message_in("op positie {position}") == "op positie 9"

@@ -19,8 +19,8 @@ def test_mention_batch_event_keys():
     assert set(event) == {"type", "workspace_id", "mentions"}
     assert event["type"] == "mention.batch"
     assert set(event["mentions"][0]) == {
-        "id", "platform", "external_id", "url", "author", "author_followers", "text",
-        "language", "posted_at", "sentiment", "sentiment_label", "matched_terms",
+        "id", "platform", "external_id", "url", "author", "author_followers", "author_reach",
+        "text", "language", "posted_at", "sentiment", "sentiment_label", "matched_terms",
     }  # fmt: skip
     assert set(event["mentions"][0]["sentiment"]) == {"compound", "pos", "neu", "neg"}
     json.dumps(event)  # plain JSON, no datetimes or model instances
