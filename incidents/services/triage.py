@@ -27,7 +27,8 @@ def alerts_route(*, alert_ids: list[int]) -> list[int]:
 
     With one open incident, every new alert joins it (a crisis brings many alerts). With
     several, an alert joins the one it shares the most mentions with, then the most watch
-    terms (over its mentions and those of its alerts); one it shares nothing with goes to the
+    terms that not every open incident has (over its mentions and those of its alerts); one
+    it shares nothing distinctive with, or that two incidents share equally, goes to the
     triage queue, where the team decides, rather than to whichever incident is newest. An
     incident that gains alerts is refreshed once, after all of them. Returns the ids of the
     incidents refreshed (so the caller need not refresh them again). Idempotent."""
@@ -62,30 +63,40 @@ RELATED_MENTIONS_LIMIT = 2000
 
 
 def _incident_for(alert: Alert, incidents: list[Incident]) -> Incident | None:
-    """The open incident `alert` belongs to (see `alerts_route`), or None. `incidents` are
-    newest first: among equally related ones the newest wins."""
+    """The open incident `alert` belongs to (see `alerts_route`), or None. Watch terms every
+    open incident has (the brand name, say) tell them apart no better than none; a tie for
+    the most related goes to the triage queue too."""
     if len(incidents) <= 1:
         return incidents[0] if incidents else None
     mentions = set(alert.mention_ids or ())
     terms = _terms_of(mentions)
-    best, best_score = None, (0, 0)
-    for incident in incidents:
-        theirs = _incident_mention_ids(incident)
-        score = (len(mentions & theirs), len(terms & _terms_of(theirs)))
-        if score > best_score:
-            best, best_score = incident, score
-    return best
+    theirs = [_incident_mention_ids(incident) for incident in incidents]
+    their_terms = [_terms_of(ids) for ids in theirs]
+    common = set.intersection(*their_terms)
+    scores = [
+        (len(mentions & ids), len((terms & incident_terms) - common))
+        for ids, incident_terms in zip(theirs, their_terms, strict=True)
+    ]
+    best = max(scores)
+    if best == (0, 0) or scores.count(best) > 1:
+        return None
+    return incidents[scores.index(best)]
 
 
 def _incident_mention_ids(incident: Incident) -> set[int]:
-    """Its mentions and its alerts' mentions, the newest RELATED_MENTIONS_LIMIT of each."""
+    """Its newest RELATED_MENTIONS_LIMIT mentions and its newest alerts' mentions (up to
+    about as many again)."""
     ids = set(
         incident.mentions.order_by("-posted_at").values_list("id", flat=True)[
             :RELATED_MENTIONS_LIMIT
         ]
     )
-    for mention_ids in incident.alerts.values_list("mention_ids", flat=True):
+    for mention_ids in incident.alerts.order_by("-created_at").values_list(
+        "mention_ids", flat=True
+    ):
         ids.update(mention_ids or ())
+        if len(ids) >= 2 * RELATED_MENTIONS_LIMIT:
+            break
     return ids
 
 

@@ -196,6 +196,23 @@ def test_with_several_open_incidents_an_unrelated_alert_goes_to_the_triage_queue
     assert not other.incidents.exists()
 
 
+def test_with_several_open_incidents_a_term_they_all_have_relates_to_none(alpha):
+    # Every mention matches the brand term 1: it tells the incidents apart no better than none.
+    crisis = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE)
+    crisis.alerts.add(_alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[1, 7])))
+    other = IncidentFactory(workspace=alpha, status=Incident.Status.ACTIVE)
+    other.alerts.add(_alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[1, 8])))
+    brand_only = _alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[1]))
+    both = _alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[1, 7, 8]))  # a tie
+    leak = _alert_on(alpha, MentionFactory(workspace=alpha, matched_terms=[1, 7]))
+    alerts_route(alert_ids=[brand_only.pk, both.pk, leak.pk])
+    assert list(crisis.alerts.filter(pk__in=[brand_only.pk, both.pk, leak.pk])) == [leak]
+    assert not other.alerts.filter(pk__in=[brand_only.pk, both.pk, leak.pk]).exists()
+    assert set(
+        Alert.objects.filter(pk__in=[brand_only.pk, both.pk]).values_list("status", flat=True)
+    ) == {Alert.Status.NEW}
+
+
 def test_incident_severity_rises_as_grouped_alert_grows(alpha, alert):
     from incidents.services import incidents_refresh_open
 
