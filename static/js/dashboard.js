@@ -712,8 +712,11 @@
       } else if (run.status === "acknowledged") {
         const who = run.acknowledged_by_name || run.acknowledged_by || "";
         const viaText = localised(run.acknowledged_via_text) || run.acknowledged_via;
-        const via = viaText ? " " + str("escVia") + " " + viaText : "";
-        li.append(el("p", "escalation-outcome", "✓ " + str("escAcknowledged") + " " + who + via));
+        // One sentence per language; functions, not strings, as replacements: a name may hold "$&".
+        const outcome = viaText
+          ? str("escAcknowledgedVia").replace("{via}", () => viaText).replace("{who}", () => who)
+          : str("escAcknowledged") + " " + who;
+        li.append(el("p", "escalation-outcome", "✓ " + outcome));
       }
       escalationsEl.append(li);
       if (focusedId === run.id) (li.querySelector("button") || li).focus();
