@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from incidents.models import Incident
 from incidents.services import incident_lock_open
 from monitoring.credentials import credentials_decrypt, credentials_encrypt
 from monitoring.platforms.base import PlatformError, PlatformRateLimited, PlatformUnavailable
@@ -109,10 +110,14 @@ def statement_publish(*, statement: Statement, by: Any) -> list[Publication]:
     return started
 
 
-def _record_published(*, publication: Publication, by: Any, url: str, manual: bool) -> None:
-    """Inside a transaction: the statement becomes published; audit and timeline."""
+def _record_published(
+    *, publication: Publication, by: Any, url: str, manual: bool, timeline: bool = True
+) -> None:
+    """Inside a transaction that holds the incident lock: the statement becomes published;
+    audit, and the timeline event (which stops the response clock) unless `timeline` is
+    False (the incident is reviewed and final)."""
     statement = (
-        Statement.objects.select_for_update()
+        Statement.objects.select_for_update(of=("self",))
         .select_related("incident")
         .get(pk=publication.statement_id)
     )
@@ -127,15 +132,16 @@ def _record_published(*, publication: Publication, by: Any, url: str, manual: bo
         actor=by,
         detail={"channel": publication.channel, "url": url, "manual": manual},
     )
-    statement_timeline(
-        statement=statement,
-        action="published",
-        actor=by,
-        summary=_("Statement “%(title)s” published on %(platform)s")
-        % {"title": statement.title, "platform": publication.get_channel_display()},
-        platform=publication.channel,
-        url=url,
-    )
+    if timeline:
+        statement_timeline(
+            statement=statement,
+            action="published",
+            actor=by,
+            summary=_("Statement “%(title)s” published on %(platform)s")
+            % {"title": statement.title, "platform": publication.get_channel_display()},
+            platform=publication.channel,
+            url=url,
+        )
     statement_publish_event(statement=statement)
 
 
@@ -233,7 +239,20 @@ def publication_post(*, publication: Publication) -> None:
 
 @transaction.atomic
 def publication_posted(*, publication: Publication, posted: list[Posted]) -> None:
-    """Mark a publication posted with its ids and URL; the statement becomes published."""
+    """Mark a publication posted with its ids and URL; the statement becomes published.
+
+    Locks in the order of statement_publish and statement_mark_published (incident, then
+    statement, then publication), so they wait for each other instead of deadlocking. The
+    post really happened, so it is stored even when the incident was reviewed meanwhile; a
+    reviewed incident is final, though: no timeline event and no change of its response clock.
+    """
+    incident_id = (
+        Statement.objects.filter(pk=publication.statement_id)
+        .values_list("incident_id", flat=True)
+        .get()
+    )
+    incident = Incident.objects.select_for_update().only("status").get(pk=incident_id)
+    Statement.objects.select_for_update().filter(pk=publication.statement_id).first()
     publication = Publication.objects.select_for_update().get(pk=publication.pk)
     if publication.status == Publication.Status.POSTED:
         return
@@ -245,13 +264,19 @@ def publication_posted(*, publication: Publication, posted: list[Posted]) -> Non
     publication.error = ""
     publication.save()
     _record_published(
-        publication=publication, by=publication.published_by, url=publication.url, manual=False
+        publication=publication,
+        by=publication.published_by,
+        url=publication.url,
+        manual=False,
+        timeline=incident.status != Incident.Status.REVIEWED,
     )
 
 
 @transaction.atomic
 def publication_fail(*, publication: Publication, error: str) -> None:
-    """Mark a publication failed with the platform's error (parts already posted are kept)."""
+    """Mark a publication failed with the platform's error (parts already posted are kept).
+    Locks the statement before the publication, as the other publishing services do."""
+    Statement.objects.select_for_update().filter(pk=publication.statement_id).first()
     publication = Publication.objects.select_for_update().get(pk=publication.pk)
     if publication.status == Publication.Status.POSTED:
         return
