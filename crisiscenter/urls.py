@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from crisiscenter.health import healthz
+from statements.forms import LockoutAuthenticationForm
 from workspaces.views import language_set
 
 urlpatterns = [
@@ -13,7 +14,11 @@ urlpatterns = [
     path("", include("statements.urls")),
     path("incidents/", include("incidents.urls")),
     path("playbooks/", include("playbooks.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=LockoutAuthenticationForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", language_set, name="set_language"),
     path("admin/", admin.site.urls),
