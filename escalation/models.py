@@ -143,7 +143,13 @@ class EscalationRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["incident", "protocol"], name="uniq_run_incident")
+            # One active run per incident and protocol; a reopened incident gets a new run
+            # next to the one its close cancelled.
+            models.UniqueConstraint(
+                fields=["incident", "protocol"],
+                condition=models.Q(status="active"),
+                name="uniq_run_incident_active",
+            )
         ]
         indexes = [models.Index(fields=["status", "next_deadline"])]
         verbose_name = _("escalation")

@@ -103,7 +103,7 @@ def _timeline(run: EscalationRun, summary: str, deliveries: list[Delivery]) -> N
     )  # fmt: skip
 
 
-def _tier_alert(run: EscalationRun, now: datetime, *, first: bool) -> None:
+def _tier_alert(run: EscalationRun, now: datetime, *, first: bool, again: bool = False) -> None:
     tiers = run.version.snapshot["tiers"]
     tier = tiers[run.tier_index]
     deliveries = _deliveries_create(run, tier, now)
@@ -111,12 +111,16 @@ def _tier_alert(run: EscalationRun, now: datetime, *, first: bool) -> None:
     with translation.override(run.protocol.language):
         names = ", ".join(sorted({d.recipient for d in deliveries})) or _("nobody reachable")
         values = {"tier": run.tier_index + 1, "tiers": len(tiers), "names": names}
-        summary = (
-            _("Escalation started: tier %(tier)d of %(tiers)d alerted (%(names)s).")
-            if first
-            else _("No acknowledgement: escalated to tier %(tier)d of %(tiers)d (%(names)s).")
-        ) % values
-    _timeline(run, summary, deliveries)
+        if again:
+            summary = _(
+                "Escalation restarted: the incident is open again; tier %(tier)d of %(tiers)d "
+                "alerted (%(names)s)."
+            )
+        elif first:
+            summary = _("Escalation started: tier %(tier)d of %(tiers)d alerted (%(names)s).")
+        else:
+            summary = _("No acknowledgement: escalated to tier %(tier)d of %(tiers)d (%(names)s).")
+    _timeline(run, summary % values, deliveries)
 
 
 def _publish(run: EscalationRun) -> None:
@@ -130,10 +134,42 @@ def _best_protocols() -> dict[int, list[EscalationProtocol]]:
     return by_workspace
 
 
+def _protocol_for(
+    incident: Incident, protocols: dict[int, list[EscalationProtocol]]
+) -> EscalationProtocol | None:
+    """The highest of the workspace's enabled protocols the incident's severity reaches."""
+    return next(
+        (
+            p
+            for p in protocols.get(incident.workspace_id, [])
+            if p.min_severity <= incident.severity
+        ),
+        None,
+    )
+
+
+def _run_start(
+    *, incident: Incident, protocol: EscalationProtocol, now: datetime, again: bool = False
+) -> EscalationRun:
+    """A new run of the protocol's latest version at tier 1: alerted, on the timeline,
+    published on commit. Raises IntegrityError if the pair already has an active run."""
+    run = EscalationRun.objects.create(
+        workspace_id=incident.workspace_id, incident=incident, protocol=protocol,
+        version=protocol.versions.order_by("-number").first(), started_at=now,
+    )  # fmt: skip
+    _tier_alert(run, now, first=True, again=again)
+    run.save(update_fields=["next_deadline"])
+    _publish(run)
+    return run
+
+
 def escalation_runs_start_due(*, now: datetime) -> list[int]:
     """Start a run for each active incident whose severity reaches an enabled protocol of its
-    workspace (the highest such protocol) and that has no run of it yet. Idempotent (unique
-    run per incident and protocol). Alerts tier 1 and records it on the timeline."""
+    workspace (the highest such protocol) and that has no run of it yet (a run cancelled by
+    a close restarts on reopening: `escalation_runs_resume_for_reopened_incident`).
+    Idempotent (one active run per incident and protocol). The incident is re-read under
+    its row lock, which a transition holds too, so a resolve that commits after the first
+    read starts nothing. Alerts tier 1 and records it on the timeline."""
     protocols = _best_protocols()
     started = []
     incidents = Incident.objects.filter(status=Incident.Status.ACTIVE, workspace_id__in=protocols)
@@ -143,26 +179,51 @@ def escalation_runs_start_due(*, now: datetime) -> list[int]:
         )
     )
     for incident in incidents:
-        protocol = next(
-            (p for p in protocols[incident.workspace_id] if p.min_severity <= incident.severity),
-            None,
-        )
+        protocol = _protocol_for(incident, protocols)
         if protocol is None or (incident.pk, protocol.pk) in existing:
             continue
         try:
             with transaction.atomic():
-                run = EscalationRun.objects.create(
-                    workspace_id=incident.workspace_id, incident=incident, protocol=protocol,
-                    version=protocol.versions.order_by("-number").first(), started_at=now,
-                )  # fmt: skip
-                _tier_alert(run, now, first=True)
-                run.save(update_fields=["next_deadline"])
-                _publish(run)
+                locked = Incident.objects.select_for_update().filter(pk=incident.pk).first()
+                if locked is None or locked.status != Incident.Status.ACTIVE:
+                    continue  # closed (or gone) since the read above
+                run = _run_start(incident=locked, protocol=protocol, now=now)
         except IntegrityError:
             continue  # another tick started it first
         started.append(run.pk)
         logger.info("escalation.run.started", extra={"run_id": run.pk, "incident_id": incident.pk})
     return started
+
+
+@transaction.atomic
+def escalation_runs_resume_for_reopened_incident(*, incident: Incident, now: datetime) -> list[int]:
+    """Escalate a reopened incident again: for each protocol whose latest run of the incident
+    was cancelled by its close (and that is still enabled and reached by its severity), a
+    new run starts at tier 1, alerted, on the timeline and published. The cancelled run stays
+    as the record of the first episode. A no-op unless the incident is open; the caller
+    holds the incident's row lock (the transition). Returns the ids of the new runs."""
+    if incident.status not in OPEN:
+        return []
+    latest: dict[int, EscalationRun] = {}
+    for run in (
+        EscalationRun.objects.filter(incident=incident).select_related("protocol").order_by("-id")
+    ):
+        latest.setdefault(run.protocol_id, run)
+    restarted = []
+    for run in latest.values():
+        protocol = run.protocol
+        if (
+            run.status != EscalationRun.Status.CANCELLED
+            or not protocol.is_enabled
+            or protocol.min_severity > incident.severity
+        ):
+            continue
+        new = _run_start(incident=incident, protocol=protocol, now=now, again=True)
+        restarted.append(new.pk)
+        logger.info(
+            "escalation.run.restarted", extra={"run_id": new.pk, "incident_id": incident.pk}
+        )
+    return restarted
 
 
 def _run_cancel(run: EscalationRun, now: datetime) -> None:
