@@ -14,8 +14,10 @@ from contacts.problems import TextProblem, gettext_noop
 FIELDS = [
     "kind", "name", "organisation", "role_title", "phone", "email", "preferred_channels",
     "slack_webhook_url", "slack_member_id", "teams_webhook_url", "availability",
-    "availability_tz", "notes", "last_verified", "id",
+    "availability_tz", "notes", "last_verified", "crisiscenter_id",
 ]  # fmt: skip
+# Our database id travels under a header no other spreadsheet uses: a column headed "id"
+# (employee numbers, row numbers) is ignored rather than matched against our contacts.
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 

@@ -60,17 +60,12 @@ def contact_get(*, workspace: Workspace, contact_id: int) -> Contact | None:
     return Contact.objects.filter(workspace=workspace, pk=contact_id).first()
 
 
-def contact_find_existing(
-    *, workspace: Workspace, contact_id: int | None, email: str, phone: str
-) -> list[Contact]:
-    """The contacts an import row may mean, by the first key that finds any: its id, its
-    e-mail (case-insensitive), its phone (only contacts without an e-mail when the row has
-    one: another e-mail is another person). More than one means the row is ambiguous."""
+def contact_find_existing(*, workspace: Workspace, email: str, phone: str) -> list[Contact]:
+    """The contacts an import row without a usable id may mean, by the first key that finds
+    any: its e-mail (case-insensitive), its phone (only contacts without an e-mail when the
+    row has one: another e-mail is another person). More than one means the row is
+    ambiguous."""
     qs = Contact.objects.filter(workspace=workspace).order_by("id")
-    if contact_id is not None:
-        found = list(qs.filter(pk=contact_id))
-        if found:
-            return found
     if email:
         found = list(qs.filter(email__iexact=email)[:5])
         if found:

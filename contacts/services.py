@@ -16,7 +16,7 @@ from contacts import csvio, vcard
 from contacts.availability import AvailabilityInvalid, availability_format, availability_parse
 from contacts.exceptions import ContactImportInvalid, ContactInUse, ContactInvalid, problem_text
 from contacts.models import Channel, Contact
-from contacts.selectors import contact_find_existing
+from contacts.selectors import contact_find_existing, contact_get
 from contacts.validators import phone_normalise
 from workspaces.models import Workspace
 from workspaces.selectors import workspace_member_get
@@ -144,6 +144,10 @@ def row_to_data(row: dict) -> dict:
     """Turn one text row (CSV or vCard) into contact data. Only the cells the row fills are in
     it, so an update never blanks a field the row leaves empty. Raises ContactInvalid."""
     errors: dict[str, list[str]] = {}
+    if any("\x00" in value for value in row.values() if isinstance(value, str)):
+        # PostgreSQL refuses NUL in text; full_clean lets it through.
+        reason = _("A cell contains a NUL character; remove it and import the row again.")
+        raise ContactInvalid(reason, {"errors": {"row": [reason]}})
     data = {k: (row.get(k) or "").strip() for k in _TEXT_FIELDS}
     data = {k: v for k, v in data.items() if v}
     channels = (row.get("preferred_channels") or "").replace(";", ",").split(",")
@@ -166,14 +170,27 @@ def row_to_data(row: dict) -> dict:
 
 
 def _row_id(row: dict) -> int | None:
-    text = (row.get("id") or "").strip()
+    """The row's CrisisCenter id (the crisiscenter_id column of an export, vCard
+    X-CRISISCENTER-ID); None without one. Raises ContactInvalid for text that is no id."""
+    text = (row.get("crisiscenter_id") or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # "²".isdigit() is True, int("²") fails
         raise ContactInvalid(
-            _("The contact is not valid."), {"errors": {"id": [_("Not a contact id.")]}}
+            _("The contact is not valid."),
+            {"errors": {"crisiscenter_id": [_("Not a contact id.")]}},
         )
     return int(text)
+
+
+def _same_person(contact: Contact, *, email: str, phone: str) -> bool:
+    """The row's e-mail or phone is the stored contact's, or the contact has neither (a
+    webhook-only contact): only then does the row's id name this contact."""
+    if not contact.email and not contact.phone:
+        return True
+    return bool(
+        (email and email.lower() == contact.email.lower()) or (phone and phone == contact.phone)
+    )
 
 
 @dataclass
@@ -189,15 +206,23 @@ class ImportReport:
 
 
 def _row_match(*, workspace: Workspace, row: dict, data: dict) -> Contact | None:
-    """The contact a row updates (None: a new one); ContactInvalid if several could be meant."""
-    matches = contact_find_existing(
-        workspace=workspace, contact_id=_row_id(row), email=data.get("email", ""),
-        phone=phone_normalise(data.get("phone", "")),
-    )  # fmt: skip
+    """The contact a row updates (None: a new one). Its id counts only when the row's e-mail
+    or phone agrees with that contact; ContactInvalid when they do not, or when several
+    contacts could be meant."""
+    email, phone = data.get("email", ""), phone_normalise(data.get("phone", ""))
+    contact_id = _row_id(row)
+    by_id = contact_get(workspace=workspace, contact_id=contact_id) if contact_id else None
+    if by_id is not None:
+        if _same_person(by_id, email=email, phone=phone):
+            return by_id
+        reason = _("The id belongs to another contact (%(name)s): neither the e-mail nor the "
+                   "phone of this row is theirs.") % {"name": by_id.name}  # fmt: skip
+        raise ContactInvalid(reason, {"errors": {"crisiscenter_id": [reason]}})
+    matches = contact_find_existing(workspace=workspace, email=email, phone=phone)
     if len(matches) > 1:
         names = ", ".join(c.name for c in matches)
-        reason = _("Several contacts match this row (%(names)s); add the id column of an "
-                   "export to say which one.") % {"names": names}  # fmt: skip
+        reason = _("Several contacts match this row (%(names)s); add the crisiscenter_id "
+                   "column of an export to say which one.") % {"names": names}  # fmt: skip
         raise ContactInvalid(reason, {"errors": {"match": [reason]}})
     return matches[0] if matches else None
 
@@ -227,8 +252,10 @@ def _import_row(*, workspace: Workspace, number: int, row: dict) -> dict:
 
 def contacts_import(*, workspace: Workspace, text: str, fmt: str) -> ImportReport:
     """Import CSV (comma, semicolon or tab) or vCard text. A row updates the contact with its
-    id (an export's id column), else the one contact with its e-mail, else the one with its
-    phone; several candidates are a row error, never a merge. Empty cells leave fields as they
+    id (an export's crisiscenter_id column) when the row's e-mail or phone agrees with it,
+    else the one contact with its e-mail, else the one with its phone; an id naming someone
+    else and several candidates are row errors, never an overwrite or a merge. A column
+    headed "id" is ignored. A NUL in any cell is a row error. Empty cells leave fields as they
     are, so re-importing an export changes nothing. Reports created/updated/unchanged/error per
     row (row 1 is the first data row or card). Raises ContactImportInvalid if the file cannot
     be read at all or is too long."""
@@ -264,6 +291,7 @@ def contact_export_row(contact: Contact) -> dict:
     """One contact as a text row (the CSV/vCard shape)."""
     return {
         **{k: getattr(contact, k) for k in csvio.FIELDS if hasattr(contact, k)},
+        "crisiscenter_id": contact.pk,
         "preferred_channels": ",".join(contact.preferred_channels or []),
         "availability": availability_format(contact.availability or []),
         "last_verified": contact.last_verified_at.isoformat() if contact.last_verified_at else "",

@@ -13,7 +13,7 @@ X = "X-CRISISCENTER-"
 _EXTRA = {
     "kind": "KIND", "preferred_channels": "CHANNELS", "availability": "AVAILABILITY",
     "availability_tz": "TZ", "last_verified": "VERIFIED", "slack_webhook_url": "SLACK-WEBHOOK",
-    "slack_member_id": "SLACK-ID", "teams_webhook_url": "TEAMS-WEBHOOK", "id": "ID",
+    "slack_member_id": "SLACK-ID", "teams_webhook_url": "TEAMS-WEBHOOK", "crisiscenter_id": "ID",
 }  # fmt: skip
 
 

@@ -110,12 +110,100 @@ def test_contacts_import_id_of_another_workspace_is_not_used(ws, admin, make_wor
     foreign = Contact.objects.create(
         workspace=make_workspace(), kind="it", name="Foreign", email="f@example.org"
     )
-    report = _import(admin, ws, f"name,email,id\r\nMine,mine@example.org,{foreign.pk}\r\n")
+    report = _import(
+        admin, ws, f"name,email,crisiscenter_id\r\nMine,mine@example.org,{foreign.pk}\r\n"
+    )
     assert report["created"] == 1
     foreign.refresh_from_db()
     assert foreign.name == "Foreign"
-    bad = _import(admin, ws, "name,email,id\r\nMine,mine@example.org,abc\r\n")
-    assert bad["rows"][0]["errors"] == {"id": ["Not a contact id."]}
+    bad = _import(admin, ws, "name,email,crisiscenter_id\r\nMine,mine@example.org,abc\r\n")
+    assert bad["rows"][0]["errors"] == {"crisiscenter_id": ["Not a contact id."]}
+
+
+def test_contacts_import_ignores_a_spreadsheets_own_id_column(ws, admin):
+    """An HR sheet's employee numbers under "ID" are not our ids: they never overwrite the
+    contacts that happen to have those database ids."""
+    anna = Contact.objects.create(workspace=ws, kind="legal", name="Anna",
+                                  email="anna@example.org", phone="+31612345678")  # fmt: skip
+    bert = Contact.objects.create(workspace=ws, kind="it", name="Bert", phone="+31687654321")
+    before = _state(ws)
+    report = _import(
+        admin, ws,
+        f"ID,Name,Email,Phone\r\n{anna.pk},Cees,cees@example.org,+31611111111\r\n"
+        f"{bert.pk},Dirk,,+31622222222\r\n",
+    )  # fmt: skip
+    assert (report["created"], report["updated"], report["errors"]) == (2, 0, 0), report
+    assert _state(ws)[:2] == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "vcard"])
+def test_contacts_import_refuses_an_id_that_belongs_to_another_contact(ws, admin, fmt):
+    anna = Contact.objects.create(workspace=ws, kind="legal", name="Anna",
+                                  email="anna@example.org", phone="+31612345678")  # fmt: skip
+    before = _state(ws)
+    if fmt == "csv":
+        text = (
+            f"name,email,phone,crisiscenter_id\r\nCees,cees@example.org,+31611111111,{anna.pk}\r\n"
+        )
+    else:
+        text = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cees\r\nEMAIL:cees@example.org\r\n"
+                f"X-CRISISCENTER-ID:{anna.pk}\r\nEND:VCARD\r\n")  # fmt: skip
+    report = _import(admin, ws, text, "c.csv" if fmt == "csv" else "c.vcf")
+    [row] = report["rows"]
+    assert row["status"] == "error"
+    assert row["errors"] == {"crisiscenter_id": [
+        "The id belongs to another contact (Anna): neither the e-mail nor the phone of this "
+        "row is theirs."
+    ]}  # fmt: skip
+    assert _state(ws) == before
+
+
+def test_contacts_import_id_updates_when_the_phone_or_email_agrees(ws, admin):
+    anna = Contact.objects.create(workspace=ws, kind="legal", name="Anna",
+                                  email="anna@example.org", phone="+31612345678")  # fmt: skip
+    report = _import(
+        admin, ws,
+        "name,email,phone,crisiscenter_id\r\n"
+        f"Anna B,anna.b@example.org,+31 6 1234 5678,{anna.pk}\r\n",
+    )  # fmt: skip
+    assert (report["updated"], report["errors"]) == (1, 0), report
+    anna.refresh_from_db()
+    assert (anna.name, anna.email) == ("Anna B", "anna.b@example.org")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "vcard"])
+def test_contacts_import_bad_cells_are_row_errors_not_a_500(ws, admin, fmt):
+    if fmt == "csv":
+        text = ("name,email,crisiscenter_id\r\nFirst,first@example.org,\r\n"
+                "Second,second@example.org,\u00b2\r\nThird,third@exa\x00mple.org,\r\n"
+                "Fourth,fourth@example.org,\r\n")  # fmt: skip
+    else:
+        card = "BEGIN:VCARD\r\nFN:{n}\r\nEMAIL:{e}\r\n{x}END:VCARD\r\n"
+        text = "".join([
+            card.format(n="First", e="first@example.org", x=""),
+            card.format(n="Second", e="second@example.org", x="X-CRISISCENTER-ID:\u00b2\r\n"),
+            card.format(n="Third", e="third@example.org", x="NOTE:a\x00b\r\n"),
+            card.format(n="Fourth", e="fourth@example.org", x=""),
+        ])  # fmt: skip
+    report = _import(admin, ws, text, "c.csv" if fmt == "csv" else "c.vcf")
+    assert [r["status"] for r in report["rows"]] == ["created", "error", "error", "created"]
+    assert report["rows"][1]["errors"] == {"crisiscenter_id": ["Not a contact id."]}
+    assert report["rows"][2]["errors"] == {
+        "row": ["A cell contains a NUL character; remove it and import the row again."]
+    }
+    names = Contact.objects.filter(workspace=ws).values_list("name", flat=True)
+    assert sorted(names) == ["First", "Fourth"]
+
+
+def test_contacts_export_names_the_id_column_crisiscenter_id(ws, admin):
+    anna = Contact.objects.create(workspace=ws, kind="legal", name="Anna", email="a@example.org")
+    csv_text = admin.get(f"/api/contacts/export/?workspace={ws.slug}&type=csv").content.decode()
+    header, line = csv_text.splitlines()[:2]
+    assert header.split(",")[-1] == "crisiscenter_id"
+    assert "id" not in header.split(",")
+    assert line.endswith(f",{anna.pk}")
+    vcf = admin.get(f"/api/contacts/export/?workspace={ws.slug}&type=vcard").content.decode()
+    assert f"X-CRISISCENTER-ID:{anna.pk}" in vcf
 
 
 SEMICOLONS = "name;email;phone\r\nJan;jan@example.org;+31 6 1234 0001\r\nPiet;piet@example.org;\r\n"

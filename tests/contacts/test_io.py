@@ -28,7 +28,7 @@ HOSTILE = {
     "slack_webhook_url": "https://hooks.slack.com/services/T/B/x",
     "slack_member_id": "U123",
     "teams_webhook_url": "",
-    "id": "42",
+    "crisiscenter_id": "42",
 }
 
 
