@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from incidents.exceptions import IncidentNotFound
 from incidents.models import (
+    RUN_ROLES,
     Claim,
     EvaluationActionItem,
     Incident,
@@ -253,6 +254,17 @@ def incident_ids_with_tasks_turned_overdue(*, since: datetime, now: datetime) ->
         .values_list("incident_id", flat=True)
         .distinct()
     )
+
+
+def incident_evaluation_open(*, incident: Incident) -> bool:
+    """Whether the evaluation may be written now: while the incident is resolved (before,
+    there is nothing to evaluate; after review, it is final)."""
+    return incident.status == Incident.Status.RESOLVED
+
+
+def incident_evaluation_editable(*, incident: Incident, role: str | None) -> bool:
+    """Whether a member with `role` may write the evaluation now (crisis team and admins)."""
+    return role in RUN_ROLES and incident_evaluation_open(incident=incident)
 
 
 def incident_evaluation_get(*, incident: Incident) -> IncidentEvaluation | None:

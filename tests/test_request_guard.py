@@ -14,17 +14,17 @@ def admin_client(client, make_workspace, make_member):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "without_nul"),
     [
-        "/w/bank/contacts/?q=%00",
-        "/api/contacts/?workspace=bank&q=%00",
-        "/statements/templates/?workspace=%00",
-        "/api/workspaces/%00/",
-        "/api/mentions/?workspace=bank&text=a%00b",
-        "/api/mentions/?work%00space=bank",
+        ("/w/bank/contacts/?q=%00", 200),
+        ("/api/contacts/?workspace=bank&q=%00", 200),
+        ("/statements/templates/?workspace=%00", 200),
+        ("/api/workspaces/%00/", 404),
+        ("/api/mentions/?workspace=bank&text=a%00b", 200),
+        ("/api/mentions/?work%00space=bank", 200),
     ],
 )
-def test_a_nul_in_the_address_is_a_400_not_a_500(admin_client, url):
+def test_a_nul_in_the_address_is_a_400_not_a_500(admin_client, url, without_nul):
     response = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     message = "The address holds a NUL character, which no page or field accepts."
@@ -33,4 +33,4 @@ def test_a_nul_in_the_address_is_a_400_not_a_500(admin_client, url):
     else:
         assert response.content.decode() == message
     # Without the NUL the same address answers as ever.
-    assert admin_client.get(url.replace("%00", "")).status_code in (200, 404)
+    assert admin_client.get(url.replace("%00", "")).status_code == without_nul

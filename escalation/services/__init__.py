@@ -6,6 +6,7 @@ from escalation.services.protocols import protocol_create, protocol_delete, prot
 from escalation.services.runs import (
     escalation_runs_advance_due,
     escalation_runs_cancel_for_closed_incident,
+    escalation_runs_follow_incident,
     escalation_runs_resume_for_reopened_incident,
     escalation_runs_start_due,
 )
@@ -17,6 +18,7 @@ __all__ = [
     "escalation_acknowledge_by_link",
     "escalation_runs_advance_due",
     "escalation_runs_cancel_for_closed_incident",
+    "escalation_runs_follow_incident",
     "escalation_runs_resume_for_reopened_incident",
     "escalation_runs_start_due",
     "protocol_create",

@@ -257,6 +257,16 @@ def escalation_runs_cancel_for_closed_incident(*, incident: Incident, now: datet
     return stopped
 
 
+def escalation_runs_follow_incident(*, incident: Incident, now: datetime) -> list[int]:
+    """Keep the incident's escalations in step with its status after a transition (the caller
+    holds its row lock): a close stops its active runs, a reopening restarts the ones the
+    close stopped. Escalation depends on incidents, not the other way round, so the
+    transition's caller tells it. Returns the ids of the runs stopped or started."""
+    if incident.status in OPEN:
+        return escalation_runs_resume_for_reopened_incident(incident=incident, now=now)
+    return escalation_runs_cancel_for_closed_incident(incident=incident, now=now)
+
+
 def _run_advance(run: EscalationRun, now: datetime) -> None:
     if run.incident.status not in OPEN:
         _run_cancel(run, now)

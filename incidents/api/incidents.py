@@ -17,10 +17,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from escalation.services import (
-    escalation_runs_cancel_for_closed_incident,
-    escalation_runs_resume_for_reopened_incident,
-)
+from escalation.services import escalation_runs_follow_incident
 from incidents import selectors, services
 from incidents.api import serializers as s
 from incidents.api.report import MarkdownRenderer, evaluation_markdown, numbers_in_words
@@ -107,11 +104,7 @@ class IncidentViewSet(
             moved = services.incident_transition(
                 incident=incident, to=data["status"], by=request.user
             )
-            # Escalation depends on incidents, not the other way: it is told here. Closing
-            # stops the incident's runs, reopening restarts the ones the close stopped.
-            now = timezone.now()
-            escalation_runs_cancel_for_closed_incident(incident=moved, now=now)
-            escalation_runs_resume_for_reopened_incident(incident=moved, now=now)
+            escalation_runs_follow_incident(incident=moved, now=timezone.now())
         return self._out(moved)
 
     @extend_schema(request=s.PlaybookApplySerializer, responses=s.IncidentOutputSerializer)
@@ -273,7 +266,7 @@ class IncidentViewSet(
             {
                 "incident_id": incident.pk,
                 "status": incident.status,
-                "can_edit": role in RUN_ROLES and incident.status == Incident.Status.RESOLVED,
+                "can_edit": selectors.incident_evaluation_editable(incident=incident, role=role),
                 "evaluation": s.EvaluationOutputSerializer(evaluation).data if evaluation else None,
                 "numbers": numbers,
                 "numbers_text": [

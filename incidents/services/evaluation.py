@@ -16,6 +16,7 @@ from incidents.models import (
     IncidentEvaluation,
     IncidentEvent,
 )
+from incidents.selectors import incident_evaluation_open
 from incidents.services.lifecycle import _name, incident_lock_open
 from incidents.services.timeline import incident_event_record
 from workspaces.selectors import workspace_member_list
@@ -66,7 +67,7 @@ def incident_evaluation_save(
     unless the incident is resolved, IncidentFinal (409) once reviewed, IncidentInputInvalid
     for an owner who is not a member of the workspace."""
     incident = incident_lock_open(incident.pk)
-    if incident.status != Incident.Status.RESOLVED:
+    if not incident_evaluation_open(incident=incident):
         raise EvaluationNotOpen(_("The evaluation is written once the incident is resolved."))
     _check_owners(incident, data.action_items)
     now = timezone.now()

@@ -45,8 +45,9 @@ def alerts_route(*, alert_ids: list[int]) -> list[int]:
             .order_by("-opened_at")
         )
         joining: dict[int, list[Alert]] = {}
+        known = _Relations(incidents)
         for alert in alerts:
-            incident = _incident_for(alert, incidents)
+            incident = known.incident_for(alert)
             if incident is None:
                 publish_on_commit(workspace_id=workspace_id, event=events.alert_created(alert))
             else:
@@ -62,25 +63,40 @@ def alerts_route(*, alert_ids: list[int]) -> list[int]:
 RELATED_MENTIONS_LIMIT = 2000
 
 
-def _incident_for(alert: Alert, incidents: list[Incident]) -> Incident | None:
-    """The open incident `alert` belongs to (see `alerts_route`), or None. Watch terms every
-    open incident has (the brand name, say) tell them apart no better than none; a tie for
-    the most related goes to the triage queue too."""
-    if len(incidents) <= 1:
-        return incidents[0] if incidents else None
-    mentions = set(alert.mention_ids or ())
-    terms = _terms_of(mentions)
-    theirs = [_incident_mention_ids(incident) for incident in incidents]
-    their_terms = [_terms_of(ids) for ids in theirs]
-    common = set.intersection(*their_terms)
-    scores = [
-        (len(mentions & ids), len((terms & incident_terms) - common))
-        for ids, incident_terms in zip(theirs, their_terms, strict=True)
-    ]
-    best = max(scores)
-    if best == (0, 0) or scores.count(best) > 1:
-        return None
-    return incidents[scores.index(best)]
+class _Relations:
+    """What each open incident holds (mentions, watch terms), read once per routing call
+    and only when there is a choice to make; `incident_for` answers per alert."""
+
+    def __init__(self, incidents: list[Incident]) -> None:
+        self.incidents = incidents
+        self._read = False
+
+    def _read_once(self) -> None:
+        if self._read:
+            return
+        self._read = True
+        self.mentions = [_incident_mention_ids(incident) for incident in self.incidents]
+        self.terms = [_terms_of(ids) for ids in self.mentions]
+        # Watch terms every open incident has (the brand name, say) tell them apart no better
+        # than none.
+        self.common = set.intersection(*self.terms)
+
+    def incident_for(self, alert: Alert) -> Incident | None:
+        """The open incident `alert` belongs to (see `alerts_route`), or None; a tie for the
+        most related goes to the triage queue too."""
+        if len(self.incidents) <= 1:
+            return self.incidents[0] if self.incidents else None
+        self._read_once()
+        mentions = set(alert.mention_ids or ())
+        terms = _terms_of(mentions)
+        scores = [
+            (len(mentions & ids), len((terms & incident_terms) - self.common))
+            for ids, incident_terms in zip(self.mentions, self.terms, strict=True)
+        ]
+        best = max(scores)
+        if best == (0, 0) or scores.count(best) > 1:
+            return None
+        return self.incidents[scores.index(best)]
 
 
 def _incident_mention_ids(incident: Incident) -> set[int]:

@@ -1,10 +1,13 @@
 /* Readable text for an API error body, for any page's feedback line (text only, never HTML).
  * DRF answers {"detail": "..."} or field errors nested to any depth:
- * {"minutes": {"1": ["..."]}} -> "minutes › 1: ...". */
+ * {"minutes": {"1": ["..."]}} -> "minutes › 1: ...". Keys are shown as given: a digit key
+ * may be a list position or a real key (a severity), so it is not renumbered. */
 (function () {
   "use strict";
   const PLAIN_KEYS = new Set(["detail", "non_field_errors"]);
   window.crisisErrorText = function (body) {
+    // A domain error says it in one sentence; what it adds beside it only repeats that.
+    if (body && typeof body.detail === "string") return body.detail;
     const parts = [];
     (function walk(value, path) {
       if (value === null || value === undefined) return;

@@ -15,22 +15,9 @@
     });
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
-      const detail = data.detail ? String(data.detail) : messages(data).join("; ");
-      throw new Error(detail || String(response.status));
+      throw new Error(window.crisisErrorText(data) || String(response.status));
     }
     return data;
-  }
-  // DRF errors nest ({"field": {"0": ["…"]}}): flatten them to "field: 1: …" lines.
-  function messages(value, prefix) {
-    if (value === null || value === undefined) return [];
-    if (Array.isArray(value)) return value.flatMap((v) => messages(v, prefix));
-    if (typeof value === "object") {
-      return Object.entries(value).flatMap(([key, v]) => {
-        const label = /^\d+$/.test(key) ? String(Number(key) + 1) : key;
-        return messages(v, (prefix ? prefix + " " : "") + label + ":");
-      });
-    }
-    return [(prefix ? prefix + " " : "") + String(value)];
   }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
